@@ -1,0 +1,331 @@
+//! The platform-neutral observation model.
+//!
+//! Every adapter turns a platform's public pages into these types; the store
+//! keeps them and the rules read them. Nothing here knows a rule: a `Post`
+//! says what the platform showed, not whether that is a violation.
+//!
+//! Times are exact UTC instants (`DateTime<Utc>`); they are shown in
+//! Asia/Shanghai by whoever presents them. A time the platform gave only
+//! approximately (relative "3小时前", or a month-day without a year) is marked
+//! `published_at_exact = false` so no rule mistakes it for an exact one.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The platforms an account can live on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    Weibo,
+    Wechat,
+    Douyin,
+    Toutiao,
+    Bilibili,
+    Kuaishou,
+    Xiaohongshu,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 7] = [
+        Platform::Weibo,
+        Platform::Wechat,
+        Platform::Douyin,
+        Platform::Toutiao,
+        Platform::Bilibili,
+        Platform::Kuaishou,
+        Platform::Xiaohongshu,
+    ];
+
+    /// Stable machine code, as stored in the database and used in config keys.
+    pub fn code(self) -> &'static str {
+        match self {
+            Platform::Weibo => "weibo",
+            Platform::Wechat => "wechat",
+            Platform::Douyin => "douyin",
+            Platform::Toutiao => "toutiao",
+            Platform::Bilibili => "bilibili",
+            Platform::Kuaishou => "kuaishou",
+            Platform::Xiaohongshu => "xiaohongshu",
+        }
+    }
+
+    /// The name offices write in notices and reports.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Platform::Weibo => "新浪微博",
+            Platform::Wechat => "微信公众号",
+            Platform::Douyin => "抖音",
+            Platform::Toutiao => "今日头条",
+            Platform::Bilibili => "哔哩哔哩",
+            Platform::Kuaishou => "快手",
+            Platform::Xiaohongshu => "小红书",
+        }
+    }
+
+    /// Parses the machine code only (`weibo`, `wechat`, ...). Human spellings
+    /// such as 新浪微博 or B站 are the registry importer's business.
+    pub fn from_code(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.code() == s)
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Platform {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Platform::from_code(s).ok_or_else(|| format!("unknown platform code `{s}`"))
+    }
+}
+
+/// What kind of page a fetch asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservationKind {
+    Profile,
+    Timeline,
+    Post,
+    Search,
+    Page,
+}
+
+impl ObservationKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            ObservationKind::Profile => "profile",
+            ObservationKind::Timeline => "timeline",
+            ObservationKind::Post => "post",
+            ObservationKind::Search => "search",
+            ObservationKind::Page => "page",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::Profile, Self::Timeline, Self::Post, Self::Search, Self::Page]
+            .into_iter()
+            .find(|k| k.code() == s)
+    }
+}
+
+/// The class of a fetch outcome. Only `Ok` carries data; every other class
+/// means "could not check" — except `NotFound` and `Banned`, which are the
+/// platform's own positive word about the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeClass {
+    Ok,
+    NotFound,
+    Banned,
+    Blocked,
+    Captcha,
+    LoginRequired,
+    Throttled,
+    ParseError,
+    NetworkError,
+}
+
+impl OutcomeClass {
+    pub const ALL: [OutcomeClass; 9] = [
+        OutcomeClass::Ok,
+        OutcomeClass::NotFound,
+        OutcomeClass::Banned,
+        OutcomeClass::Blocked,
+        OutcomeClass::Captcha,
+        OutcomeClass::LoginRequired,
+        OutcomeClass::Throttled,
+        OutcomeClass::ParseError,
+        OutcomeClass::NetworkError,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            OutcomeClass::Ok => "ok",
+            OutcomeClass::NotFound => "not_found",
+            OutcomeClass::Banned => "banned",
+            OutcomeClass::Blocked => "blocked",
+            OutcomeClass::Captcha => "captcha",
+            OutcomeClass::LoginRequired => "login_required",
+            OutcomeClass::Throttled => "throttled",
+            OutcomeClass::ParseError => "parse_error",
+            OutcomeClass::NetworkError => "network_error",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        OutcomeClass::ALL.into_iter().find(|c| c.code() == s)
+    }
+
+    /// True when the platform positively told us something about the account
+    /// (it exists with data, it does not exist, it is banned). Everything
+    /// else is "could not check" and must never become a violation.
+    pub fn is_platform_answer(self) -> bool {
+        matches!(self, OutcomeClass::Ok | OutcomeClass::NotFound | OutcomeClass::Banned)
+    }
+}
+
+/// Whether comments on a post are open. `Unknown` when the platform's answer
+/// carried no signal at all: never guess `Open`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentState {
+    Open,
+    Closed,
+    /// Only some people may comment (e.g. followers only), or comments are
+    /// held for approval.
+    Restricted,
+    #[default]
+    Unknown,
+}
+
+impl CommentState {
+    pub fn code(self) -> &'static str {
+        match self {
+            CommentState::Open => "open",
+            CommentState::Closed => "closed",
+            CommentState::Restricted => "restricted",
+            CommentState::Unknown => "unknown",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::Open, Self::Closed, Self::Restricted, Self::Unknown]
+            .into_iter()
+            .find(|c| c.code() == s)
+    }
+}
+
+/// Whether the public can send the account a private message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageEntry {
+    Open,
+    Closed,
+    #[default]
+    Unknown,
+}
+
+impl MessageEntry {
+    pub fn code(self) -> &'static str {
+        match self {
+            MessageEntry::Open => "open",
+            MessageEntry::Closed => "closed",
+            MessageEntry::Unknown => "unknown",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::Open, Self::Closed, Self::Unknown].into_iter().find(|c| c.code() == s)
+    }
+}
+
+/// Engagement counts as the platform showed them. `None` when absent;
+/// "145.5万" style strings are converted by the adapter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Counts {
+    pub reposts: Option<i64>,
+    pub comments: Option<i64>,
+    pub likes: Option<i64>,
+}
+
+/// The post that a repost points at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepostOf {
+    /// The platform's id of the original post (Weibo `id`, Bilibili `id_str`).
+    pub post_id: String,
+    /// Alternative public id (Weibo `bid`), when the platform has one.
+    pub post_alt_id: Option<String>,
+    pub author_id: Option<String>,
+    pub author_name: Option<String>,
+    /// Exact publish time of the original, when the platform gave it.
+    pub published_at: Option<DateTime<Utc>>,
+    /// False when the platform says the original was deleted or hidden; the
+    /// repost is still a repost.
+    pub available: bool,
+}
+
+/// One post as seen on the platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Post {
+    /// The platform's stable id of the post.
+    pub id: String,
+    /// Alternative public id (Weibo `bid`).
+    pub alt_id: Option<String>,
+    pub url: Option<String>,
+    pub published_at: DateTime<Utc>,
+    /// False when the platform gave only a relative or partial time; such a
+    /// post must be fetched in detail before a rule uses its time.
+    pub published_at_exact: bool,
+    pub text: String,
+    /// The text is cut short on the listing (Weibo `isLongText`).
+    pub text_truncated: bool,
+    pub is_original: bool,
+    pub is_pinned: bool,
+    pub repost_of: Option<RepostOf>,
+    pub comment_state: CommentState,
+    pub counts: Counts,
+}
+
+/// An account's profile as seen on the platform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub platform_id: String,
+    pub display_name: String,
+    pub description: Option<String>,
+    /// `None` when the platform did not say.
+    pub verified: Option<bool>,
+    /// The platform's own verification type code, as text (Weibo
+    /// `verified_type` 1 = government, Bilibili `official.role` 6, ...).
+    pub verified_type: Option<String>,
+    /// The verified entity or reason (Weibo `verified_reason`, WeChat 认证主体).
+    pub verified_entity: Option<String>,
+    pub followers: Option<i64>,
+    pub post_count: Option<i64>,
+    pub private_message: MessageEntry,
+    /// Account-level comment policy when the platform exposes one.
+    pub comment_policy: CommentState,
+}
+
+/// A page of an account's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    pub posts: Vec<Post>,
+    /// Opaque cursor for the next page, when there is one.
+    pub next_cursor: Option<String>,
+    /// The platform's total post count, when given.
+    pub total: Option<i64>,
+}
+
+/// One account found by a name search (used to find impostors).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub platform_id: String,
+    pub display_name: String,
+    pub profile_url: Option<String>,
+    pub verified: Option<bool>,
+    pub verified_type: Option<String>,
+    pub verified_entity: Option<String>,
+    pub followers: Option<i64>,
+    pub description: Option<String>,
+}
+
+/// The raw response behind an observation, kept as evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capture {
+    pub url: String,
+    pub http_status: Option<u16>,
+    pub content_type: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+    #[serde(skip)]
+    pub body: Vec<u8>,
+}
+
+impl Capture {
+    /// SHA-256 of the body, lower-case hex: the evidence key.
+    pub fn sha256_hex(&self) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(&self.body))
+    }
+}

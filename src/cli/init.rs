@@ -1,0 +1,88 @@
+//! `xunjian init [DIR]`: a commented configuration and an example registry,
+//! so a new office can start from something that works.
+
+use super::{CliError, CliResult};
+use crate::config::LoadedConfig;
+use anyhow::anyhow;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+/// The example configuration `init` writes: every key, its default, and why.
+pub const EXAMPLE_CONFIG: &str = include_str!("xunjian.example.toml");
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// 目录，默认当前目录 (directory; default the current one)
+    pub dir: Option<PathBuf>,
+    /// 覆盖已存在的文件 (overwrite existing files)
+    #[arg(long)]
+    pub force: bool,
+    /// 同时创建数据库并导入示例台账 (also create the database and import the example registry)
+    #[arg(long)]
+    pub import: bool,
+}
+
+pub async fn run(args: &InitArgs) -> CliResult {
+    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir).map_err(|e| CliError::failure(anyhow!("无法创建目录 {}：{e}", dir.display())))?;
+    let config_path = dir.join("xunjian.toml");
+    let registry_path = dir.join("accounts.xlsx");
+    for p in [&config_path, &registry_path] {
+        if p.exists() && !args.force {
+            return Err(CliError::invalid(anyhow!("{} 已存在；如需覆盖请加 --force (exists; use --force)", p.display())));
+        }
+    }
+    std::fs::write(&config_path, EXAMPLE_CONFIG)?;
+    crate::registry::write_example_xlsx(&registry_path)?;
+    println!("已写入 (written):");
+    println!("  {}  —— 配置文件，每项均有注释和默认值", config_path.display());
+    println!("  {}  —— 示例台账，可按此格式填写本地账号", registry_path.display());
+    if args.import {
+        import_example(&config_path, &registry_path).await?;
+    } else {
+        let c = shell_path(&config_path);
+        println!("下一步 (next):");
+        println!("  xunjian --config {c} accounts import {}", shell_path(&registry_path));
+        println!("  xunjian --config {c} accounts list");
+    }
+    Ok(())
+}
+
+async fn import_example(config_path: &Path, registry_path: &Path) -> CliResult {
+    let loaded = LoadedConfig::from_file(config_path).map_err(CliError::invalid)?;
+    let parsed = crate::registry::read_registry(registry_path).map_err(CliError::invalid)?;
+    let store = super::open_store(&loaded).await?;
+    let specs: Vec<_> = parsed.specs().cloned().collect();
+    let options = crate::store::ImportOptions { file_name: "accounts.xlsx".into(), ..Default::default() };
+    let report = store.import_accounts(&specs, &options, chrono::Utc::now().timestamp_millis()).await?;
+    println!(
+        "已创建数据库 {} 并导入示例台账：新增 {}，变更 {}，未变 {}",
+        crate::store::redact_url(&loaded.database_url()),
+        report.added.len(),
+        report.changed.len(),
+        report.unchanged
+    );
+    println!("查看 (list): xunjian --config {} accounts list", shell_path(config_path));
+    Ok(())
+}
+
+fn shell_path(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.contains(' ') { format!("'{s}'") } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EXAMPLE_CONFIG;
+    use crate::config::{Config, parse};
+
+    /// The example must parse and state the real defaults: only data_dir
+    /// differs (it points beside the file so `init DIR` is self-contained).
+    #[test]
+    fn example_config_documents_the_defaults() {
+        let mut example = parse(EXAMPLE_CONFIG).expect("example config parses");
+        assert_eq!(example.general.data_dir, "data");
+        example.general.data_dir = String::new();
+        assert_eq!(format!("{example:?}"), format!("{:?}", Config::default()));
+    }
+}

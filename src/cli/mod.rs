@@ -1,0 +1,227 @@
+//! The command line: a thin layer over the library. Each command loads the
+//! configuration, opens what it needs and prints for people (Chinese first).
+//!
+//! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
+
+mod accounts;
+mod init;
+mod table;
+
+use crate::config::LoadedConfig;
+use crate::store::{Store, StoreOptions};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// An error with the exit code it deserves.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub error: anyhow::Error,
+}
+
+impl CliError {
+    /// Bad input or usage: exit code 2.
+    pub fn invalid(e: impl Into<anyhow::Error>) -> Self {
+        CliError { code: 2, error: e.into() }
+    }
+    /// Anything else that went wrong: exit code 1.
+    pub fn failure(e: impl Into<anyhow::Error>) -> Self {
+        CliError { code: 1, error: e.into() }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::failure(e)
+    }
+}
+
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "xunjian",
+    version,
+    about = "巡检：政务新媒体常态化监测 —— continuous checks of government new-media accounts",
+    long_about = "巡检（xunjian）持续检查政务新媒体账号是否按规定更新、转载、开放互动、认证规范，\
+发现“僵尸账号”和假冒账号，向监管办公室和责任单位发送提醒，并生成季度检查情况通报。\n\n\
+Configuration: --config FILE, $XUNJIAN_CONFIG, ./xunjian.toml, /etc/xunjian/xunjian.toml (first found).\n\
+Start with: xunjian init DIR"
+)]
+pub struct Cli {
+    /// 配置文件 (configuration file)
+    #[arg(long, short = 'c', global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// 日志级别，覆盖配置 (log filter, e.g. debug; overrides the config)
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 初始化：写出带注释的示例配置 xunjian.toml 和示例台账 accounts.xlsx
+    /// (write an example configuration and registry into DIR)
+    Init(init::InitArgs),
+    /// 账号台账：导入、列表、查看、导出、新增、改状态 (the account registry)
+    #[command(subcommand)]
+    Accounts(accounts::AccountsCommand),
+    /// 数据库：迁移与状态 (database schema)
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// 配置：检查并显示生效的配置 (check and show the effective configuration)
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// 调试：解析抓取样本、实时抓取 (parse captures, fetch live)
+    #[command(subcommand)]
+    Debug(DebugCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// 执行数据库迁移 (apply pending migrations)
+    Migrate,
+    /// 显示迁移状态 (show which migrations are applied)
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// 检查配置文件并显示生效的配置（不显示密钥）(validate and print; secrets are never shown)
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DebugCommand {
+    /// 解析一个抓取样本文件，输出规范化结果或失败分类 (parse a saved response, print JSON)
+    Parse {
+        /// 平台 (weibo, ...)
+        platform: String,
+        /// 页面类型 (profile, timeline, post, longtext, search)
+        kind: String,
+        /// 样本文件 (the saved response body)
+        file: PathBuf,
+    },
+    /// 实时抓取一个账号（需要网络），可保存为新样本 (fetch live; --save keeps the raw responses)
+    Fetch {
+        platform: String,
+        /// 账号 ID 或搜索词 (account id, or query for `--kind search`)
+        account: String,
+        /// 页面类型 (profile, timeline, search)
+        #[arg(long, default_value = "timeline")]
+        kind: String,
+        /// 保存原始响应的目录 (directory to save raw responses as fixtures)
+        #[arg(long, value_name = "DIR")]
+        save: Option<PathBuf>,
+    },
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> i32 {
+    match dispatch(cli).await {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("错误 (error): {:#}", e.error);
+            e.code
+        }
+    }
+}
+
+async fn dispatch(cli: Cli) -> CliResult {
+    if let Command::Init(args) = &cli.command {
+        // init must work before any configuration exists.
+        return init::run(args).await;
+    }
+    let loaded = LoadedConfig::load(cli.config.as_deref()).map_err(CliError::invalid)?;
+    init_logging(&loaded, cli.log_level.as_deref());
+    match cli.command {
+        Command::Init(_) => unreachable!("handled above"),
+        Command::Accounts(cmd) => accounts::run(&loaded, cmd).await,
+        Command::Db(DbCommand::Migrate) => {
+            let store = open_store(&loaded).await?;
+            let status = store.migration_status().await?;
+            println!("数据库已是最新 (schema up to date): {} 个迁移", status.len());
+            Ok(())
+        }
+        Command::Db(DbCommand::Status) => {
+            let url = loaded.database_url();
+            let store = Store::connect(&url, &store_options(&loaded)).await?;
+            println!("数据库 (database): {}", crate::store::redact_url(&url));
+            for (m, applied) in store.migration_status().await? {
+                println!("  {:04} {:<30} {}", m.version, m.description, if applied { "已执行 applied" } else { "未执行 PENDING" });
+            }
+            Ok(())
+        }
+        Command::Config(ConfigCommand::Check) => config_check(&loaded),
+        Command::Debug(DebugCommand::Parse { platform, kind, file }) => {
+            let _ = (&platform, &kind, &file);
+            Err(CliError::failure(anyhow::anyhow!("debug parse: adapters not wired yet")))
+        }
+        Command::Debug(DebugCommand::Fetch { .. }) => {
+            Err(CliError::failure(anyhow::anyhow!("debug fetch: adapters not wired yet")))
+        }
+    }
+}
+
+fn store_options(loaded: &LoadedConfig) -> StoreOptions {
+    StoreOptions {
+        max_connections: loaded.config.database.max_connections,
+        busy_timeout: Duration::from_millis(loaded.config.database.busy_timeout_ms),
+    }
+}
+
+/// The database URL with the password secret filled in for PostgreSQL.
+fn database_url_with_secret(loaded: &LoadedConfig) -> CliResult<String> {
+    let url = loaded.database_url();
+    if crate::store::Backend::from_url(&url).map_err(CliError::invalid)? != crate::store::Backend::Postgres {
+        return Ok(url);
+    }
+    let Some((password, _)) = crate::secrets::lookup("database-password")? else { return Ok(url) };
+    let mut parsed = url::Url::parse(&url).map_err(|e| CliError::invalid(anyhow::anyhow!("数据库地址无效 {e}")))?;
+    if parsed.password().is_none() {
+        parsed
+            .set_password(Some(password.expose()))
+            .map_err(|_| CliError::invalid(anyhow::anyhow!("数据库地址无法设置密码")))?;
+    }
+    Ok(parsed.to_string())
+}
+
+pub(crate) async fn open_store(loaded: &LoadedConfig) -> CliResult<Store> {
+    let url = database_url_with_secret(loaded)?;
+    Ok(Store::open(&url, &store_options(loaded)).await?)
+}
+
+fn config_check(loaded: &LoadedConfig) -> CliResult {
+    println!("配置来源 (source): {}", loaded.source);
+    println!("数据目录 (data dir): {}", loaded.data_dir().display());
+    println!("数据库 (database): {}", crate::store::redact_url(&loaded.database_url()));
+    println!("日志 (log): {} {:?}", loaded.config.log.level, loaded.config.log.format);
+    for name in ["database-password", "smtp-password", "weibo-cookie"] {
+        match crate::secrets::lookup(name) {
+            Ok(Some((_, origin))) => println!("密钥 {name}: 已配置 (from {origin})"),
+            Ok(None) => println!(
+                "密钥 {name}: 未配置 (set {} or {}_FILE or $CREDENTIALS_DIRECTORY/{name})",
+                crate::secrets::env_var_name(name),
+                crate::secrets::env_var_name(name)
+            ),
+            Err(e) => return Err(CliError::invalid(e)),
+        }
+    }
+    println!("配置有效 (configuration OK)");
+    Ok(())
+}
+
+fn init_logging(loaded: &LoadedConfig, override_level: Option<&str>) {
+    use tracing_subscriber::EnvFilter;
+    let filter = override_level
+        .map(EnvFilter::new)
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new(&loaded.config.log.level));
+    // Logs go to stderr so that command output on stdout stays clean for
+    // pipes; under systemd both reach the journal.
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,0 +1,247 @@
+//! Configuration: one TOML file, every key with a documented default.
+//!
+//! The file is found at `--config`, `$XUNJIAN_CONFIG`, `./xunjian.toml`,
+//! `/etc/xunjian/xunjian.toml`, in that order; when none exists the defaults
+//! apply, so no file at all is a valid start. Unknown keys are an error that
+//! names the key and the file: a misspelt threshold must not silently fall
+//! back to its default.
+//!
+//! Secrets (SMTP password, platform cookies, database password) never live
+//! in the file: see [`crate::secrets`].
+
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where the configuration came from, for messages and relative paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    Defaults,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::File(p) => write!(f, "{}", p.display()),
+            ConfigSource::Defaults => f.write_str("(no configuration file; defaults)"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub general: GeneralConfig,
+    pub database: DatabaseConfig,
+    pub log: LogConfig,
+    // pub platforms: xunjian_adapters::config::PlatformsConfig, // wired when the adapters land
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeneralConfig {
+    /// Directory for the SQLite database, evidence exports and the outbox.
+    /// Empty: `$STATE_DIRECTORY` under systemd, else `./xunjian-data`.
+    /// A relative path is relative to the configuration file's directory.
+    pub data_dir: String,
+    /// The supervising office's name, used in notices and reports.
+    pub office_name: String,
+}
+
+impl Default for GeneralConfig {
+    fn default() -> Self {
+        GeneralConfig { data_dir: String::new(), office_name: "市政务公开办".to_string() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// Empty: a SQLite file `xunjian.db` in the data directory. A
+    /// `postgres://user@host/db` URL selects PostgreSQL; its password comes
+    /// from the `database-password` secret, never from this file.
+    pub url: String,
+    /// Connections in the pool.
+    pub max_connections: u32,
+    /// How long a SQLite writer waits for the lock before failing.
+    pub busy_timeout_ms: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        DatabaseConfig { url: String::new(), max_connections: 5, busy_timeout_ms: 5000 }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// A tracing filter, e.g. "info" or "xunjian=debug,info". `$RUST_LOG` wins.
+    pub level: String,
+    /// "text" or "json".
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        LogConfig { level: "info".to_string(), format: LogFormat::Text }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A configuration that could not be used, naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("配置文件 {path} 无法读取 (cannot read config file): {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("配置文件 {path} 有误 (invalid config file):\n{message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("指定的配置文件不存在 (config file not found): {0}")]
+    Missing(PathBuf),
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedConfig {
+    pub config: Config,
+    pub source: ConfigSource,
+}
+
+/// The standard search order. `explicit` is `--config`; `env` is
+/// `$XUNJIAN_CONFIG`. An explicit path that does not exist is an error (the
+/// user named it); the implicit locations are simply skipped.
+pub fn locate(explicit: Option<&Path>, env: Option<&Path>) -> Result<Option<PathBuf>, ConfigError> {
+    if let Some(named) = explicit.or(env) {
+        return if named.exists() {
+            Ok(Some(named.to_path_buf()))
+        } else {
+            Err(ConfigError::Missing(named.to_path_buf()))
+        };
+    }
+    for candidate in [Path::new("xunjian.toml"), Path::new("/etc/xunjian/xunjian.toml")] {
+        if candidate.exists() {
+            return Ok(Some(candidate.to_path_buf()));
+        }
+    }
+    Ok(None)
+}
+
+impl LoadedConfig {
+    pub fn load(explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+        let env = std::env::var_os("XUNJIAN_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from);
+        match locate(explicit, env.as_deref())? {
+            Some(path) => LoadedConfig::from_file(&path),
+            None => Ok(LoadedConfig { config: Config::default(), source: ConfigSource::Defaults }),
+        }
+    }
+
+    pub fn from_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+        let config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
+        Ok(LoadedConfig { config, source: ConfigSource::File(absolute(path)) })
+    }
+
+    /// The directory relative paths in the file are resolved against.
+    fn base_dir(&self) -> PathBuf {
+        match &self.source {
+            ConfigSource::File(p) => p.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".")),
+            ConfigSource::Defaults => PathBuf::from("."),
+        }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        let configured = self.config.general.data_dir.trim();
+        if configured.is_empty() {
+            if let Some(state) = std::env::var_os("STATE_DIRECTORY").filter(|v| !v.is_empty()) {
+                // systemd may pass several colon-separated directories; the first is ours.
+                let first = state.to_string_lossy().split(':').next().unwrap_or_default().to_string();
+                return PathBuf::from(first);
+            }
+            return self.base_dir().join("xunjian-data");
+        }
+        let p = PathBuf::from(configured);
+        if p.is_absolute() { p } else { self.base_dir().join(p) }
+    }
+
+    /// The database URL without its password (safe to print).
+    pub fn database_url(&self) -> String {
+        if let Ok(url) = std::env::var("XUNJIAN_DATABASE_URL")
+            && !url.trim().is_empty()
+        {
+            return url;
+        }
+        let url = self.config.database.url.trim();
+        if url.is_empty() {
+            let path = self.data_dir().join("xunjian.db");
+            format!("sqlite://{}?mode=rwc", path.display())
+        } else {
+            url.to_string()
+        }
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Parses configuration text. The error message carries toml's line and
+/// column and, for an unknown key, the key's name.
+pub fn parse(text: &str) -> Result<Config, String> {
+    toml::from_str::<Config>(text).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_all_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.database.max_connections, 5);
+        assert_eq!(c.log.format, LogFormat::Text);
+        assert!(c.general.data_dir.is_empty());
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = parse("[database]\nmax_conections = 3\n").unwrap_err();
+        assert!(err.contains("max_conections"), "{err}");
+        let err = parse("[databse]\n").unwrap_err();
+        assert!(err.contains("databse"), "{err}");
+    }
+
+    #[test]
+    fn file_error_names_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(&path, "[log]\nformat = \"xml\"\n").unwrap();
+        let err = LoadedConfig::from_file(&path).unwrap_err().to_string();
+        assert!(err.contains("x.toml"), "{err}");
+        assert!(err.contains("xml"), "{err}");
+    }
+
+    #[test]
+    fn relative_data_dir_follows_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("xunjian.toml");
+        std::fs::write(&path, "[general]\ndata_dir = \"data\"\n").unwrap();
+        let loaded = LoadedConfig::from_file(&path).unwrap();
+        assert_eq!(loaded.data_dir(), absolute(dir.path()).join("data"));
+        assert!(loaded.database_url().starts_with("sqlite://"));
+        assert!(loaded.database_url().ends_with("data/xunjian.db?mode=rwc"));
+    }
+
+    #[test]
+    fn explicit_missing_path_is_an_error_not_a_fallback() {
+        let err = locate(Some(Path::new("/nonexistent/xunjian.toml")), None).unwrap_err();
+        assert!(matches!(err, ConfigError::Missing(_)));
+    }
+}

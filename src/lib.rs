@@ -1,0 +1,13 @@
+//! xunjian (巡检): continuous compliance checks of government new-media
+//! accounts for a city government-affairs office.
+//!
+//! Data flows one way: adapters → store → rules → notify / report.
+
+pub mod accounts;
+pub mod cli;
+pub mod config;
+pub mod registry;
+pub mod secrets;
+pub mod store;
+
+pub use xunjian_adapters as adapters;

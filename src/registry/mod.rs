@@ -1,0 +1,1 @@
+//! Registry (台账) import and export: spreadsheets in, `AccountSpec`s out.

@@ -1,0 +1,231 @@
+//! The store: every line of SQL in xunjian lives under this module.
+//!
+//! One typed API over SQLite (the embedded default) and PostgreSQL (when
+//! several daemons share the work), through sqlx's Any driver: the same
+//! statements, `$N` placeholders in order of first use, BIGINT epoch
+//! milliseconds for instants and INTEGER 0/1 flags, so both backends behave
+//! the same and every function is tested on both.
+
+mod accounts;
+mod observations;
+
+pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
+pub use observations::{
+    CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, StoredSearchHit,
+};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        match scheme.as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::UnsupportedUrl(redact_url(url))),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("不支持的数据库地址 (unsupported database URL) `{0}`: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("无法连接数据库 {url} (cannot connect): {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("数据库迁移失败 (migration failed): {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("数据库错误 (database error): {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("账号已存在 (account already exists): {platform} {platform_id}")]
+    DuplicateAccount { platform: String, platform_id: String },
+    #[error("找不到账号 (no such account): {0}")]
+    NoSuchAccount(String),
+    #[error("数据库中的值无法识别 (unrecognised value in column {column}): `{value}`")]
+    BadValue { column: &'static str, value: String },
+    #[error("证据数据无法解压 (evidence {sha256} cannot be decompressed): {source}")]
+    Evidence { sha256: String, source: std::io::Error },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions { max_connections: 5, busy_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// A handle on the database. Cheap to clone (the pool is shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A migration as recorded in the database.
+#[derive(Debug, Clone)]
+pub struct AppliedMigration {
+    pub version: i64,
+    pub description: String,
+}
+
+impl Store {
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str, options: &StoreOptions) -> Result<Store> {
+        let store = Store::connect(url, options).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without migrating (for `db status`).
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        if backend == Backend::Sqlite {
+            ensure_sqlite_parent_dir(url);
+        }
+        let busy_ms = options.busy_timeout.as_millis() as u64;
+        let mut pool_options = AnyPoolOptions::new().max_connections(options.max_connections.max(1));
+        if backend == Backend::Sqlite {
+            pool_options = pool_options.after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    // foreign_keys is on by default in sqlx's SQLite driver;
+                    // said again so the schema's cascades never depend on it.
+                    let pragmas = format!("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};");
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas)).execute(&mut *conn).await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool_options
+            .connect(url)
+            .await
+            .map_err(|source| StoreError::Connect { url: redact_url(url), source })?;
+        if backend == Backend::Sqlite {
+            // WAL is a property of the database file: readers never block the
+            // daemon's writer. Set once per open.
+            sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await?;
+        }
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies pending migrations. Safe to run from several daemons at once
+    /// on PostgreSQL (sqlx takes an advisory lock).
+    pub async fn migrate(&self) -> Result<()> {
+        self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Migrations known to this binary, and whether each is applied.
+    pub async fn migration_status(&self) -> Result<Vec<(AppliedMigration, bool)>> {
+        let applied: Vec<i64> = match sqlx::query("SELECT version FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_all(&self.pool)
+            .await
+        {
+            Ok(rows) => rows.iter().map(|r| r.try_get::<i64, _>(0)).collect::<Result<_, _>>()?,
+            // No table yet: nothing applied.
+            Err(_) => Vec::new(),
+        };
+        Ok(self
+            .migrator()
+            .iter()
+            .map(|m| {
+                (
+                    AppliedMigration { version: m.version, description: m.description.to_string() },
+                    applied.contains(&m.version),
+                )
+            })
+            .collect())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Creates the directory of a SQLite file so a fresh data directory works.
+fn ensure_sqlite_parent_dir(url: &str) {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+// ---- small row helpers shared by the submodules ----
+
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+
+pub(crate) fn get_opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?)
+}
+
+pub(crate) fn get_string(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+
+pub(crate) fn get_opt_string(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+pub(crate) fn get_flag(row: &AnyRow, col: &str) -> Result<bool> {
+    Ok(get_i64(row, col)? != 0)
+}
+
+pub(crate) fn get_opt_flag(row: &AnyRow, col: &str) -> Result<Option<bool>> {
+    Ok(get_opt_i64(row, col)?.map(|v| v != 0))
+}
+
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}

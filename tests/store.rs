@@ -28,6 +28,7 @@ fn capture(url: &str, body: &str, at: DateTime<Utc>) -> Capture {
         content_type: Some("application/json; charset=utf-8".into()),
         fetched_at: at,
         body: body.as_bytes().to_vec(),
+        source: "m.weibo.cn getIndex".into(),
     }
 }
 
@@ -255,6 +256,7 @@ async fn observation_with_profile_and_deduplicated_evidence() {
         assert_eq!(refs.len(), 1);
         assert_eq!(refs[0].fetched_at_ms, later.timestamp_millis());
         assert_eq!(refs[0].sha256, caps[0].sha256_hex());
+        assert_eq!(refs[0].source, "m.weibo.cn getIndex");
         let stored = s.evidence_body(&refs[0].sha256).await.unwrap().unwrap();
         assert_eq!(stored, body.as_bytes(), "{}: evidence round trip", db.label);
         assert!(s.evidence_body("nope").await.unwrap().is_none());

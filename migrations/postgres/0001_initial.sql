@@ -94,6 +94,8 @@ CREATE TABLE observation_captures (
     url            TEXT    NOT NULL,
     http_status    BIGINT,
     fetched_at_ms  BIGINT  NOT NULL,
+    -- Which endpoint answered (e.g. "m.weibo.cn getIndex timeline").
+    source         TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (observation_id, seq)
 );
 CREATE INDEX observation_captures_sha256 ON observation_captures (sha256);

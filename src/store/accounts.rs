@@ -71,6 +71,7 @@ pub fn field_label(field: &str) -> &'static str {
         "tags" => "标签",
         "notes" => "备注",
         "retired" => "退出监管",
+        "created" => "新增账号",
         _ => "其他",
     }
 }
@@ -329,7 +330,7 @@ impl Store {
             });
         }
         let id = insert_account(&mut tx, spec, now_ms).await?;
-        let created = FieldChange { field: "display_name", old: None, new: Some(spec.display_name.clone()) };
+        let created = FieldChange { field: "created", old: None, new: Some(spec.display_name.clone()) };
         record_changes(&mut tx, id, &[created], now_ms, source).await?;
         tx.commit().await?;
         Ok(Account { id, spec: spec.clone(), created_at_ms: now_ms, updated_at_ms: now_ms })
@@ -411,7 +412,7 @@ impl Store {
             match current {
                 None => {
                     let id = insert_account(&mut tx, spec, now_ms).await?;
-                    let created = FieldChange { field: "display_name", old: None, new: Some(spec.display_name.clone()) };
+                    let created = FieldChange { field: "created", old: None, new: Some(spec.display_name.clone()) };
                     record_changes(&mut tx, id, &[created], now_ms, &source).await?;
                     report.added.push(spec.clone());
                 }
@@ -474,7 +475,8 @@ impl Store {
     }
 }
 
-const FIELD_NAMES: [&str; 16] = [
+const FIELD_NAMES: [&str; 17] = [
+    "created",
     "profile_url",
     "display_name",
     "owner_unit",

@@ -75,6 +75,7 @@ pub struct CaptureRef {
     pub url: String,
     pub http_status: Option<u16>,
     pub fetched_at_ms: i64,
+    pub source: String,
 }
 
 /// A stored post and when it was seen.
@@ -363,8 +364,8 @@ impl Store {
         for (seq, capture) in obs.captures.iter().enumerate() {
             let sha = put_evidence(&mut tx, capture).await?;
             sqlx::query(
-                "INSERT INTO observation_captures (observation_id, seq, sha256, url, http_status, fetched_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO observation_captures (observation_id, seq, sha256, url, http_status, fetched_at_ms, \
+                 source) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(id)
             .bind(seq as i64)
@@ -372,6 +373,7 @@ impl Store {
             .bind(&capture.url)
             .bind(capture.http_status.map(i64::from))
             .bind(ms(capture.fetched_at))
+            .bind(&capture.source)
             .execute(&mut *tx)
             .await?;
         }
@@ -462,7 +464,7 @@ impl Store {
     /// The raw responses behind an observation, in fetch order.
     pub async fn observation_captures(&self, observation_id: i64) -> Result<Vec<CaptureRef>> {
         let rows = sqlx::query(
-            "SELECT seq, sha256, url, http_status, fetched_at_ms FROM observation_captures \
+            "SELECT seq, sha256, url, http_status, fetched_at_ms, source FROM observation_captures \
              WHERE observation_id = $1 ORDER BY seq",
         )
         .bind(observation_id)
@@ -476,6 +478,7 @@ impl Store {
                     url: get_string(r, "url")?,
                     http_status: get_opt_i64(r, "http_status")?.map(|v| v as u16),
                     fetched_at_ms: get_i64(r, "fetched_at_ms")?,
+                    source: get_string(r, "source")?,
                 })
             })
             .collect()

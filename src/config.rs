@@ -35,6 +35,7 @@ pub struct Config {
     pub general: GeneralConfig,
     pub database: DatabaseConfig,
     pub log: LogConfig,
+    pub calendar: CalendarConfig,
     // pub platforms: xunjian_adapters::config::PlatformsConfig, // wired when the adapters land
 }
 
@@ -94,6 +95,15 @@ impl Default for LogConfig {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CalendarConfig {
+    /// Directory of extra holiday files (`2027.json`, holiday-cn format)
+    /// that add or replace years of the built-in calendar. Empty: built-in
+    /// only. Relative to the configuration file's directory.
+    pub holidays_dir: String,
 }
 
 /// A configuration that could not be used, naming the file.
@@ -169,6 +179,17 @@ impl LoadedConfig {
         }
         let p = PathBuf::from(configured);
         if p.is_absolute() { p } else { self.base_dir().join(p) }
+    }
+
+    /// The working-day calendar: built-in years plus `holidays_dir`.
+    pub fn calendar(&self) -> Result<crate::calendar::HolidayCalendar, crate::calendar::CalendarError> {
+        let dir = self.config.calendar.holidays_dir.trim();
+        if dir.is_empty() {
+            return Ok(crate::calendar::HolidayCalendar::builtin());
+        }
+        let p = PathBuf::from(dir);
+        let p = if p.is_absolute() { p } else { self.base_dir().join(p) };
+        crate::calendar::HolidayCalendar::with_dir(&p)
     }
 
     /// The database URL without its password (safe to print).

@@ -4,7 +4,9 @@
 //! Data flows one way: adapters → store → rules → notify / report.
 
 pub mod accounts;
+pub mod calendar;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod registry;
 pub mod secrets;

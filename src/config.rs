@@ -36,7 +36,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub calendar: CalendarConfig,
-    // pub platforms: xunjian_adapters::config::PlatformsConfig, // wired when the adapters land
+    pub platforms: xunjian_adapters::config::PlatformsConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,7 +216,10 @@ fn absolute(path: &Path) -> PathBuf {
 /// Parses configuration text. The error message carries toml's line and
 /// column and, for an unknown key, the key's name.
 pub fn parse(text: &str) -> Result<Config, String> {
-    toml::from_str::<Config>(text).map_err(|e| e.to_string())
+    let config = toml::from_str::<Config>(text).map_err(|e| e.to_string())?;
+    // Values serde cannot check (a zero rate limit, a base URL that is not one).
+    config.platforms.validate()?;
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -237,6 +240,14 @@ mod tests {
         assert!(err.contains("max_conections"), "{err}");
         let err = parse("[databse]\n").unwrap_err();
         assert!(err.contains("databse"), "{err}");
+    }
+
+    #[test]
+    fn platform_values_are_validated() {
+        let err = parse("[platforms.weibo.policy]\nrequests_per_minute = 0\n").unwrap_err();
+        assert!(err.contains("requests_per_minute"), "{err}");
+        let err = parse("[platforms.weibo]\nm_base_url = \"not a url\"\n").unwrap_err();
+        assert!(err.contains("m_base_url"), "{err}");
     }
 
     #[test]

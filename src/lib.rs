@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod debug_cmd;
 pub mod registry;
 pub mod secrets;
 pub mod store;

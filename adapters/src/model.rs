@@ -320,6 +320,9 @@ pub struct Capture {
     pub fetched_at: DateTime<Utc>,
     #[serde(skip)]
     pub body: Vec<u8>,
+    /// Which endpoint answered, e.g. `m.weibo.cn getIndex timeline`.
+    #[serde(default)]
+    pub source: String,
 }
 
 impl Capture {
@@ -327,5 +330,22 @@ impl Capture {
     pub fn sha256_hex(&self) -> String {
         use sha2::{Digest, Sha256};
         hex::encode(Sha256::digest(&self.body))
+    }
+}
+
+impl Timeline {
+    /// The newest post that is not pinned: a pinned post sits on top of the
+    /// timeline whatever its age, so it says nothing about recent activity.
+    pub fn latest_unpinned(&self) -> Option<&Post> {
+        self.posts.iter().filter(|p| !p.is_pinned).max_by_key(|p| p.published_at)
+    }
+}
+
+impl Post {
+    /// How long after its source this repost was published, when both
+    /// times are exact. `None` for an original post or an inexact time.
+    pub fn repost_delay(&self) -> Option<chrono::TimeDelta> {
+        let source_time = self.repost_of.as_ref()?.published_at?;
+        self.published_at_exact.then(|| self.published_at - source_time)
     }
 }

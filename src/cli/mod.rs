@@ -122,6 +122,17 @@ pub enum DebugCommand {
 
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
+    if let Command::Debug(cmd) = &cli.command {
+        // Debug commands print their own JSON and choose their exit code
+        // (0 observation, 1 classified failure, 2 usage).
+        return match debug(&cli, cmd).await {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("错误 (error): {:#}", e.error);
+                e.code
+            }
+        };
+    }
     match dispatch(cli).await {
         Ok(()) => 0,
         Err(e) => {
@@ -157,12 +168,20 @@ async fn dispatch(cli: Cli) -> CliResult {
             Ok(())
         }
         Command::Config(ConfigCommand::Check) => config_check(&loaded),
-        Command::Debug(DebugCommand::Parse { platform, kind, file }) => {
-            let _ = (&platform, &kind, &file);
-            Err(CliError::failure(anyhow::anyhow!("debug parse: adapters not wired yet")))
-        }
-        Command::Debug(DebugCommand::Fetch { .. }) => {
-            Err(CliError::failure(anyhow::anyhow!("debug fetch: adapters not wired yet")))
+        Command::Debug(_) => unreachable!("handled in run"),
+    }
+}
+
+async fn debug(cli: &Cli, cmd: &DebugCommand) -> CliResult<i32> {
+    match cmd {
+        // Parsing a file needs no configuration at all.
+        DebugCommand::Parse { platform, kind, file } => Ok(crate::debug_cmd::parse_cmd(platform, kind, file)?),
+        DebugCommand::Fetch { platform, account, kind, save } => {
+            let loaded = LoadedConfig::load(cli.config.as_deref()).map_err(CliError::invalid)?;
+            init_logging(&loaded, cli.log_level.as_deref());
+            let cookie = crate::secrets::lookup("weibo-cookie")?.map(|(s, _)| s.expose().to_string());
+            Ok(crate::debug_cmd::fetch_cmd(&loaded.config.platforms, cookie, platform, account, kind, save.as_deref())
+                .await?)
         }
     }
 }

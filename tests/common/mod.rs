@@ -45,12 +45,30 @@ pub async fn postgres() -> Option<TestDb> {
     let admin = sqlx::AnyPool::connect(&admin_url)
         .await
         .unwrap_or_else(|e| panic!("XUNJIAN_TEST_POSTGRES_URL is set but unreachable: {e}"));
+    drop_stale_databases(&admin).await;
     admin.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.expect("create test database");
     admin.close().await;
     let mut url = url::Url::parse(&admin_url).expect("postgres url");
     url.set_path(&format!("/{name}"));
     let store = Store::open(url.as_str(), &StoreOptions::default()).await.expect("open postgres store");
     Some(TestDb { store, label: "postgres", pg_cleanup: Some((admin_url, name)), _dir: None })
+}
+
+/// A test that panicked never reached `finish`: drop databases left by test
+/// processes that are gone, so repeated runs do not pile them up.
+async fn drop_stale_databases(admin: &sqlx::AnyPool) {
+    use sqlx::Row;
+    let Ok(rows) = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE 'xunjian_t_%'").fetch_all(admin).await
+    else {
+        return;
+    };
+    for row in rows {
+        let Ok(name) = row.try_get::<String, _>(0) else { continue };
+        let pid = name.trim_start_matches("xunjian_t_").split('_').next().unwrap_or_default();
+        if !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = admin.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+        }
+    }
 }
 
 /// SQLite, plus PostgreSQL when configured.

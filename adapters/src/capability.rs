@@ -1,0 +1,118 @@
+//! What each platform can tell us, so a rule can ask "could this platform
+//! tell us X?" and get "no" instead of a guess.
+
+use crate::model::Platform;
+use serde::Serialize;
+
+/// One thing a rule may want to know about an account or a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Capability {
+    Profile,
+    Timeline,
+    SinglePost,
+    PinnedFlag,
+    /// A repost's link to its source post, with the source's exact time.
+    RepostSource,
+    CommentState,
+    PrivateMessageEntry,
+    Verification,
+    VerifiedEntity,
+    UserSearch,
+    AccountExistence,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 11] = [
+        Capability::Profile,
+        Capability::Timeline,
+        Capability::SinglePost,
+        Capability::PinnedFlag,
+        Capability::RepostSource,
+        Capability::CommentState,
+        Capability::PrivateMessageEntry,
+        Capability::Verification,
+        Capability::VerifiedEntity,
+        Capability::UserSearch,
+        Capability::AccountExistence,
+    ];
+}
+
+/// How far a platform's adapter supports a capability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Support {
+    /// The public pages carry it and the adapter reads it.
+    Yes,
+    /// Read when the platform's answer carries the signal; otherwise the
+    /// value is `Unknown`, never a default.
+    WhenShown,
+    /// Only with an operator-supplied logged-in cookie.
+    NeedsCookie,
+    /// Only through a real browser (signatures computed in JavaScript).
+    NeedsBrowser,
+    /// This adapter cannot tell.
+    No,
+}
+
+/// A platform's declared capabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    pub platform: Platform,
+    entries: &'static [(Capability, Support)],
+}
+
+impl Capabilities {
+    pub const fn new(platform: Platform, entries: &'static [(Capability, Support)]) -> Self {
+        Capabilities { platform, entries }
+    }
+
+    /// The declared support; `No` for anything not declared.
+    pub fn support(&self, capability: Capability) -> Support {
+        self.entries.iter().find(|(c, _)| *c == capability).map(|(_, s)| *s).unwrap_or(Support::No)
+    }
+
+    /// True when a plain (visitor) fetch can answer. `WhenShown` counts: the
+    /// answer may still be `Unknown`, which the rule must treat as such.
+    pub fn supports(&self, capability: Capability) -> bool {
+        matches!(self.support(capability), Support::Yes | Support::WhenShown)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Capability, Support)> + '_ {
+        Capability::ALL.into_iter().map(|c| (c, self.support(c)))
+    }
+}
+
+/// The capabilities of every platform. Platforms without an adapter yet
+/// declare nothing, so every question about them answers `No`.
+pub fn capabilities(platform: Platform) -> Capabilities {
+    match platform {
+        Platform::Weibo => crate::weibo::CAPABILITIES,
+        other => Capabilities::new(other, &[]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_without_adapter_says_no_to_everything() {
+        let caps = capabilities(Platform::Kuaishou);
+        for c in Capability::ALL {
+            assert_eq!(caps.support(c), Support::No, "{c:?}");
+            assert!(!caps.supports(c));
+        }
+    }
+
+    #[test]
+    fn weibo_declares_every_capability_it_reads() {
+        let caps = capabilities(Platform::Weibo);
+        assert_eq!(caps.platform, Platform::Weibo);
+        assert_eq!(caps.support(Capability::PinnedFlag), Support::Yes);
+        // Comment state is read only when the JSON carries a signal.
+        assert_eq!(caps.support(Capability::CommentState), Support::WhenShown);
+        assert!(caps.supports(Capability::CommentState));
+        assert!(caps.iter().all(|(_, s)| s != Support::No));
+    }
+}

@@ -1,0 +1,344 @@
+//! The thin shared fetcher: one per platform. It waits for the platform's
+//! rate limit (plus jitter), sends, keeps every response as a [`Capture`],
+//! retries transient failures with exponential backoff, and runs a circuit
+//! breaker that stops us hammering a platform that refuses us.
+//!
+//! It does not know what a page means: the caller's `interpret` closure
+//! turns a [`RawResponse`] into a value or a classified [`FetchFailure`].
+
+use crate::config::HttpPolicy;
+use crate::model::{Capture, Platform};
+use crate::outcome::{FetchFailure, SourceName};
+use chrono::{DateTime, Utc};
+use governor::{DefaultDirectRateLimiter, Jitter, Quota, RateLimiter};
+use serde::Serialize;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// One request to send. Built afresh for each attempt so a renewed cookie
+/// is picked up.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    pub url: String,
+    /// `None` = GET; `Some(form)` = POST with a url-encoded form.
+    pub form: Option<Vec<(String, String)>>,
+    pub headers: Vec<(&'static str, String)>,
+    pub source: SourceName,
+}
+
+impl RequestSpec {
+    pub fn get(url: impl Into<String>, source: SourceName) -> Self {
+        RequestSpec { url: url.into(), form: None, headers: Vec::new(), source }
+    }
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// What came back, before any interpretation.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    /// `Location` of a redirect (redirects are never followed: a redirect
+    /// to a login page is itself the answer).
+    pub location: Option<String>,
+    /// `Retry-After` in seconds, when given as a number.
+    pub retry_after_secs: Option<u64>,
+    /// `name=value` parts of each `Set-Cookie`.
+    pub set_cookies: Vec<(String, String)>,
+    pub capture: Capture,
+}
+
+impl RawResponse {
+    pub fn body(&self) -> &[u8] {
+        &self.capture.body
+    }
+    pub fn url(&self) -> &str {
+        &self.capture.url
+    }
+}
+
+/// The result of [`PoliteClient::fetch`]: the interpreted outcome of the
+/// last attempt plus the evidence and cookies of all attempts.
+#[derive(Debug)]
+pub struct Exchange<T> {
+    pub result: Result<T, FetchFailure>,
+    pub captures: Vec<Capture>,
+    pub set_cookies: Vec<(String, String)>,
+    /// Attempts actually sent (0 when the breaker refused).
+    pub attempts: u32,
+}
+
+/// What the daemon can show about a platform's breaker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakerStatus {
+    pub platform: Platform,
+    /// `closed`, `open` or `half_open` (one trial request allowed).
+    pub state: &'static str,
+    pub consecutive_refusals: u32,
+    pub opened_at: Option<DateTime<Utc>>,
+    /// Seconds until a trial request is allowed, when open.
+    pub retry_in_secs: Option<u64>,
+    pub times_opened: u64,
+    pub last_refusal: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct BreakerInner {
+    consecutive: u32,
+    open_until: Option<Instant>,
+    opened_at: Option<DateTime<Utc>>,
+    trial_in_flight: bool,
+    times_opened: u64,
+    last_refusal: Option<String>,
+}
+
+pub struct PoliteClient {
+    platform: Platform,
+    http: reqwest::Client,
+    limiter: DefaultDirectRateLimiter,
+    policy: HttpPolicy,
+    breaker: Mutex<BreakerInner>,
+}
+
+impl std::fmt::Debug for PoliteClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoliteClient").field("platform", &self.platform).field("policy", &self.policy).finish()
+    }
+}
+
+impl PoliteClient {
+    pub fn new(platform: Platform, policy: &HttpPolicy) -> Result<Self, String> {
+        policy.validate(&format!("platforms.{platform}.policy"))?;
+        // reqwest is built without a crypto provider; a library user that
+        // forgot to install one would get a panic on the first client.
+        // Installing ring here is a no-op when the process already did.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let http = reqwest::Client::builder()
+            .user_agent(policy.user_agent.clone())
+            .timeout(policy.timeout())
+            .connect_timeout(policy.timeout().min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client for {platform}: {e}"))?;
+        let per_minute = NonZeroU32::new(policy.requests_per_minute).expect("validated");
+        let burst = NonZeroU32::new(policy.burst).expect("validated");
+        let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
+        Ok(PoliteClient { platform, http, limiter, policy: policy.clone(), breaker: Mutex::new(BreakerInner::default()) })
+    }
+
+    pub fn platform(&self) -> Platform {
+        self.platform
+    }
+
+    pub fn policy(&self) -> &HttpPolicy {
+        &self.policy
+    }
+
+    /// Sends `build()` (rebuilt per attempt), interprets each response, and
+    /// retries while the failure is transient and retries remain.
+    pub async fn fetch<T>(
+        &self,
+        build: impl Fn() -> RequestSpec,
+        interpret: impl Fn(&RawResponse) -> Result<T, FetchFailure>,
+    ) -> Exchange<T> {
+        let mut captures = Vec::new();
+        let mut set_cookies = Vec::new();
+        let mut attempts = 0u32;
+        loop {
+            let spec = build();
+            if let Err(refused) = self.admit(&spec.url) {
+                return Exchange { result: Err(refused), captures, set_cookies, attempts };
+            }
+            self.limiter.until_ready_with_jitter(Jitter::up_to(Duration::from_millis(self.policy.jitter_ms))).await;
+            attempts += 1;
+            let outcome = match self.send_once(&spec).await {
+                Ok(raw) => {
+                    let interpreted = interpret(&raw);
+                    set_cookies.extend(raw.set_cookies);
+                    captures.push(raw.capture);
+                    interpreted
+                }
+                Err(failure) => Err(failure),
+            };
+            self.record(&outcome);
+            match outcome {
+                Err(failure) if failure.is_transient() && attempts <= self.policy.max_retries => {
+                    let Some(wait) = self.backoff(attempts - 1, &failure) else {
+                        return Exchange { result: Err(failure), captures, set_cookies, attempts };
+                    };
+                    tracing::debug!(platform = %self.platform, url = %spec.url, ?wait, %failure, "retrying after transient failure");
+                    tokio::time::sleep(wait).await;
+                }
+                result => return Exchange { result, captures, set_cookies, attempts },
+            }
+        }
+    }
+
+    /// Exponential backoff with jitter; `None` when the platform asked us
+    /// to wait longer than we are willing to hold a poll open.
+    fn backoff(&self, retry_index: u32, failure: &FetchFailure) -> Option<Duration> {
+        let base = self.policy.backoff_base_ms;
+        let exp = base.saturating_mul(1u64 << retry_index.min(16));
+        let jitter = if base > 0 { rand::random_range(0..=base) } else { 0 };
+        let mut wait_ms = exp.saturating_add(jitter);
+        if let FetchFailure::Throttled { retry_after_secs: Some(secs), .. } = failure {
+            let asked = secs.saturating_mul(1000);
+            if asked > self.policy.backoff_max_ms {
+                return None;
+            }
+            wait_ms = wait_ms.max(asked);
+        }
+        Some(Duration::from_millis(wait_ms.min(self.policy.backoff_max_ms)))
+    }
+
+    async fn send_once(&self, spec: &RequestSpec) -> Result<RawResponse, FetchFailure> {
+        let mut req = match &spec.form {
+            None => self.http.get(&spec.url),
+            Some(form) => self.http.post(&spec.url).form(form),
+        };
+        for (name, value) in &spec.headers {
+            req = req.header(*name, value);
+        }
+        let network = |e: reqwest::Error, status: Option<u16>| FetchFailure::Network {
+            url: spec.url.clone(),
+            http_status: status,
+            timeout: e.is_timeout(),
+            detail: error_chain(&e),
+        };
+        let resp = req.send().await.map_err(|e| network(e, None))?;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let header = |name: reqwest::header::HeaderName| {
+            headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let location = header(reqwest::header::LOCATION);
+        let retry_after_secs = header(reqwest::header::RETRY_AFTER).and_then(|v| v.trim().parse().ok());
+        let set_cookies = headers
+            .get_all(reqwest::header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| {
+                let pair = v.split(';').next()?;
+                let (name, value) = pair.split_once('=')?;
+                Some((name.trim().to_string(), value.trim().to_string()))
+            })
+            .collect();
+        let final_url = resp.url().to_string();
+        let body = resp.bytes().await.map_err(|e| network(e, Some(status)))?;
+        Ok(RawResponse {
+            status,
+            content_type: content_type.clone(),
+            location,
+            retry_after_secs,
+            set_cookies,
+            capture: Capture {
+                url: final_url,
+                http_status: Some(status),
+                content_type,
+                fetched_at: Utc::now(),
+                body: body.to_vec(),
+                source: spec.source.to_string(),
+            },
+        })
+    }
+
+    fn admit(&self, url: &str) -> Result<(), FetchFailure> {
+        let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(until) = b.open_until else { return Ok(()) };
+        let now = Instant::now();
+        if now < until || b.trial_in_flight {
+            return Err(FetchFailure::CircuitOpen {
+                url: url.to_string(),
+                platform: self.platform.to_string(),
+                retry_in_secs: until.saturating_duration_since(now).as_secs(),
+            });
+        }
+        // Half-open: exactly one trial request goes through.
+        b.trial_in_flight = true;
+        Ok(())
+    }
+
+    fn record<T>(&self, outcome: &Result<T, FetchFailure>) {
+        let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        let was_open = b.open_until.is_some();
+        let answered = match outcome {
+            Ok(_) => true,
+            Err(f) => f.class().is_platform_answer(),
+        };
+        if answered {
+            if was_open {
+                tracing::info!(platform = %self.platform, "circuit breaker closed: the platform answers again");
+            }
+            b.consecutive = 0;
+            b.open_until = None;
+            b.opened_at = None;
+            b.trial_in_flight = false;
+            return;
+        }
+        let Err(failure) = outcome else { return };
+        if !failure.is_refusal() {
+            // A network or parse failure says nothing about whether the
+            // platform refuses us; a failed trial just allows another.
+            b.trial_in_flight = false;
+            return;
+        }
+        b.consecutive += 1;
+        b.last_refusal = Some(failure.to_string());
+        let cooldown = Duration::from_secs(self.policy.breaker_cooldown_secs);
+        if was_open {
+            b.open_until = Some(Instant::now() + cooldown);
+            b.trial_in_flight = false;
+        } else if b.consecutive >= self.policy.breaker_threshold {
+            b.open_until = Some(Instant::now() + cooldown);
+            b.opened_at = Some(Utc::now());
+            b.times_opened += 1;
+            // Reported once per opening, not per refused request.
+            tracing::warn!(
+                platform = %self.platform,
+                refusals = b.consecutive,
+                cooldown_secs = self.policy.breaker_cooldown_secs,
+                last = %failure,
+                "circuit breaker open: the platform keeps refusing us; pausing all requests to it"
+            );
+        }
+    }
+
+    pub fn breaker_status(&self) -> BreakerStatus {
+        let b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let state = match b.open_until {
+            None => "closed",
+            Some(until) if now < until || b.trial_in_flight => "open",
+            Some(_) => "half_open",
+        };
+        BreakerStatus {
+            platform: self.platform,
+            state,
+            consecutive_refusals: b.consecutive,
+            opened_at: b.opened_at,
+            retry_in_secs: b.open_until.map(|u| u.saturating_duration_since(now).as_secs()),
+            times_opened: b.times_opened,
+            last_refusal: b.last_refusal.clone(),
+        }
+    }
+}
+
+/// reqwest's top-level message ("error sending request") hides the cause.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}

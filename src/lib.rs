@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod debug_cmd;
 pub mod registry;
+pub mod rules;
 pub mod secrets;
 pub mod store;
 

@@ -10,31 +10,9 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// A secret value whose `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+/// A secret value whose `Debug` never shows it (shared with the adapters,
+/// which receive operator cookies as secrets).
+pub use xunjian_adapters::Secret;
 
 /// Where a secret was found, for `xunjian config check` style messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -79,7 +57,7 @@ pub fn lookup_in(
 ) -> Result<Option<(Secret, SecretOrigin)>, SecretError> {
     let var = env_var_name(name);
     if let Some(v) = env(&var).filter(|v| !v.is_empty()) {
-        return Ok(Some((Secret(v), SecretOrigin::Env(var))));
+        return Ok(Some((Secret::new(v), SecretOrigin::Env(var))));
     }
     let file_var = format!("{var}_FILE");
     if let Some(p) = env(&file_var).filter(|v| !v.is_empty()) {
@@ -98,7 +76,7 @@ pub fn lookup_in(
 fn read_file(name: &str, path: &std::path::Path) -> Result<Secret, SecretError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| SecretError { name: name.to_string(), path: path.to_path_buf(), source })?;
-    Ok(Secret(text.trim_end_matches(['\n', '\r']).to_string()))
+    Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
 }
 
 #[cfg(test)]
@@ -130,7 +108,7 @@ mod tests {
     #[test]
     fn never_printed() {
         let s = Secret::new("hunter2");
-        assert!(!format!("{s:?} {s}").contains("hunter2"));
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]

@@ -1,0 +1,586 @@
+//! Repost delay of key items (004 四(四)): "省政府政务微博微信及市政府“两微一端”
+//! 发布的……重要政策信息……各地各部门政务微博和客户端力争1小时内转载，微信
+//! “订阅号”不得滞后1个工作日".
+//!
+//! Every (source item, target account) pair on the same platform gets one
+//! finding, subject `platform:post_id` of the source item:
+//! * reposted in time → Pass with the exact delay;
+//! * reposted late → Violation with the exact delay;
+//! * not reposted and the deadline has passed → Violation, but only when a
+//!   successful timeline observation of the target after the deadline saw
+//!   posts reaching back to the source's publish time (else NotChecked);
+//! * deadline not yet passed and no repost → no finding (pending).
+//!
+//! Matching is by the platform's repost link (Weibo retweeted id / bid,
+//! Bilibili orig id). WeChat has no such link; text similarity is future work.
+
+use super::coverage::{require_recent, timeline_reaches_back};
+use super::{
+    AccountFacts, Evidence, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local,
+    from_ms,
+};
+use crate::accounts::{Account, LifecycleStatus};
+use crate::store::{CaptureRef, PostRecord};
+use chrono::{DateTime, Days, TimeDelta, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use xunjian_adapters::model::{ObservationKind, OutcomeClass, Platform};
+
+/// A key item of a source account that targets must repost.
+#[derive(Debug, Clone)]
+pub struct SourceItem {
+    pub account: Account,
+    pub post: PostRecord,
+    /// The capture that showed the item, for evidence.
+    pub capture: Option<CaptureRef>,
+}
+
+impl SourceItem {
+    fn subject(&self) -> String {
+        format!(
+            "{}:{}",
+            self.account.spec.platform.code(),
+            self.post.post.id
+        )
+    }
+
+    fn evidence(&self) -> Evidence {
+        Evidence {
+            label: "源账号重要信息".into(),
+            url: self
+                .post
+                .post
+                .url
+                .clone()
+                .or_else(|| self.capture.as_ref().map(|c| c.url.clone())),
+            sha256: self.capture.as_ref().map(|c| c.sha256.clone()),
+            at_ms: self.post.post.published_at.timestamp_millis(),
+        }
+    }
+}
+
+/// The repost deadline of an item and how to say it. On Weibo and the
+/// like it is the last permitted instant (59 and 60 minutes are in time, 61
+/// is late); on WeChat it is the midnight that ends the last permitted
+/// working day, itself already late. See [`in_time`].
+pub fn repost_deadline(
+    platform: Platform,
+    published_at: DateTime<Utc>,
+    ctx: &RuleContext<'_>,
+) -> Result<(DateTime<Utc>, String), String> {
+    let r = &ctx.rules.repost_delay;
+    if platform == Platform::Wechat {
+        let day = published_at.with_timezone(&Shanghai).date_naive();
+        let last = ctx
+            .calendar
+            .nth_workday_after(day, r.wechat_workdays)
+            .map_err(|e| e.to_string())?;
+        let end = Shanghai
+            .from_local_datetime(
+                &(last + Days::new(1))
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight"),
+            )
+            .earliest()
+            .expect("Shanghai has no DST gaps")
+            .with_timezone(&Utc);
+        Ok((
+            end,
+            format!(
+                "{} 24:00（{} 个工作日）",
+                last.format("%Y-%m-%d"),
+                r.wechat_workdays
+            ),
+        ))
+    } else {
+        let limit = TimeDelta::minutes(i64::from(r.limit_minutes));
+        Ok((
+            published_at + limit,
+            format!(
+                "{}（{}）",
+                fmt_local(published_at + limit),
+                fmt_duration_zh(limit)
+            ),
+        ))
+    }
+}
+
+/// Whether a repost at `at` meets `deadline` from [`repost_deadline`].
+pub fn in_time(platform: Platform, at: DateTime<Utc>, deadline: DateTime<Utc>) -> bool {
+    if platform == Platform::Wechat {
+        at < deadline
+    } else {
+        at <= deadline
+    }
+}
+
+fn links_to(p: &PostRecord, src: &PostRecord) -> bool {
+    let Some(r) = &p.post.repost_of else {
+        return false;
+    };
+    let (id, alt) = (&src.post.id, src.post.alt_id.as_ref());
+    r.post_id == *id
+        || alt.is_some_and(|a| r.post_id == *a)
+        || (alt.is_some() && r.post_alt_id.as_ref() == alt)
+}
+
+/// Evaluates every key item against every target account on its platform.
+/// Targets that are the item's own account, or not active/opening, are skipped.
+pub fn evaluate_reposts(
+    items: &[SourceItem],
+    targets: &[AccountFacts],
+    ctx: &RuleContext<'_>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for item in items {
+        for target in targets {
+            let spec = &target.account.spec;
+            if spec.platform != item.account.spec.platform
+                || target.account.id == item.account.id
+                || !matches!(
+                    spec.status,
+                    LifecycleStatus::Active | LifecycleStatus::Opening
+                )
+            {
+                continue;
+            }
+            out.extend(evaluate_pair(item, target, ctx));
+        }
+    }
+    out
+}
+
+fn evaluate_pair(
+    item: &SourceItem,
+    target: &AccountFacts,
+    ctx: &RuleContext<'_>,
+) -> Option<Finding> {
+    let rule = &ctx.rules.repost_delay;
+    let src = &item.post;
+    let f = Finding::new(
+        RuleId::RepostDelay,
+        target.account.id,
+        item.subject(),
+        rule.citation,
+    )
+    .with_evidence([item.evidence()])
+    .measure("source_account_id", item.account.id)
+    .measure("source_post_id", src.post.id.clone())
+    .measure(
+        "source_published_ms",
+        src.post.published_at.timestamp_millis(),
+    );
+    let who = target.name_zh();
+    let what = format!(
+        "“{}”{} 发布的重要信息",
+        item.account.spec.display_name,
+        fmt_local(src.post.published_at)
+    );
+    if !src.post.published_at_exact {
+        return Some(f.not_checked(format!("{what}的发布时间不精确，无法计算转发时限")));
+    }
+    let (deadline, deadline_text) =
+        match repost_deadline(item.account.spec.platform, src.post.published_at, ctx) {
+            Ok(d) => d,
+            Err(e) => return Some(f.not_checked(e)),
+        };
+    let f = f.measure("deadline_ms", deadline.timestamp_millis());
+
+    let repost = target
+        .posts
+        .iter()
+        .filter(|p| links_to(p, src))
+        .min_by_key(|p| p.post.published_at);
+    if let Some(rp) = repost {
+        let f = f
+            .with_evidence([target.post_evidence(rp, "转发")])
+            .measure("repost_post_id", rp.post.id.clone());
+        if !rp.post.published_at_exact {
+            let seen = from_ms(rp.first_seen_at_ms);
+            if in_time(item.account.spec.platform, seen, deadline) {
+                let s = format!(
+                    "{who}已转发{what}（{} 前已见到转发），在时限 {deadline_text} 内",
+                    fmt_local(seen)
+                );
+                return Some(
+                    f.measure(
+                        "delay_at_most_secs",
+                        (seen - src.post.published_at).num_seconds(),
+                    )
+                    .verdict(Verdict::Pass, s),
+                );
+            }
+            return Some(f.not_checked(format!("{who}转发{what}的时间不精确，无法判断是否超时")));
+        }
+        let delay = rp.post.published_at - src.post.published_at;
+        let f = f.measure("delay_secs", delay.num_seconds()).measure(
+            "repost_published_ms",
+            rp.post.published_at.timestamp_millis(),
+        );
+        return Some(
+            if in_time(item.account.spec.platform, rp.post.published_at, deadline) {
+                let s = format!(
+                    "{who}于 {} 转发{what}，用时 {}，在时限 {deadline_text} 内",
+                    fmt_local(rp.post.published_at),
+                    fmt_duration_zh(delay)
+                );
+                f.verdict(Verdict::Pass, s)
+            } else {
+                let s = format!(
+                    "{who}于 {} 转发{what}，用时 {}，晚于时限 {deadline_text}，不符合“{}”的规定",
+                    fmt_local(rp.post.published_at),
+                    fmt_duration_zh(delay),
+                    rule_words(item.account.spec.platform, ctx)
+                );
+                f.verdict(Verdict::Violation, s)
+            },
+        );
+    }
+    if ctx.now <= deadline {
+        return None; // pending
+    }
+    // Matching is by the platform's own repost link. Where the platform
+    // cannot show one (WeChat articles, feeds), an absent link says nothing:
+    // never a "missing repost" until text matching exists.
+    let platform = target.account.spec.platform;
+    if xunjian_adapters::capabilities(platform).support(xunjian_adapters::Capability::RepostSource)
+        == xunjian_adapters::Support::No
+    {
+        return Some(f.not_checked(format!(
+            "{}不提供转发链接，暂无法判断{who}是否转发{what}",
+            platform.display_name()
+        )));
+    }
+
+    match timeline_reaches_back(target, src.post.published_at, ctx) {
+        Some(obs) if obs.observed_at_ms >= deadline.timestamp_millis() => {
+            let at = from_ms(obs.observed_at_ms);
+            let s = format!(
+                "{who}截至 {} 未转发{what}，已超过时限 {deadline_text} {}",
+                fmt_local(at),
+                fmt_duration_zh(at - deadline)
+            );
+            Some(
+                f.with_evidence([target.observation_evidence(obs, "时限后的时间线抓取")])
+                    .measure("missing", true)
+                    .measure("checked_at_ms", obs.observed_at_ms)
+                    .measure("overdue_secs", (at - deadline).num_seconds())
+                    .verdict(Verdict::Violation, s),
+            )
+        }
+        _ => {
+            let ok_after_deadline = target.observations.iter().any(|o| {
+                o.kind == ObservationKind::Timeline
+                    && o.outcome == OutcomeClass::Ok
+                    && o.observed_at_ms >= deadline.timestamp_millis()
+                    && o.observed_at_ms <= ctx.now.timestamp_millis()
+            });
+            let reason = if ok_after_deadline {
+                format!(
+                    "时限后的时间线抓取未能覆盖自 {} 以来的全部信息",
+                    fmt_local(src.post.published_at)
+                )
+            } else {
+                let mut r = format!("时限 {deadline_text} 之后尚无成功的时间线抓取");
+                if let Err(why) = require_recent(target, ObservationKind::Timeline, ctx) {
+                    r.push('；');
+                    r.push_str(&why);
+                }
+                r
+            };
+            Some(f.not_checked(reason))
+        }
+    }
+}
+
+fn rule_words(p: Platform, ctx: &RuleContext<'_>) -> String {
+    let r = &ctx.rules.repost_delay;
+    if p == Platform::Wechat {
+        format!("微信订阅号转载不得滞后{}个工作日", r.wechat_workdays)
+    } else {
+        format!(
+            "{}内转载",
+            fmt_duration_zh(TimeDelta::minutes(i64::from(r.limit_minutes))).replace(' ', "")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::settings::ProfileName;
+    use crate::rules::testkit::*;
+    use xunjian_adapters::model::RepostOf;
+
+    struct World {
+        k: Kit,
+        item: SourceItem,
+        target: AccountFacts,
+    }
+
+    fn world(platform: Platform, now: &str, src_at: &str) -> World {
+        let k = Kit::with(now, ProfileName::Luan);
+        let src = account_facts(100, platform, "六安市人民政府发布");
+        let mut p = post("S1", src_at);
+        p.alt_id = Some("Nabc".into());
+        let item = SourceItem {
+            account: src.account.clone(),
+            post: PostRecord {
+                row_id: 1,
+                account_id: 100,
+                post: p,
+                first_seen_at_ms: 0,
+                last_seen_at_ms: 0,
+                last_observation_id: None,
+            },
+            capture: None,
+        };
+        let target = account_facts(1, platform, "霍邱县人民政府发布");
+        World { k, item, target }
+    }
+
+    fn repost(id: &str, at: &str, of: &str) -> xunjian_adapters::model::Post {
+        let mut p = post(id, at);
+        p.is_original = false;
+        p.repost_of = Some(RepostOf {
+            post_id: of.into(),
+            post_alt_id: None,
+            author_id: Some("uid100".into()),
+            author_name: None,
+            published_at: None,
+            available: true,
+        });
+        p
+    }
+
+    fn run(w: &World) -> Vec<Finding> {
+        evaluate_reposts(
+            std::slice::from_ref(&w.item),
+            std::slice::from_ref(&w.target),
+            &w.k.ctx(),
+        )
+    }
+
+    fn weibo_with_repost_after(minutes: i64) -> Finding {
+        let mut w = world(
+            Platform::Weibo,
+            "2026-11-21T12:00:00+08:00",
+            "2026-11-21T09:00:00+08:00",
+        );
+        w.k.timeline(
+            &mut w.target,
+            1,
+            "2026-11-21T11:00:00+08:00",
+            OutcomeClass::Ok,
+        );
+        let at = (t("2026-11-21T09:00:00+08:00") + TimeDelta::minutes(minutes)).to_rfc3339();
+        add_post(&mut w.target, 1, repost("R1", &at, "S1"));
+        let mut v = run(&w);
+        assert_eq!(v.len(), 1);
+        v.remove(0)
+    }
+
+    #[test]
+    fn one_hour_on_weibo_at_and_around_the_limit() {
+        let f = weibo_with_repost_after(59);
+        assert_eq!(f.verdict, Verdict::Pass);
+        assert_eq!(f.measured["delay_secs"], 59 * 60);
+        assert_eq!(weibo_with_repost_after(60).verdict, Verdict::Pass);
+        let f = weibo_with_repost_after(61);
+        assert_eq!(f.verdict, Verdict::Violation);
+        assert_eq!(f.measured["delay_secs"], 61 * 60);
+        assert_eq!(f.subject, "weibo:S1");
+        assert_eq!(f.fingerprint(), "repost_delay:1:weibo:S1");
+        assert_eq!(f.citation.article, "四（四）");
+        assert!(
+            f.summary_zh.contains("用时 1 小时 1 分钟") && f.summary_zh.contains("1小时内转载"),
+            "{}",
+            f.summary_zh
+        );
+        assert_eq!(f.evidence.len(), 2);
+    }
+
+    #[test]
+    fn matched_by_alt_id_and_other_platforms_ignored() {
+        let mut w = world(
+            Platform::Weibo,
+            "2026-11-21T12:00:00+08:00",
+            "2026-11-21T09:00:00+08:00",
+        );
+        w.k.timeline(
+            &mut w.target,
+            1,
+            "2026-11-21T11:00:00+08:00",
+            OutcomeClass::Ok,
+        );
+        add_post(
+            &mut w.target,
+            1,
+            repost("R1", "2026-11-21T09:30:00+08:00", "Nabc"),
+        );
+        assert_eq!(run(&w)[0].verdict, Verdict::Pass);
+        w.target.account.spec.platform = Platform::Douyin;
+        assert!(run(&w).is_empty());
+        w.target.account.spec.platform = Platform::Weibo;
+        w.target.account.id = 100; // the source itself
+        assert!(run(&w).is_empty());
+    }
+
+    fn wechat(src_at: &str, repost_at: &str) -> Verdict {
+        let mut w = world(Platform::Wechat, "2026-10-20T12:00:00+08:00", src_at);
+        w.k.timeline(
+            &mut w.target,
+            1,
+            "2026-10-20T11:00:00+08:00",
+            OutcomeClass::Ok,
+        );
+        add_post(&mut w.target, 1, repost("R1", repost_at, "S1"));
+        run(&w).remove(0).verdict
+    }
+
+    #[test]
+    fn wechat_one_working_day_across_national_day() {
+        let (d, label) = {
+            let w = world(
+                Platform::Wechat,
+                "2026-10-20T12:00:00+08:00",
+                "2026-09-30T18:00:00+08:00",
+            );
+            repost_deadline(Platform::Wechat, w.item.post.post.published_at, &w.k.ctx()).unwrap()
+        };
+        assert_eq!(d, t("2026-10-09T00:00:00+08:00"));
+        assert!(label.starts_with("2026-10-08 24:00"), "{label}");
+        assert_eq!(
+            wechat("2026-09-30T18:00:00+08:00", "2026-10-08T23:59:59+08:00"),
+            Verdict::Pass
+        );
+        assert_eq!(
+            wechat("2026-09-30T18:00:00+08:00", "2026-10-09T00:00:00+08:00"),
+            Verdict::Violation
+        );
+    }
+
+    #[test]
+    fn wechat_friday_item_is_due_on_the_make_up_saturday() {
+        // Friday 2026-10-09 → Saturday 10-10 is a 调休 workday.
+        assert_eq!(
+            wechat("2026-10-09T10:00:00+08:00", "2026-10-10T23:59:00+08:00"),
+            Verdict::Pass
+        );
+        assert_eq!(
+            wechat("2026-10-09T10:00:00+08:00", "2026-10-11T00:01:00+08:00"),
+            Verdict::Violation
+        );
+        // An ordinary Friday: due Monday.
+        assert_eq!(
+            wechat("2026-10-16T10:00:00+08:00", "2026-10-19T23:00:00+08:00"),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn unknown_year_is_not_checked() {
+        let w = world(
+            Platform::Wechat,
+            "2027-01-10T12:00:00+08:00",
+            "2026-12-28T10:00:00+08:00",
+        );
+        let v = run(&w);
+        match &v[0].verdict {
+            Verdict::NotChecked { reason } => assert!(reason.contains("2027"), "{reason}"),
+            x => panic!("{x:?}"),
+        }
+    }
+
+    #[test]
+    fn no_repost_link_on_wechat_is_never_a_missing_repost() {
+        // WeChat articles carry no repost link: a full, successful look after
+        // the deadline that finds no link must not become "not reposted".
+        let mut w = world(Platform::Wechat, "2026-11-25T12:00:00+08:00", "2026-11-20T09:00:00+08:00");
+        w.k.timeline(&mut w.target, 1, "2026-11-25T11:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut w.target, 1, post("old", "2026-11-19T08:00:00+08:00"));
+        let v = run(&w);
+        assert!(
+            matches!(&v[0].verdict, Verdict::NotChecked { reason } if reason.contains("不提供转发链接")),
+            "{v:?}"
+        );
+    }
+
+    #[test]
+    fn missing_after_deadline_needs_coverage() {
+        let src_at = "2026-11-21T09:00:00+08:00";
+        // Before the deadline nothing is said.
+        let mut w = world(Platform::Weibo, "2026-11-21T09:59:00+08:00", src_at);
+        w.k.timeline(
+            &mut w.target,
+            1,
+            "2026-11-21T09:50:00+08:00",
+            OutcomeClass::Ok,
+        );
+        add_post(&mut w.target, 1, post("old", "2026-11-20T08:00:00+08:00"));
+        assert!(run(&w).is_empty());
+
+        // After the deadline, but the only success was before it: cannot say.
+        w.k.now = t("2026-11-21T12:00:00+08:00");
+        w.k.timeline(
+            &mut w.target,
+            2,
+            "2026-11-21T11:00:00+08:00",
+            OutcomeClass::Blocked,
+        );
+        let v = run(&w);
+        assert!(
+            matches!(&v[0].verdict, Verdict::NotChecked { reason } if reason.contains("之后尚无成功的时间线抓取")),
+            "{v:?}"
+        );
+        // ... and when the window has lapsed, the blocking is named.
+        w.k.rules.coverage_hours = 1;
+        let v = run(&w);
+        assert!(
+            matches!(&v[0].verdict, Verdict::NotChecked { reason } if reason.contains("起被平台拦截")),
+            "{v:?}"
+        );
+        w.k.rules.coverage_hours = 48;
+
+        // A successful look after the deadline reaching back before the item: missing.
+        w.k.timeline(
+            &mut w.target,
+            3,
+            "2026-11-21T11:30:00+08:00",
+            OutcomeClass::Ok,
+        );
+        w.target.posts[0].last_observation_id = Some(3);
+        let v = run(&w);
+        assert_eq!(v[0].verdict, Verdict::Violation, "{}", v[0].summary_zh);
+        assert_eq!(v[0].measured["overdue_secs"], 90 * 60);
+        assert_eq!(v[0].measured["missing"], true);
+
+        // A page that does not reach back to the item's time: cannot say.
+        w.target.posts[0].post.published_at = t("2026-11-21T10:30:00+08:00");
+        assert!(matches!(run(&w)[0].verdict, Verdict::NotChecked { .. }));
+    }
+
+    #[test]
+    fn inexact_times() {
+        let mut w = world(
+            Platform::Weibo,
+            "2026-11-21T12:00:00+08:00",
+            "2026-11-21T09:00:00+08:00",
+        );
+        w.k.timeline(
+            &mut w.target,
+            1,
+            "2026-11-21T09:40:00+08:00",
+            OutcomeClass::Ok,
+        );
+        let mut rp = repost("R1", "2026-11-21T09:00:00+08:00", "S1");
+        rp.published_at_exact = false;
+        add_post(&mut w.target, 1, rp);
+        // Seen 40 minutes after the item: certainly in time.
+        assert_eq!(run(&w)[0].verdict, Verdict::Pass);
+        // Seen only after the deadline: cannot say.
+        w.target.posts[0].first_seen_at_ms = t("2026-11-21T10:01:00+08:00").timestamp_millis();
+        assert!(matches!(run(&w)[0].verdict, Verdict::NotChecked { .. }));
+        w.item.post.post.published_at_exact = false;
+        assert!(matches!(run(&w)[0].verdict, Verdict::NotChecked { .. }));
+    }
+}

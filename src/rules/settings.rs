@@ -1,0 +1,629 @@
+//! Rule profiles and the `[rules]` section of xunjian.toml.
+//!
+//! An office picks a profile that follows its document and may override any
+//! number or switch any rule off:
+//!
+//! ```toml
+//! [rules]
+//! profile = "baoji"          # national (default) | baoji | luan | longxian
+//! coverage_hours = 48
+//! [rules.zombie]
+//! days = 15
+//! warning_lead_days = 3
+//! [rules.repost_delay]
+//! enabled = true
+//! ```
+//!
+//! [`RuleSettings`] is what the file says (every field optional);
+//! [`RuleSettings::resolve`] turns it into [`ResolvedRules`]: concrete
+//! numbers and the citation each rule carries under the chosen profile.
+
+use super::Citation;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use xunjian_adapters::model::Platform;
+
+// ---- the documents ---------------------------------------------------------
+
+const NATIONAL: &str = "政府网站与政务新媒体检查指标";
+const NATIONAL_NO: Option<&str> = Some("国办秘函〔2019〕19号");
+const BAOJI: &str = "宝鸡市政府系统政务新媒体管理办法";
+const LUAN: &str = "六安市人民政府办公室关于进一步做好政务“两微一端”建设工作的通知";
+const LONGXIAN: &str = "陇县政务微博管理办法";
+const LONGXIAN_NO: Option<&str> = Some("陇政办函〔2018〕78号");
+
+const fn cite(
+    document: &'static str,
+    number: Option<&'static str>,
+    article: &'static str,
+) -> Citation {
+    Citation {
+        document,
+        number,
+        article,
+    }
+}
+
+pub const NATIONAL_NOT_UPDATED: Citation = cite(
+    NATIONAL,
+    NATIONAL_NO,
+    "单项否决指标“内容不更新”（监测时间点前2周内无更新）",
+);
+pub const NATIONAL_INTERACTION: Citation = cite(
+    NATIONAL,
+    NATIONAL_NO,
+    "单项否决指标“互动回应差”（未提供有效互动功能）",
+);
+pub const BAOJI_16: Citation = cite(BAOJI, None, "第十六条");
+pub const BAOJI_10: Citation = cite(BAOJI, None, "第十条");
+pub const BAOJI_11: Citation = cite(BAOJI, None, "第十一条");
+pub const BAOJI_21: Citation = cite(BAOJI, None, "第二十一条");
+pub const LUAN_2_2: Citation = cite(LUAN, None, "二（二）");
+pub const LUAN_2_3: Citation = cite(LUAN, None, "二（三）");
+pub const LUAN_4_4: Citation = cite(LUAN, None, "四（四）");
+pub const LUAN_6_3: Citation = cite(LUAN, None, "六（三）");
+pub const LONGXIAN_11_5: Citation = cite(LONGXIAN, LONGXIAN_NO, "第十一条第5项");
+pub const LONGXIAN_14_6: Citation = cite(LONGXIAN, LONGXIAN_NO, "第十四条第6项");
+
+/// The shipped profiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileName {
+    /// 国办秘函〔2019〕19号 veto items: no update in the 2 weeks before the
+    /// check; no effective interaction. Other rules off (no national text
+    /// fixes them; switch them on to use the local document's citation).
+    #[default]
+    National,
+    /// 《宝鸡市政府系统政务新媒体管理办法》(2023): 14 days, weekly original,
+    /// closing notice 30 days, verification and naming, interaction.
+    Baoji,
+    /// 六安 "两微一端" notice (2016): 15 days, reposts within 1 hour / 1
+    /// working day, naming pattern ××县人民政府发布, closing filing.
+    Luan,
+    /// 《陇县政务微博管理办法》(2018): daily updates, closing notice.
+    Longxian,
+}
+
+impl ProfileName {
+    pub fn code(self) -> &'static str {
+        match self {
+            ProfileName::National => "national",
+            ProfileName::Baoji => "baoji",
+            ProfileName::Luan => "luan",
+            ProfileName::Longxian => "longxian",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<ProfileName> {
+        [
+            ProfileName::National,
+            ProfileName::Baoji,
+            ProfileName::Luan,
+            ProfileName::Longxian,
+        ]
+        .into_iter()
+        .find(|p| p.code() == s)
+    }
+}
+
+// ---- what the config file says --------------------------------------------
+
+/// The `[rules]` section. Every field is optional; absent means "as the
+/// profile says". Unknown keys are errors.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RuleSettings {
+    /// Which document's thresholds and citations to use (default national).
+    pub profile: ProfileName,
+    /// A rule needs a successful observation (timeline for post rules,
+    /// profile for profile rules) no older than this many hours, or it
+    /// returns "not checked". Default 48.
+    pub coverage_hours: Option<u32>,
+    pub zombie: ZombieSettings,
+    pub weekly_original: ToggleSettings,
+    pub repost_delay: RepostSettings,
+    pub closing_notice: ClosingSettings,
+    pub vanished: VanishedSettings,
+    pub interaction: InteractionSettings,
+    pub verification: ToggleSettings,
+    pub naming: NamingSettings,
+}
+
+/// A rule with no numbers, only on/off.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ToggleSettings {
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZombieSettings {
+    pub enabled: Option<bool>,
+    /// Violation when silent for more than this many days (national 14,
+    /// baoji 14, luan 15, longxian 1).
+    pub days: Option<u32>,
+    /// Early warning this many days before the limit (default 3; 0 = none).
+    pub warning_lead_days: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RepostSettings {
+    pub enabled: Option<bool>,
+    /// Weibo, apps and other platforms: repost within this many minutes (60).
+    pub limit_minutes: Option<u32>,
+    /// WeChat: repost by the end of this many working days after the
+    /// source's publish date (1).
+    pub wechat_workdays: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClosingSettings {
+    pub enabled: Option<bool>,
+    /// The pinned notice must be up at least this many days before the
+    /// closing date (30).
+    pub days: Option<u32>,
+    /// Warn this many days before the notice is due (default 7; 0 = none).
+    pub warning_lead_days: Option<u32>,
+    /// Words that make a post a closing notice (default 停更, 停止更新,
+    /// 关停, 注销, 暂停更新, 不再更新).
+    pub keywords: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VanishedSettings {
+    pub enabled: Option<bool>,
+    /// Consecutive not_found/banned answers (with no success in between)
+    /// before it is a violation; fewer give a warning (default 2).
+    pub confirmations: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InteractionSettings {
+    pub enabled: Option<bool>,
+    /// Violation when comments are closed or restricted on each of the
+    /// latest K non-pinned posts (default 5).
+    pub latest_k: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NamingSettings {
+    pub enabled: Option<bool>,
+    /// A regular expression every registered display name must match, e.g.
+    /// `^.+[县区]人民政府发布$`. Empty string = no pattern check.
+    pub pattern: Option<String>,
+    /// Check that the name on the platform equals the registry's (default true).
+    pub match_registry: Option<bool>,
+    /// Platforms the pattern applies to (platform codes; default: all, or
+    /// weibo + wechat under luan, whose 二(二) names 政务微博微信).
+    pub pattern_platforms: Option<Vec<Platform>>,
+}
+
+// ---- resolved --------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct ZombieRule {
+    pub enabled: bool,
+    pub days: u32,
+    pub warning_lead_days: u32,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimpleRule {
+    pub enabled: bool,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone)]
+pub struct RepostRule {
+    pub enabled: bool,
+    pub limit_minutes: u32,
+    pub wechat_workdays: u32,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClosingRule {
+    pub enabled: bool,
+    pub days: u32,
+    pub warning_lead_days: u32,
+    pub keywords: Vec<String>,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone)]
+pub struct VanishedRule {
+    pub enabled: bool,
+    pub confirmations: u32,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone)]
+pub struct InteractionRule {
+    pub enabled: bool,
+    pub latest_k: u32,
+    pub citation: Citation,
+}
+
+#[derive(Debug, Clone)]
+pub struct NamingRule {
+    pub enabled: bool,
+    pub pattern: Option<Regex>,
+    pub match_registry: bool,
+    /// Empty = all platforms.
+    pub pattern_platforms: Vec<Platform>,
+    /// For the registry-name comparison.
+    pub citation: Citation,
+    /// For the pattern.
+    pub pattern_citation: Citation,
+}
+
+/// Concrete thresholds and citations, ready for the rules.
+#[derive(Debug, Clone)]
+pub struct ResolvedRules {
+    pub profile: ProfileName,
+    pub coverage_hours: u32,
+    pub zombie: ZombieRule,
+    pub weekly_original: SimpleRule,
+    pub repost_delay: RepostRule,
+    pub closing_notice: ClosingRule,
+    pub vanished: VanishedRule,
+    pub interaction: InteractionRule,
+    pub verification: SimpleRule,
+    pub naming: NamingRule,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("[rules] {field} 必须大于 0 (must be > 0)")]
+    Zero { field: &'static str },
+    #[error("[rules.naming] pattern 不是有效的正则表达式 (invalid regex) `{pattern}`: {message}")]
+    BadPattern { pattern: String, message: String },
+    #[error("[rules.zombie] warning_lead_days ({lead}) 须小于 days ({days})")]
+    LeadTooLong { lead: u32, days: u32 },
+}
+
+fn default_keywords() -> Vec<String> {
+    ["停更", "停止更新", "关停", "注销", "暂停更新", "不再更新"]
+        .into_iter()
+        .map(String::from)
+        .collect()
+}
+
+impl ResolvedRules {
+    /// A profile with no overrides.
+    pub fn for_profile(profile: ProfileName) -> ResolvedRules {
+        use ProfileName::*;
+        let on = |ps: &[ProfileName]| ps.contains(&profile);
+        ResolvedRules {
+            profile,
+            coverage_hours: 48,
+            zombie: ZombieRule {
+                enabled: true,
+                // 陇县 第十四条6: 坚持每天内容及时更新 → silent more than a day.
+                days: match profile {
+                    Luan => 15,
+                    Longxian => 1,
+                    National | Baoji => 14,
+                },
+                warning_lead_days: if profile == Longxian { 0 } else { 3 },
+                citation: match profile {
+                    National => NATIONAL_NOT_UPDATED,
+                    Baoji => BAOJI_16,
+                    Luan => LUAN_6_3,
+                    Longxian => LONGXIAN_14_6,
+                },
+            },
+            weekly_original: SimpleRule {
+                enabled: on(&[Baoji]),
+                citation: BAOJI_16,
+            },
+            repost_delay: RepostRule {
+                enabled: on(&[Luan]),
+                limit_minutes: 60,
+                wechat_workdays: 1,
+                citation: LUAN_4_4,
+            },
+            // 001 第十条 fixes "置顶、至少保留30天". 004 二(三) (filing 7
+            // working days ahead) and 000 第十一条5 (a public notice) fix no
+            // period; their profiles use the same 30 days, overridable.
+            closing_notice: ClosingRule {
+                enabled: on(&[Baoji, Luan, Longxian]),
+                days: 30,
+                warning_lead_days: 7,
+                keywords: default_keywords(),
+                citation: match profile {
+                    Luan => LUAN_2_3,
+                    Longxian => LONGXIAN_11_5,
+                    National | Baoji => BAOJI_10,
+                },
+            },
+            vanished: VanishedRule {
+                enabled: on(&[Baoji, Luan, Longxian]),
+                confirmations: 2,
+                citation: match profile {
+                    Luan => LUAN_2_3,
+                    Longxian => LONGXIAN_11_5,
+                    National | Baoji => BAOJI_10,
+                },
+            },
+            interaction: InteractionRule {
+                enabled: on(&[National, Baoji]),
+                latest_k: 5,
+                citation: if profile == National {
+                    NATIONAL_INTERACTION
+                } else {
+                    BAOJI_21
+                },
+            },
+            verification: SimpleRule {
+                enabled: on(&[Baoji]),
+                citation: BAOJI_11,
+            },
+            naming: NamingRule {
+                enabled: on(&[Baoji, Luan]),
+                pattern: (profile == Luan)
+                    .then(|| Regex::new(LUAN_PATTERN).expect("built-in pattern is valid")),
+                match_registry: true,
+                pattern_platforms: if profile == Luan {
+                    vec![Platform::Weibo, Platform::Wechat]
+                } else {
+                    Vec::new()
+                },
+                citation: if profile == Luan { LUAN_2_2 } else { BAOJI_11 },
+                pattern_citation: LUAN_2_2,
+            },
+        }
+    }
+}
+
+/// 004 二(二): “××县人民政府发布” or “六安市××委(办、局)发布” (and the city's
+/// own 六安市人民政府发布).
+pub const LUAN_PATTERN: &str = r"^(六安市人民政府发布|.+[县区]人民政府发布|六安市.+[委办局]发布)$";
+
+impl RuleSettings {
+    /// The profile's defaults, as a settings value with no overrides.
+    pub fn for_profile(profile: ProfileName) -> RuleSettings {
+        RuleSettings {
+            profile,
+            ..RuleSettings::default()
+        }
+    }
+
+    /// Applies the overrides to the profile.
+    pub fn resolve(&self) -> Result<ResolvedRules, SettingsError> {
+        let mut r = ResolvedRules::for_profile(self.profile);
+        if let Some(h) = self.coverage_hours {
+            r.coverage_hours = nonzero(h, "coverage_hours")?;
+        }
+        set(&mut r.zombie.enabled, self.zombie.enabled);
+        if let Some(d) = self.zombie.days {
+            r.zombie.days = nonzero(d, "zombie.days")?;
+        }
+        set(
+            &mut r.zombie.warning_lead_days,
+            self.zombie.warning_lead_days,
+        );
+        if r.zombie.warning_lead_days >= r.zombie.days && r.zombie.warning_lead_days > 0 {
+            return Err(SettingsError::LeadTooLong {
+                lead: r.zombie.warning_lead_days,
+                days: r.zombie.days,
+            });
+        }
+        set(&mut r.weekly_original.enabled, self.weekly_original.enabled);
+        set(&mut r.repost_delay.enabled, self.repost_delay.enabled);
+        if let Some(m) = self.repost_delay.limit_minutes {
+            r.repost_delay.limit_minutes = nonzero(m, "repost_delay.limit_minutes")?;
+        }
+        if let Some(w) = self.repost_delay.wechat_workdays {
+            r.repost_delay.wechat_workdays = nonzero(w, "repost_delay.wechat_workdays")?;
+        }
+        set(&mut r.closing_notice.enabled, self.closing_notice.enabled);
+        set(&mut r.closing_notice.days, self.closing_notice.days);
+        set(
+            &mut r.closing_notice.warning_lead_days,
+            self.closing_notice.warning_lead_days,
+        );
+        if let Some(k) = &self.closing_notice.keywords {
+            r.closing_notice.keywords =
+                k.iter().filter(|s| !s.trim().is_empty()).cloned().collect();
+            if r.closing_notice.keywords.is_empty() {
+                return Err(SettingsError::Zero {
+                    field: "closing_notice.keywords",
+                });
+            }
+        }
+        set(&mut r.vanished.enabled, self.vanished.enabled);
+        if let Some(c) = self.vanished.confirmations {
+            r.vanished.confirmations = nonzero(c, "vanished.confirmations")?;
+        }
+        set(&mut r.interaction.enabled, self.interaction.enabled);
+        if let Some(k) = self.interaction.latest_k {
+            r.interaction.latest_k = nonzero(k, "interaction.latest_k")?;
+        }
+        set(&mut r.verification.enabled, self.verification.enabled);
+        set(&mut r.naming.enabled, self.naming.enabled);
+        set(&mut r.naming.match_registry, self.naming.match_registry);
+        set(
+            &mut r.naming.pattern_platforms,
+            self.naming.pattern_platforms.clone(),
+        );
+        if let Some(p) = &self.naming.pattern {
+            r.naming.pattern = if p.trim().is_empty() {
+                None
+            } else {
+                Some(Regex::new(p).map_err(|e| SettingsError::BadPattern {
+                    pattern: p.clone(),
+                    message: e.to_string(),
+                })?)
+            };
+        }
+        Ok(r)
+    }
+}
+
+fn set<T: Clone>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
+}
+
+fn nonzero(v: u32, field: &'static str) -> Result<u32, SettingsError> {
+    if v == 0 {
+        Err(SettingsError::Zero { field })
+    } else {
+        Ok(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<RuleSettings, toml::de::Error> {
+        toml::from_str(s)
+    }
+
+    #[test]
+    fn default_is_national_two_weeks_and_interaction_only() {
+        let r = RuleSettings::default().resolve().unwrap();
+        assert_eq!(r.profile, ProfileName::National);
+        assert_eq!((r.zombie.days, r.zombie.warning_lead_days), (14, 3));
+        assert!(
+            r.zombie
+                .citation
+                .to_string()
+                .contains("国办秘函〔2019〕19号")
+        );
+        assert!(
+            r.interaction.enabled
+                && r.interaction
+                    .citation
+                    .to_string()
+                    .contains("未提供有效互动功能")
+        );
+        assert!(!r.weekly_original.enabled && !r.repost_delay.enabled && !r.closing_notice.enabled);
+        assert!(!r.verification.enabled && !r.naming.enabled && !r.vanished.enabled);
+    }
+
+    #[test]
+    fn profiles_follow_their_documents() {
+        let b = ResolvedRules::for_profile(ProfileName::Baoji);
+        assert_eq!(b.zombie.days, 14);
+        assert_eq!(
+            b.zombie.citation.to_string(),
+            "《宝鸡市政府系统政务新媒体管理办法》第十六条"
+        );
+        assert!(b.weekly_original.enabled && b.closing_notice.enabled && b.verification.enabled);
+        assert_eq!(b.closing_notice.citation.article, "第十条");
+        assert_eq!(b.interaction.citation.article, "第二十一条");
+        assert!(!b.repost_delay.enabled);
+
+        let l = ResolvedRules::for_profile(ProfileName::Luan);
+        assert_eq!(l.zombie.days, 15);
+        assert_eq!(l.zombie.citation.article, "六（三）");
+        assert!(l.repost_delay.enabled);
+        assert_eq!(
+            (l.repost_delay.limit_minutes, l.repost_delay.wechat_workdays),
+            (60, 1)
+        );
+        assert_eq!(l.repost_delay.citation.article, "四（四）");
+        let p = l.naming.pattern.as_ref().unwrap();
+        assert!(
+            p.is_match("霍邱县人民政府发布")
+                && p.is_match("六安市教育局发布")
+                && p.is_match("六安市人民政府发布")
+        );
+        assert!(!p.is_match("霍邱发布") && !p.is_match("霍邱县人民政府"));
+        assert!(!l.weekly_original.enabled);
+
+        let x = ResolvedRules::for_profile(ProfileName::Longxian);
+        assert_eq!((x.zombie.days, x.zombie.warning_lead_days), (1, 0));
+        assert_eq!(
+            x.zombie.citation.to_string(),
+            "《陇县政务微博管理办法》（陇政办函〔2018〕78号）第十四条第6项"
+        );
+        assert_eq!(x.closing_notice.citation.article, "第十一条第5项");
+    }
+
+    #[test]
+    fn overrides_apply_and_switch_rules() {
+        let s = parse(
+            r#"
+            profile = "baoji"
+            coverage_hours = 24
+            [zombie]
+            days = 15
+            warning_lead_days = 0
+            [weekly_original]
+            enabled = false
+            [repost_delay]
+            enabled = true
+            limit_minutes = 90
+            [naming]
+            pattern = "^.+发布$"
+            pattern_platforms = ["weibo"]
+            "#,
+        )
+        .unwrap();
+        let r = s.resolve().unwrap();
+        assert_eq!(r.coverage_hours, 24);
+        assert_eq!((r.zombie.days, r.zombie.warning_lead_days), (15, 0));
+        assert!(!r.weekly_original.enabled);
+        assert!(r.repost_delay.enabled && r.repost_delay.limit_minutes == 90);
+        // Enabled outside its home profile, the rule cites the document that has it.
+        assert_eq!(r.repost_delay.citation.article, "四（四）");
+        assert!(r.naming.pattern.as_ref().unwrap().is_match("陇县发布"));
+        assert_eq!(r.naming.pattern_platforms, vec![Platform::Weibo]);
+        // Untouched values stay the profile's.
+        assert_eq!(r.closing_notice.days, 30);
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        assert!(parse("profile = \"shanghai\"").is_err());
+        assert!(
+            parse("[zombie]\nday = 3").is_err(),
+            "unknown keys are errors"
+        );
+        assert!(parse("zombie_days = 3").is_err());
+        let s = parse("[zombie]\ndays = 0").unwrap();
+        assert_eq!(
+            s.resolve().unwrap_err(),
+            SettingsError::Zero {
+                field: "zombie.days"
+            }
+        );
+        let s = parse("[zombie]\ndays = 3\nwarning_lead_days = 3").unwrap();
+        assert!(matches!(
+            s.resolve(),
+            Err(SettingsError::LeadTooLong { .. })
+        ));
+        let s = parse("[naming]\npattern = \"(\"").unwrap();
+        assert!(matches!(s.resolve(), Err(SettingsError::BadPattern { .. })));
+        let s = parse("[naming]\npattern = \"\"\n").unwrap();
+        assert!(
+            RuleSettings {
+                profile: ProfileName::Luan,
+                ..s
+            }
+            .resolve()
+            .unwrap()
+            .naming
+            .pattern
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn settings_round_trip_through_toml() {
+        let s = RuleSettings::for_profile(ProfileName::Luan);
+        let text = toml::to_string(&s).unwrap();
+        assert_eq!(parse(&text).unwrap(), s);
+    }
+}

@@ -1,0 +1,461 @@
+//! Not updated (僵尸/睡眠账号) and the weekly original post.
+//!
+//! * Zombie: 001 第十六条 (>14 days), 004 六(三) (>15 days), 000 第十四条6
+//!   (daily), national "监测时间点前2周内无更新". Silence is measured from the
+//!   newest post to the newest successful timeline observation — the last
+//!   moment we actually know about — never to a moment we did not look.
+//! * Weekly original: 001 第十六条 "每周至少发布1条原创信息", judged on the
+//!   last complete natural week (Monday–Sunday, Asia/Shanghai).
+
+use super::coverage::{require_recent, timeline_reaches_back};
+use super::{
+    AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local, from_ms,
+};
+use crate::store::PostRecord;
+use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use xunjian_adapters::model::{ObservationKind, OutcomeClass};
+
+/// The latest moment a post can have been published.
+///
+/// An exact time is itself. An approximate one (published_at_exact = false:
+/// "3小时前", a month-day without year) may be wrong in either direction, so
+/// the rule uses the moment the post was first seen: it was certainly
+/// published by then. That can only make the account look *more* recent, so
+/// an approximate time never produces a violation it would not deserve.
+fn latest_possible(p: &PostRecord) -> DateTime<Utc> {
+    if p.post.published_at_exact {
+        p.post.published_at
+    } else {
+        from_ms(p.first_seen_at_ms)
+    }
+}
+
+fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+    Shanghai
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .earliest()
+        .expect("Shanghai has no DST gaps")
+        .with_timezone(&Utc)
+}
+
+/// Zombie: silent for more than `days` days.
+///
+/// Pinned posts count by their own publish time, never by their place on
+/// top of the timeline: an old pinned post does not make an account look
+/// active, and a new post that happens to be pinned is still an update. So
+/// when every known post is pinned, the silence runs from the newest of them.
+/// An account with no post at all has been silent at least since it was
+/// opened (registry `opened_on`) and since the first successful timeline
+/// observation that saw it — whichever is earlier.
+pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding> {
+    let rule = &ctx.rules.zombie;
+    let f = Finding::new(RuleId::Zombie, facts.account.id, "account", rule.citation);
+    let last = match require_recent(facts, ObservationKind::Timeline, ctx) {
+        Ok(o) => o,
+        Err(reason) => return vec![f.not_checked(reason)],
+    };
+    let checked_at = from_ms(last.observed_at_ms);
+    let f = f
+        .with_evidence([facts.observation_evidence(last, "最近一次成功抓取的时间线")])
+        .measure("checked_at_ms", last.observed_at_ms);
+    let name = facts.name_zh();
+    let limit = TimeDelta::days(i64::from(rule.days));
+
+    let newest = facts
+        .posts
+        .iter()
+        .filter(|p| latest_possible(p) <= ctx.now)
+        .max_by_key(|p| latest_possible(p));
+    let (since, since_text, f) = match newest {
+        Some(p) => {
+            let at = latest_possible(p);
+            let what = if p.post.is_pinned {
+                "最近一条信息（置顶）"
+            } else {
+                "最近一条信息"
+            };
+            let exact = if p.post.published_at_exact {
+                ""
+            } else {
+                "（平台仅给出约略时间，按首次抓取时间计）"
+            };
+            let text = format!("{what}发布于 {}{exact}", fmt_local(at));
+            let f = f
+                .with_evidence([facts.post_evidence(p, what)])
+                .measure("latest_post_id", p.post.id.clone())
+                .measure("latest_post_ms", at.timestamp_millis())
+                .measure("latest_post_exact", p.post.published_at_exact);
+            (at, text, f)
+        }
+        None => {
+            let opened = facts.account.spec.opened_on.map(local_midnight);
+            let first_ok = facts
+                .observations
+                .iter()
+                .filter(|o| {
+                    o.kind == ObservationKind::Timeline
+                        && o.outcome == OutcomeClass::Ok
+                        && o.observed_at_ms <= ctx.now.timestamp_millis()
+                })
+                .map(|o| from_ms(o.observed_at_ms))
+                .min()
+                .unwrap_or(checked_at);
+            let since = opened.map_or(first_ok, |o| o.min(first_ok));
+            let text = format!("未发现任何信息，自 {} 起无更新", fmt_local(since));
+            (
+                since,
+                text,
+                f.measure("latest_post_ms", serde_json::Value::Null),
+            )
+        }
+    };
+    let silent = (checked_at - since).max(TimeDelta::zero());
+    let f = f
+        .measure("silent_secs", silent.num_seconds())
+        .measure("limit_secs", limit.num_seconds());
+    let lead = TimeDelta::days(i64::from(rule.warning_lead_days));
+    if silent > limit {
+        let s = format!(
+            "{name}已 {}未更新（{since_text}，截至 {} 抓取），超过 {} 天的规定",
+            fmt_duration_zh(silent),
+            fmt_local(checked_at),
+            rule.days
+        );
+        vec![f.verdict(Verdict::Violation, s)]
+    } else if rule.warning_lead_days > 0 && silent > limit - lead {
+        let s = format!(
+            "{name}已 {}未更新（{since_text}），若 {} 前仍不更新将超过 {} 天的规定",
+            fmt_duration_zh(silent),
+            fmt_local(since + limit),
+            rule.days
+        );
+        vec![
+            f.verdict(Verdict::Warning, s)
+                .measure("deadline_ms", (since + limit).timestamp_millis()),
+        ]
+    } else {
+        let s = format!("{name}{since_text}，未超过 {} 天", rule.days);
+        vec![f.verdict(Verdict::Pass, s)]
+    }
+}
+
+/// Weekly original: at least one original post in the last complete natural
+/// week. A week is a violation only when a successful timeline observation
+/// after the week's end saw posts reaching back before its start (so paging
+/// cannot have hidden one); an original found in the week passes whatever
+/// the coverage.
+pub fn check_weekly_original(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding> {
+    let rule = &ctx.rules.weekly_original;
+    let today = ctx.now.with_timezone(&Shanghai).date_naive();
+    let this_monday = today - Days::new(u64::from(today.weekday().num_days_from_monday()));
+    let monday = this_monday - Days::new(7);
+    let sunday = this_monday - Days::new(1);
+    if facts.account.spec.opened_on.is_some_and(|d| d > monday) {
+        return Vec::new(); // opened during or after that week: not a whole week to judge
+    }
+    let (ws, we) = (local_midnight(monday), local_midnight(this_monday));
+    let iso = monday.iso_week();
+    let subject = format!("week:{}-W{:02}", iso.year(), iso.week());
+    let label = format!(
+        "{} 至 {} 这一周",
+        monday.format("%Y-%m-%d"),
+        sunday.format("%Y-%m-%d")
+    );
+    let f = Finding::new(
+        RuleId::WeeklyOriginal,
+        facts.account.id,
+        subject,
+        rule.citation,
+    )
+    .measure("week_start_ms", ws.timestamp_millis())
+    .measure("week_end_ms", we.timestamp_millis());
+    let name = facts.name_zh();
+
+    let originals: Vec<&PostRecord> = facts
+        .posts
+        .iter()
+        .filter(|p| p.post.is_original && p.post.published_at >= ws && p.post.published_at < we)
+        .collect();
+    if let Some(p) = originals.iter().min_by_key(|p| p.post.published_at) {
+        let s = format!("{name}在{label}发布原创信息 {} 条", originals.len());
+        return vec![
+            f.with_evidence([facts.post_evidence(p, "该周原创信息")])
+                .measure("originals", originals.len())
+                .verdict(Verdict::Pass, s),
+        ];
+    }
+    match timeline_reaches_back(facts, ws, ctx) {
+        Some(obs) if obs.observed_at_ms >= we.timestamp_millis() => {
+            let s = format!("{name}在{label}未发布原创信息，不符合“每周至少发布1条原创信息”的规定");
+            vec![
+                f.with_evidence([facts.observation_evidence(obs, "该周结束后的时间线抓取")])
+                    .measure("originals", 0)
+                    .verdict(Verdict::Violation, s),
+            ]
+        }
+        _ => {
+            let reason = match require_recent(facts, ObservationKind::Timeline, ctx) {
+                Err(r) => r,
+                Ok(_) => format!("最近一次时间线抓取未能覆盖{label}的全部信息"),
+            };
+            vec![f.not_checked(reason)]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::settings::ProfileName;
+    use crate::rules::testkit::*;
+
+    const NOW: &str = "2026-11-21T10:00:00+08:00";
+
+    fn one(v: Vec<Finding>) -> Finding {
+        assert_eq!(v.len(), 1, "{v:?}");
+        v.into_iter().next().unwrap()
+    }
+
+    /// An account last seen just now whose newest post is `age` old.
+    fn silent_for(k: &Kit, age: TimeDelta) -> Finding {
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        let at = (k.now - age).to_rfc3339();
+        add_post(&mut f, 1, post("p1", &at));
+        add_post(&mut f, 1, post("p0", "2026-09-01T10:00:00+08:00"));
+        one(check_zombie(&f, &k.ctx()))
+    }
+
+    #[test]
+    fn fourteen_days_at_and_around_the_limit() {
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let f = silent_for(&k, TimeDelta::days(14) - TimeDelta::hours(1));
+        assert_eq!(f.verdict, Verdict::Warning, "{}", f.summary_zh);
+        let f = silent_for(&k, TimeDelta::days(14));
+        assert_eq!(
+            f.verdict,
+            Verdict::Warning,
+            "exactly 14 days is not *more than* 14"
+        );
+        let f = silent_for(&k, TimeDelta::days(14) + TimeDelta::hours(1));
+        assert_eq!(f.verdict, Verdict::Violation);
+        assert_eq!(f.measured["silent_secs"], (14 * 86400 + 3600) as i64);
+        assert_eq!(
+            f.citation.to_string(),
+            "《宝鸡市政府系统政务新媒体管理办法》第十六条"
+        );
+        assert_eq!(
+            f.summary_zh,
+            "“某某县人民政府发布”（新浪微博）已 14 天 1 小时未更新（最近一条信息发布于 2026-11-07 09:00，截至 2026-11-21 10:00 抓取），超过 14 天的规定"
+        );
+        assert_eq!(f.evidence.len(), 2);
+        assert_eq!(
+            f.evidence[0].sha256.as_deref(),
+            Some(format!("{:064x}", 1).as_str())
+        );
+    }
+
+    #[test]
+    fn warning_lead_boundary_and_luan_fifteen_days() {
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        assert_eq!(silent_for(&k, TimeDelta::days(11)).verdict, Verdict::Pass);
+        assert_eq!(
+            silent_for(&k, TimeDelta::days(11) + TimeDelta::minutes(1)).verdict,
+            Verdict::Warning
+        );
+        let k = Kit::with(NOW, ProfileName::Luan);
+        assert_eq!(
+            silent_for(&k, TimeDelta::days(14) + TimeDelta::hours(23)).verdict,
+            Verdict::Warning
+        );
+        let f = silent_for(&k, TimeDelta::days(15) + TimeDelta::hours(1));
+        assert_eq!(f.verdict, Verdict::Violation);
+        assert_eq!(f.citation.article, "六（三）");
+        let mut k = Kit::with(NOW, ProfileName::Baoji);
+        k.rules.zombie.warning_lead_days = 0;
+        assert_eq!(
+            silent_for(&k, TimeDelta::days(13) + TimeDelta::hours(23)).verdict,
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn old_pinned_post_does_not_hide_silence_but_a_new_pinned_one_counts() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        let mut pinned = post("pin", "2026-01-01T10:00:00+08:00");
+        pinned.is_pinned = true;
+        add_post(&mut f, 1, pinned);
+        add_post(&mut f, 1, post("p1", "2026-11-01T10:00:00+08:00"));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Violation);
+        assert_eq!(r.measured["latest_post_id"], "p1");
+
+        let mut fresh_pinned = post("pin2", "2026-11-20T10:00:00+08:00");
+        fresh_pinned.is_pinned = true;
+        add_post(&mut f, 1, fresh_pinned);
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary_zh);
+        assert!(r.summary_zh.contains("置顶"));
+    }
+
+    #[test]
+    fn only_an_old_pinned_post() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        let mut pinned = post("pin", "2026-03-01T10:00:00+08:00");
+        pinned.is_pinned = true;
+        add_post(&mut f, 1, pinned);
+        assert_eq!(one(check_zombie(&f, &k.ctx())).verdict, Verdict::Violation);
+    }
+
+    #[test]
+    fn silence_is_measured_to_the_last_successful_look() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        // Last success 47 h ago; post 13 d ago at that time → 13 d silent as far as we know.
+        k.timeline(&mut f, 1, "2026-11-19T11:00:00+08:00", OutcomeClass::Ok);
+        k.timeline(
+            &mut f,
+            2,
+            "2026-11-21T09:00:00+08:00",
+            OutcomeClass::Captcha,
+        );
+        add_post(&mut f, 1, post("p1", "2026-11-06T10:00:00+08:00"));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Warning, "{}", r.summary_zh);
+        assert_eq!(r.measured["silent_secs"], 13 * 86400 + 3600);
+    }
+
+    #[test]
+    fn blocked_account_is_not_checked_never_a_zombie() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-10-30T08:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 1, post("p1", "2026-09-01T10:00:00+08:00"));
+        k.timeline(
+            &mut f,
+            2,
+            "2026-11-02T09:00:00+08:00",
+            OutcomeClass::Blocked,
+        );
+        k.timeline(
+            &mut f,
+            3,
+            "2026-11-21T09:00:00+08:00",
+            OutcomeClass::Blocked,
+        );
+        let r = one(check_zombie(&f, &k.ctx()));
+        match &r.verdict {
+            Verdict::NotChecked { reason } => assert!(
+                reason.starts_with("自 2026-11-02 09:00 起被平台拦截"),
+                "{reason}"
+            ),
+            v => panic!("{v:?}"),
+        }
+        // Never observed at all.
+        let f = k.facts();
+        assert!(matches!(
+            one(check_zombie(&f, &k.ctx())).verdict,
+            Verdict::NotChecked { .. }
+        ));
+    }
+
+    #[test]
+    fn approximate_time_uses_first_sighting() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-11-10T10:00:00+08:00", OutcomeClass::Ok);
+        k.timeline(&mut f, 2, NOW, OutcomeClass::Ok);
+        // Claimed 20 days old but only approximately, first seen 11 days ago.
+        let mut p = post("p1", "2026-11-01T10:00:00+08:00");
+        p.published_at_exact = false;
+        add_post(&mut f, 1, p);
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary_zh);
+        assert_eq!(r.measured["silent_secs"], 11 * 86400);
+        assert_eq!(r.measured["latest_post_exact"], false);
+    }
+
+    #[test]
+    fn no_posts_counts_from_opening_or_first_look() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        // Opened 9 d 10 h before the look: fine.
+        f.account.spec.opened_on = Some(NaiveDate::from_ymd_opt(2026, 11, 12).unwrap());
+        assert_eq!(one(check_zombie(&f, &k.ctx())).verdict, Verdict::Pass);
+        f.account.spec.opened_on = Some(NaiveDate::from_ymd_opt(2026, 11, 6).unwrap());
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Violation, "{}", r.summary_zh);
+        f.account.spec.opened_on = None;
+        k.timeline(&mut f, 0, "2026-11-01T10:00:00+08:00", OutcomeClass::Ok);
+        assert_eq!(one(check_zombie(&f, &k.ctx())).verdict, Verdict::Violation);
+    }
+
+    // ---- weekly original: now is Saturday 2026-11-21; last week is 11-09..11-15.
+
+    fn weekly(f: &AccountFacts, k: &Kit) -> Finding {
+        one(check_weekly_original(f, &k.ctx()))
+    }
+
+    #[test]
+    fn weekly_original_found_at_the_week_edges() {
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        for (at, expect) in [
+            ("2026-11-09T00:00:00+08:00", Verdict::Pass),
+            ("2026-11-15T23:59:59+08:00", Verdict::Pass),
+            ("2026-11-08T23:59:59+08:00", Verdict::Violation),
+            ("2026-11-16T00:00:00+08:00", Verdict::Violation),
+        ] {
+            let mut f = k.facts();
+            k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+            add_post(&mut f, 1, post("old", "2026-11-01T10:00:00+08:00"));
+            add_post(&mut f, 1, post("p", at));
+            let r = weekly(&f, &k);
+            assert_eq!(r.verdict, expect, "{at}: {}", r.summary_zh);
+            assert_eq!(r.subject, "week:2026-W46");
+        }
+    }
+
+    #[test]
+    fn weekly_reposts_do_not_count_and_coverage_is_required() {
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        let mut rp = post("rp", "2026-11-10T10:00:00+08:00");
+        rp.is_original = false;
+        add_post(&mut f, 1, rp);
+        // The page does not reach back to Monday 11-09: cannot say.
+        assert!(matches!(weekly(&f, &k).verdict, Verdict::NotChecked { .. }));
+        add_post(&mut f, 1, post("old", "2026-11-08T10:00:00+08:00"));
+        let r = weekly(&f, &k);
+        assert_eq!(r.verdict, Verdict::Violation);
+        assert!(
+            r.summary_zh.contains("2026-11-09 至 2026-11-15"),
+            "{}",
+            r.summary_zh
+        );
+        assert_eq!(r.citation.article, "第十六条");
+    }
+
+    #[test]
+    fn weekly_needs_a_look_after_the_week_and_skips_new_accounts() {
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-11-15T20:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 1, post("old", "2026-11-01T10:00:00+08:00"));
+        k.timeline(
+            &mut f,
+            2,
+            "2026-11-20T20:00:00+08:00",
+            OutcomeClass::Throttled,
+        );
+        assert!(matches!(weekly(&f, &k).verdict, Verdict::NotChecked { .. }));
+        f.account.spec.opened_on = Some(NaiveDate::from_ymd_opt(2026, 11, 10).unwrap());
+        assert!(check_weekly_original(&f, &k.ctx()).is_empty());
+    }
+}

@@ -36,6 +36,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub log: LogConfig,
     pub calendar: CalendarConfig,
+    pub rules: crate::rules::settings::RuleSettings,
     pub platforms: xunjian_adapters::config::PlatformsConfig,
 }
 
@@ -219,6 +220,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
     let config = toml::from_str::<Config>(text).map_err(|e| e.to_string())?;
     // Values serde cannot check (a zero rate limit, a base URL that is not one).
     config.platforms.validate()?;
+    config.rules.resolve().map_err(|e| format!("[rules]: {e}"))?;
     Ok(config)
 }
 
@@ -248,6 +250,15 @@ mod tests {
         assert!(err.contains("requests_per_minute"), "{err}");
         let err = parse("[platforms.weibo]\nm_base_url = \"not a url\"\n").unwrap_err();
         assert!(err.contains("m_base_url"), "{err}");
+    }
+
+    #[test]
+    fn rule_profile_and_overrides_are_checked() {
+        let c = parse("[rules]\nprofile = \"luan\"\n[rules.zombie]\ndays = 20\n").unwrap();
+        assert_eq!(c.rules.zombie.days, Some(20));
+        assert!(parse("[rules]\nprofile = \"shanghai\"\n").unwrap_err().contains("shanghai"));
+        assert!(parse("[rules.naming]\npattern = \"(\"\n").is_err());
+        assert!(parse("[rules.zombie]\nday = 3\n").unwrap_err().contains("day"));
     }
 
     #[test]

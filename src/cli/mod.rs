@@ -219,6 +219,11 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
     println!("数据目录 (data dir): {}", loaded.data_dir().display());
     println!("数据库 (database): {}", crate::store::redact_url(&loaded.database_url()));
     println!("日志 (log): {} {:?}", loaded.config.log.level, loaded.config.log.format);
+    println!("规则档案 (rule profile): {}", loaded.config.rules.profile.code());
+    match loaded.calendar() {
+        Ok(c) => println!("节假日数据 (holiday years): {:?}", c.known_years()),
+        Err(e) => return Err(CliError::invalid(e)),
+    }
     for name in ["database-password", "smtp-password", "weibo-cookie"] {
         match crate::secrets::lookup(name) {
             Ok(Some((_, origin))) => println!("密钥 {name}: 已配置 (from {origin})"),

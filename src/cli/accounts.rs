@@ -50,7 +50,7 @@ pub enum AccountsCommand {
         filter: FilterArgs,
     },
     /// 新增一个账号 (add one account)
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// 修改账号状态 (change lifecycle status)
     SetStatus {
         /// 账号：数据库 ID，或 平台:账号ID
@@ -166,7 +166,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: AccountsCommand) -> CliResult {
             Ok(())
         }
         AccountsCommand::Add(args) => {
-            let spec = args.into_spec()?;
+            let spec = (*args).into_spec()?;
             let store = open_store(loaded).await?;
             let a = store.add_account(&spec, now_ms(), "cli:add").await.map_err(|e| match e {
                 crate::store::StoreError::DuplicateAccount { .. } => CliError::invalid(e),

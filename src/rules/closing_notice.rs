@@ -10,19 +10,10 @@
 //!   Failed fetches (captcha, blocked, ...) never count; a success resets.
 
 use super::coverage::{outcome_zh, posts_seen_by, require_recent};
-use super::{AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_local, from_ms};
+use super::{AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_local, from_ms, local_midnight};
 use crate::store::{ObservationRecord, PostRecord};
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use chrono_tz::Asia::Shanghai;
+use chrono::Days;
 use xunjian_adapters::model::{ObservationKind, OutcomeClass};
-
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    Shanghai
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .earliest()
-        .expect("Shanghai has no DST gaps")
-        .with_timezone(&Utc)
-}
 
 fn is_notice(p: &PostRecord, keywords: &[String]) -> bool {
     keywords.iter().any(|k| p.post.text.contains(k.as_str()))
@@ -238,6 +229,7 @@ pub fn check_vanished(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Findin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use crate::accounts::LifecycleStatus;
     use crate::rules::evaluate_account;
     use crate::rules::settings::ProfileName;

@@ -385,6 +385,16 @@ pub(crate) fn fmt_local_ms(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// The start of a civil day in Asia/Shanghai, as an instant.
+pub(crate) fn local_midnight(d: chrono::NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    chrono_tz::Asia::Shanghai
+        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
+        .earliest()
+        .expect("Shanghai has no DST gaps")
+        .with_timezone(&Utc)
+}
+
 pub(crate) fn from_ms(ms: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(ms)
         .single()

@@ -9,10 +9,10 @@
 
 use super::coverage::{require_recent, timeline_reaches_back};
 use super::{
-    AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local, from_ms,
+    AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local, from_ms, local_midnight,
 };
 use crate::store::PostRecord;
-use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, TimeDelta, Utc};
 use chrono_tz::Asia::Shanghai;
 use xunjian_adapters::model::{ObservationKind, OutcomeClass};
 
@@ -29,14 +29,6 @@ fn latest_possible(p: &PostRecord) -> DateTime<Utc> {
     } else {
         from_ms(p.first_seen_at_ms)
     }
-}
-
-fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
-    Shanghai
-        .from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"))
-        .earliest()
-        .expect("Shanghai has no DST gaps")
-        .with_timezone(&Utc)
 }
 
 /// Zombie: silent for more than `days` days.
@@ -207,6 +199,7 @@ pub fn check_weekly_original(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use crate::rules::settings::ProfileName;
     use crate::rules::testkit::*;
 

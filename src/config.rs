@@ -38,6 +38,8 @@ pub struct Config {
     pub calendar: CalendarConfig,
     pub rules: crate::rules::settings::RuleSettings,
     pub platforms: xunjian_adapters::config::PlatformsConfig,
+    pub notify: crate::notify::NotifyConfig,
+    pub daemon: crate::daemon::DaemonConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -288,7 +288,7 @@ fn plausible_email(s: &str) -> bool {
 }
 
 /// "42" (database id) or "weibo:123" / "微博:123" (platform and its id).
-async fn resolve(store: &Store, reference: &str) -> CliResult<Account> {
+pub(super) async fn resolve(store: &Store, reference: &str) -> CliResult<Account> {
     let found = if let Ok(id) = reference.trim().parse::<i64>() {
         store.get_account(id).await?
     } else if let Some((p, id)) = reference.split_once([':', '：']) {
@@ -409,7 +409,7 @@ fn print_list(accounts: &[Account], format: ListFormat) -> CliResult {
     Ok(())
 }
 
-fn shanghai(ms: i64) -> String {
+pub(super) fn shanghai(ms: i64) -> String {
     match Utc.timestamp_millis_opt(ms).single() {
         Some(t) => t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string(),
         None => ms.to_string(),

@@ -4,7 +4,10 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
 
 mod accounts;
+mod findings;
 mod init;
+mod notices;
+mod run;
 mod table;
 
 use crate::config::LoadedConfig;
@@ -64,12 +67,22 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// 运行巡检守护进程：按计划抓取、评估、发送通知 (run the daemon: poll, evaluate, notify)
+    Run(run::RunArgs),
     /// 初始化：写出带注释的示例配置 xunjian.toml 和示例台账 accounts.xlsx
     /// (write an example configuration and registry into DIR)
     Init(init::InitArgs),
     /// 账号台账：导入、列表、查看、导出、新增、改状态 (the account registry)
     #[command(subcommand)]
     Accounts(accounts::AccountsCommand),
+    /// 立即按规则评估并显示问题 (evaluate the rules now and print findings)
+    Check(findings::CheckArgs),
+    /// 问题：列表、查看、忽略 (findings: list, show, dismiss)
+    #[command(subcommand)]
+    Findings(findings::FindingsCommand),
+    /// 通知：列表、查看、重发、测试邮件 (the notice outbox)
+    #[command(subcommand)]
+    Notices(notices::NoticesCommand),
     /// 数据库：迁移与状态 (database schema)
     #[command(subcommand)]
     Db(DbCommand),
@@ -152,6 +165,10 @@ async fn dispatch(cli: Cli) -> CliResult {
     match cli.command {
         Command::Init(_) => unreachable!("handled above"),
         Command::Accounts(cmd) => accounts::run(&loaded, cmd).await,
+        Command::Run(args) => run::run(&loaded, args).await,
+        Command::Check(args) => findings::check(&loaded, args).await,
+        Command::Findings(cmd) => findings::run(&loaded, cmd).await,
+        Command::Notices(cmd) => notices::run(&loaded, cmd).await,
         Command::Db(DbCommand::Migrate) => {
             let store = open_store(&loaded).await?;
             let status = store.migration_status().await?;

@@ -175,7 +175,7 @@ impl Verdict {
 }
 
 /// A piece of evidence: where and when something was seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// What this is, e.g. 最近一条信息, 时间线抓取.
     pub label: String,

@@ -7,9 +7,16 @@
 //! the same and every function is tested on both.
 
 mod accounts;
+mod findings;
+mod notices;
 mod observations;
 
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
+pub use findings::{
+    CoverageDay, EventKind, FindingEvent, FindingFilter, FindingState, FindingTransition, NoticePlanner, StoredFinding,
+    next_state,
+};
+pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
 pub use observations::{
     CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, StoredSearchHit,
 };
@@ -52,6 +59,8 @@ pub enum StoreError {
     DuplicateAccount { platform: String, platform_id: String },
     #[error("找不到账号 (no such account): {0}")]
     NoSuchAccount(String),
+    #[error("找不到问题记录 (no such finding): {0}")]
+    NoSuchFinding(String),
     #[error("数据库中的值无法识别 (unrecognised value in column {column}): `{value}`")]
     BadValue { column: &'static str, value: String },
     #[error("证据数据无法解压 (evidence {sha256} cannot be decompressed): {source}")]

@@ -1,0 +1,148 @@
+//! One evaluation pass: read what the store knows, run the rules, fold the
+//! findings into the lifecycle (and the outbox) — the glue between the store
+//! and the pure rules. Used by `xunjian check` and by the daemon.
+
+use crate::accounts::{Account, LifecycleStatus};
+use crate::calendar::HolidayCalendar;
+use crate::rules::{self, AccountFacts, Finding, ResolvedRules, RuleContext, RuleId, SourceItem};
+use crate::store::{AccountFilter, FindingTransition, NoticePlanner, Store, StoreError};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashMap;
+
+/// How far back the loader reads observations and posts. Long enough for
+/// the longest window any rule looks at (a 30-day closing notice plus the
+/// days before it; a 15-day zombie limit plus its lead).
+pub const FACTS_WINDOW: TimeDelta = TimeDelta::days(45);
+/// Key items of source accounts older than this are no longer evaluated:
+/// their deadline (one hour, or one working day across a long holiday) is
+/// long past and their findings are settled.
+pub const SOURCE_ITEM_WINDOW: TimeDelta = TimeDelta::days(14);
+/// The latest posts read regardless of age (for "last update" when an
+/// account has been silent for longer than the window).
+const LATEST_POSTS: i64 = 50;
+
+/// Which accounts and rules to evaluate.
+#[derive(Debug, Clone, Default)]
+pub struct CheckScope {
+    /// `None` = every account in the registry (not retired).
+    pub account_ids: Option<Vec<i64>>,
+    /// `None` = every enabled rule.
+    pub rules: Option<Vec<RuleId>>,
+}
+
+/// Reads everything the rules need about one account.
+pub async fn load_facts(store: &Store, account: &Account, now: DateTime<Utc>) -> Result<AccountFacts, StoreError> {
+    let from = (now - FACTS_WINDOW).timestamp_millis();
+    let to = now.timestamp_millis() + 1;
+    let mut facts = AccountFacts::new(account.clone());
+    facts.observations = store.observations_for_account(account.id, from, to).await?;
+    let mut posts = store.posts_between(account.id, from, to).await?;
+    for p in store.latest_posts(account.id, LATEST_POSTS, true).await? {
+        if !posts.iter().any(|q| q.row_id == p.row_id) {
+            posts.push(p);
+        }
+    }
+    posts.sort_by_key(|p| std::cmp::Reverse(p.post.published_at));
+    facts.posts = posts;
+    if let Some(p) = store.latest_profile(account.id).await? {
+        facts.profiles.push(p);
+    }
+    let mut captures = HashMap::new();
+    let mut wanted: Vec<i64> = facts.observations.iter().map(|o| o.id).collect();
+    wanted.extend(facts.posts.iter().filter_map(|p| p.last_observation_id));
+    wanted.sort_unstable();
+    wanted.dedup();
+    for id in wanted {
+        let c = store.observation_captures(id).await?;
+        if !c.is_empty() {
+            captures.insert(id, c);
+        }
+    }
+    facts.captures = captures;
+    Ok(facts)
+}
+
+/// The key items of one source account: its non-pinned posts of the last
+/// [`SOURCE_ITEM_WINDOW`].
+fn source_items(facts: &AccountFacts, now: DateTime<Utc>) -> Vec<SourceItem> {
+    let since = now - SOURCE_ITEM_WINDOW;
+    facts
+        .posts
+        .iter()
+        .filter(|p| !p.post.is_pinned && p.post.published_at >= since && p.post.published_at <= now)
+        .map(|p| SourceItem {
+            account: facts.account.clone(),
+            post: p.clone(),
+            capture: p.last_observation_id.and_then(|id| facts.captures.get(&id)).and_then(|c| c.first()).cloned(),
+        })
+        .collect()
+}
+
+/// Runs the rules over the store's current knowledge. Pure with respect to
+/// the store (reads only); see [`check_and_record`] to keep the results.
+pub async fn evaluate(
+    store: &Store,
+    rules: &ResolvedRules,
+    calendar: &HolidayCalendar,
+    now: DateTime<Utc>,
+    scope: &CheckScope,
+) -> Result<Vec<Finding>, StoreError> {
+    let registry = store.list_accounts(&AccountFilter::default()).await?;
+    let ctx = RuleContext { now, calendar, rules };
+    let in_scope = |a: &Account| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
+    let wants = |r: RuleId| scope.rules.as_ref().is_none_or(|rs| rs.contains(&r));
+
+    let mut findings = Vec::new();
+    let mut target_facts = Vec::new();
+    let mut items = Vec::new();
+    for account in &registry {
+        let is_target = in_scope(account);
+        if !is_target && !account.spec.is_source {
+            continue;
+        }
+        let facts = load_facts(store, account, now).await?;
+        if is_target {
+            findings.extend(rules::evaluate_account(&facts, &ctx));
+        }
+        if account.spec.is_source {
+            items.extend(source_items(&facts, now));
+        }
+        if is_target && matches!(account.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening) {
+            target_facts.push(facts);
+        }
+    }
+    if rules.repost_delay.enabled && wants(RuleId::RepostDelay) {
+        findings.extend(rules::evaluate_reposts(&items, &target_facts, &ctx));
+    }
+    findings.retain(|f| wants(f.rule));
+    Ok(findings)
+}
+
+/// What one recorded evaluation did.
+#[derive(Debug)]
+pub struct CheckOutcome {
+    pub findings: Vec<Finding>,
+    pub transitions: Vec<FindingTransition>,
+}
+
+/// Evaluates and records: findings folded into the lifecycle, notices
+/// planned by `planner` written in the same transaction, per account.
+pub async fn check_and_record(
+    store: &Store,
+    rules: &ResolvedRules,
+    calendar: &HolidayCalendar,
+    now: DateTime<Utc>,
+    scope: &CheckScope,
+    planner: &NoticePlanner<'_>,
+) -> Result<CheckOutcome, StoreError> {
+    let findings = evaluate(store, rules, calendar, now, scope).await?;
+    let mut by_account: std::collections::BTreeMap<i64, Vec<Finding>> = Default::default();
+    for f in &findings {
+        by_account.entry(f.account_id).or_default().push(f.clone());
+    }
+    let mut transitions = Vec::new();
+    for (_, batch) in by_account {
+        transitions.extend(store.record_evaluation(&batch, now.timestamp_millis(), planner).await?);
+    }
+    Ok(CheckOutcome { findings, transitions })
+}

@@ -1,0 +1,338 @@
+//! `xunjian check` and `xunjian findings …`: evaluate the rules now, and
+//! look after what they found.
+
+use super::accounts::{resolve, shanghai};
+use super::{CliError, CliResult, open_store, table};
+use crate::check::{CheckScope, check_and_record, evaluate};
+use crate::config::LoadedConfig;
+use crate::rules::{Finding, RuleId, Verdict};
+use crate::store::{FindingFilter, FindingState, Store, StoredFinding};
+use anyhow::anyhow;
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+use std::collections::HashMap;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// 只检查这些账号：数据库 ID 或 平台:账号ID，可重复 (only these accounts; repeatable)
+    #[arg(long = "account", value_name = "ACCOUNT")]
+    accounts: Vec<String>,
+    /// 只运行这些规则，可重复 (only these rules; repeatable): zombie, weekly_original, repost_delay, …
+    #[arg(long = "rule", value_name = "RULE")]
+    rules: Vec<String>,
+    /// 以此时刻为“现在”评估（默认当前时间），如 2026-11-21T10:00:00+08:00 (evaluate as of this instant)
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// 只显示结果，不记录问题、不产生通知 (print only; record nothing, notify nobody)
+    #[arg(long)]
+    dry_run: bool,
+    /// 也显示合格项 (also show passes)
+    #[arg(long)]
+    all: bool,
+    /// 输出 JSON (print JSON)
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FindingsCommand {
+    /// 列出问题（默认：预警和违规）(list findings; default: warnings and open violations)
+    List {
+        /// 状态：warning, open, resolved, dismissed, all（可重复）
+        #[arg(long = "state", value_name = "STATE")]
+        states: Vec<String>,
+        /// 规则 (rule code)
+        #[arg(long)]
+        rule: Option<String>,
+        /// 账号：数据库 ID 或 平台:账号ID
+        #[arg(long)]
+        account: Option<String>,
+        /// 输出 JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// 查看一个问题：依据、证据、历史、通知 (show one finding with its evidence and history)
+    Show {
+        /// 问题编号 (finding id)
+        id: i64,
+    },
+    /// 忽略一个问题（如误报），须说明理由 (dismiss a false positive, with a reason)
+    Dismiss {
+        /// 问题编号 (finding id)
+        id: i64,
+        /// 理由 (reason; required)
+        #[arg(long)]
+        reason: String,
+        /// 操作人 (who; default $USER)
+        #[arg(long, env = "USER", default_value = "operator")]
+        by: String,
+    },
+}
+
+fn parse_rule(s: &str) -> CliResult<RuleId> {
+    RuleId::from_code(s.trim()).ok_or_else(|| {
+        let known: Vec<&str> = RuleId::ALL.iter().map(|r| r.code()).collect();
+        CliError::invalid(anyhow!("未知规则「{s}」(unknown rule); 可用 (known): {}", known.join(", ")))
+    })
+}
+
+fn parse_at(at: Option<&str>) -> CliResult<DateTime<Utc>> {
+    match at {
+        None => Ok(Utc::now()),
+        Some(s) => DateTime::parse_from_rfc3339(s.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| CliError::invalid(anyhow!("--at「{s}」不是 RFC 3339 时间，如 2026-11-21T10:00:00+08:00: {e}"))),
+    }
+}
+
+pub async fn check(loaded: &LoadedConfig, args: CheckArgs) -> CliResult {
+    let now = parse_at(args.at.as_deref())?;
+    let rules_filter = if args.rules.is_empty() {
+        None
+    } else {
+        Some(args.rules.iter().map(|r| parse_rule(r)).collect::<CliResult<Vec<_>>>()?)
+    };
+    let calendar = loaded.calendar().map_err(CliError::invalid)?;
+    let rules = loaded.config.rules.resolve().map_err(CliError::invalid)?;
+    let store = open_store(loaded).await?;
+    let mut ids = Vec::new();
+    for a in &args.accounts {
+        ids.push(resolve(&store, a).await?.id);
+    }
+    let scope = CheckScope { account_ids: (!ids.is_empty()).then_some(ids), rules: rules_filter };
+    let (findings, recorded) = if args.dry_run {
+        (evaluate(&store, &rules, &calendar, now, &scope).await?, None)
+    } else {
+        let accounts: HashMap<i64, crate::accounts::Account> = store
+            .list_accounts(&crate::store::AccountFilter { include_retired: true, ..Default::default() })
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let notify = &loaded.config.notify;
+        let office = loaded.config.general.office_name.clone();
+        let planner = move |t: &crate::store::FindingTransition| match accounts.get(&t.finding.account_id) {
+            Some(a) => crate::notify::plan_notices(notify, &office, a, t),
+            None => Vec::new(),
+        };
+        let out = check_and_record(&store, &rules, &calendar, now, &scope, &planner).await?;
+        (out.findings, Some(out.transitions))
+    };
+    let names = account_names(&store).await?;
+    if args.json {
+        let shown: Vec<&Finding> = findings.iter().filter(|f| args.all || f.verdict != Verdict::Pass).collect();
+        println!("{}", serde_json::to_string_pretty(&shown)?);
+    } else {
+        print_check(&findings, &names, now, args.all);
+        if let Some(t) = &recorded {
+            println!("记录 (recorded): {} 个状态变化 (state changes)", t.len());
+            for t in t {
+                println!(
+                    "  #{} {} → {}  {}",
+                    t.finding_id,
+                    t.from.map(|s| s.display_zh()).unwrap_or("新"),
+                    t.to.display_zh(),
+                    t.finding.fingerprint()
+                );
+            }
+        } else {
+            println!("（--dry-run：未记录）");
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn account_names(store: &Store) -> CliResult<HashMap<i64, String>> {
+    Ok(store
+        .list_accounts(&crate::store::AccountFilter { include_retired: true, ..Default::default() })
+        .await?
+        .into_iter()
+        .map(|a| (a.id, format!("{}（{}）", a.spec.display_name, a.spec.platform.display_name())))
+        .collect())
+}
+
+fn verdict_zh(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "合格",
+        Verdict::Warning => "预警",
+        Verdict::Violation => "违规",
+        Verdict::NotChecked { .. } => "未能检查",
+    }
+}
+
+fn print_check(findings: &[Finding], names: &HashMap<i64, String>, now: DateTime<Utc>, all: bool) {
+    println!("检查时间 (as of): {}", crate::rules::fmt_local(now));
+    let mut counts: HashMap<&'static str, usize> = HashMap::new();
+    for f in findings {
+        *counts.entry(verdict_zh(&f.verdict)).or_default() += 1;
+    }
+    let mut shown: Vec<&Finding> = findings.iter().filter(|f| all || f.verdict != Verdict::Pass).collect();
+    // Violations first, then warnings, then what could not be checked.
+    let rank = |v: &Verdict| match v {
+        Verdict::Violation => 0,
+        Verdict::Warning => 1,
+        Verdict::NotChecked { .. } => 2,
+        Verdict::Pass => 3,
+    };
+    shown.sort_by_key(|f| (rank(&f.verdict), f.account_id, f.rule, f.subject.clone()));
+    for f in shown {
+        let name = names.get(&f.account_id).cloned().unwrap_or_else(|| format!("#{}", f.account_id));
+        println!("\n[{}] {} — {}", verdict_zh(&f.verdict), name, f.rule.display_name());
+        println!("  {}", f.summary_zh);
+        println!("  依据: {}", f.citation);
+        for e in &f.evidence {
+            println!(
+                "  证据: {} {} {}{}",
+                e.label,
+                crate::rules::fmt_local(crate::rules::from_ms(e.at_ms)),
+                e.url.as_deref().unwrap_or(""),
+                e.sha256.as_deref().map(|h| format!(" sha256:{}", &h[..h.len().min(16)])).unwrap_or_default()
+            );
+        }
+    }
+    println!(
+        "\n合计 (total): 违规 {}  预警 {}  未能检查 {}  合格 {}",
+        counts.get("违规").unwrap_or(&0),
+        counts.get("预警").unwrap_or(&0),
+        counts.get("未能检查").unwrap_or(&0),
+        counts.get("合格").unwrap_or(&0)
+    );
+}
+
+pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
+    let store = open_store(loaded).await?;
+    let result = match cmd {
+        FindingsCommand::List { states, rule, account, json } => {
+            let mut filter = FindingFilter::default();
+            for s in &states {
+                if s == "all" {
+                    filter.states = FindingState::ALL.to_vec();
+                } else {
+                    filter.states.push(FindingState::from_code(s.trim()).ok_or_else(|| {
+                        CliError::invalid(anyhow!("未知状态「{s}」; 可用: warning, open, resolved, dismissed, all"))
+                    })?);
+                }
+            }
+            if filter.states.is_empty() {
+                filter.states = vec![FindingState::Warning, FindingState::Open];
+            }
+            filter.rule = rule.as_deref().map(parse_rule).transpose()?;
+            if let Some(a) = &account {
+                filter.account_id = Some(resolve(&store, a).await?.id);
+            }
+            let found = store.list_findings(&filter).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else {
+                print_list(&found, &account_names(&store).await?);
+            }
+            Ok(())
+        }
+        FindingsCommand::Show { id } => show(&store, id).await,
+        FindingsCommand::Dismiss { id, reason, by } => {
+            if reason.trim().is_empty() {
+                return Err(CliError::invalid(anyhow!("忽略问题须说明理由 (--reason must not be empty)")));
+            }
+            if store.get_finding(id).await?.is_none() {
+                return Err(CliError::invalid(anyhow!("找不到问题 #{id} (no such finding)")));
+            }
+            let f = store.dismiss_finding(id, reason.trim(), &by, Utc::now().timestamp_millis()).await?;
+            println!("已忽略问题 #{} {}（{}）：{}", f.id, f.fingerprint, by, reason.trim());
+            Ok(())
+        }
+    };
+    store.close().await;
+    result
+}
+
+fn print_list(found: &[StoredFinding], names: &HashMap<i64, String>) {
+    if found.is_empty() {
+        println!("没有符合条件的问题 (no findings)");
+        return;
+    }
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|f| {
+            vec![
+                f.id.to_string(),
+                f.state.display_zh().to_string(),
+                f.rule.display_name().to_string(),
+                names.get(&f.account_id).cloned().unwrap_or_else(|| format!("#{}", f.account_id)),
+                shanghai(f.first_seen_at_ms),
+                shanghai(f.state_since_ms),
+                f.summary_zh.clone(),
+            ]
+        })
+        .collect();
+    print!("{}", table::render(&["编号", "状态", "问题", "账号", "首次发现", "状态起始", "说明"], &rows));
+    println!("共 {} 条 (total)", found.len());
+}
+
+async fn show(store: &Store, id: i64) -> CliResult {
+    let Some(f) = store.get_finding(id).await? else {
+        return Err(CliError::invalid(anyhow!("找不到问题 #{id} (no such finding)")));
+    };
+    let account = store.get_account(f.account_id).await?;
+    println!("问题 #{}  {}", f.id, f.fingerprint);
+    if let Some(a) = &account {
+        let s = &a.spec;
+        println!(
+            "  账号        {}（{}，{}）",
+            s.display_name,
+            s.platform.display_name(),
+            s.platform_id
+        );
+        println!("  单位/地区   {} / {}", s.owner_unit.as_deref().unwrap_or("—"), s.region.as_deref().unwrap_or("—"));
+    }
+    println!("  问题        {}", f.rule.display_name());
+    println!("  状态        {}（自 {}）", f.state.display_zh(), shanghai(f.state_since_ms));
+    println!("  说明        {}", f.summary_zh);
+    println!("  依据        {}", f.citation_display());
+    println!("  首次/最近   {} / {}", shanghai(f.first_seen_at_ms), shanghai(f.last_seen_at_ms));
+    println!("  最近评估    {}（{}）", shanghai(f.last_evaluated_at_ms), f.last_verdict);
+    if let Some(r) = &f.not_checked_reason {
+        println!("  未能检查    {r}");
+    }
+    if let Some(r) = &f.dismissed_reason {
+        println!("  忽略理由    {r}（{}）", f.dismissed_by.as_deref().unwrap_or("—"));
+    }
+    for e in &f.evidence {
+        println!(
+            "  证据        {} {} {} {}",
+            e.label,
+            shanghai(e.at_ms),
+            e.url.as_deref().unwrap_or("—"),
+            e.sha256.as_deref().map(|h| format!("sha256:{h}")).unwrap_or_default()
+        );
+    }
+    if !f.measured.is_empty() {
+        println!("  测量值      {}", serde_json::Value::Object(f.measured.clone()));
+    }
+    println!("  历史 (history):");
+    for ev in store.finding_events(f.id).await? {
+        println!(
+            "    {}  {} → {}  {}{}",
+            shanghai(ev.at_ms),
+            ev.from_state.map(|s| s.display_zh()).unwrap_or("新"),
+            ev.to_state.display_zh(),
+            ev.summary_zh,
+            ev.note.as_deref().map(|n| format!("（{n}）")).unwrap_or_default()
+        );
+    }
+    let notices = store.notices_for_finding(f.id).await?;
+    if !notices.is_empty() {
+        println!("  通知 (notices):");
+        for n in notices {
+            println!(
+                "    #{} {} {} {} → {}",
+                n.id,
+                n.channel.code(),
+                n.state.code(),
+                shanghai(n.created_at_ms),
+                n.recipients.join(", ")
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,647 @@
+//! The findings lifecycle: each evaluation's findings are folded into one row
+//! per fingerprint; every change of state is an event, and the notices that
+//! an event causes are written in the same transaction. A crash therefore
+//! either loses the whole evaluation (it runs again) or keeps the event and
+//! its notices together — never one without the other.
+
+use super::notices::{NewNotice, insert_notice};
+use super::{Result, StoreError, get_i64, get_opt_i64, get_opt_string, get_string};
+use crate::rules::{Evidence, Finding, RuleId, Verdict};
+use serde::{Deserialize, Serialize};
+use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
+
+/// Where a finding stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingState {
+    /// Compliant, but close to the limit (early warning).
+    Warning,
+    /// A violation, not yet rectified.
+    Open,
+    /// Was a warning or violation; the latest successful check passed.
+    Resolved,
+    /// An operator said it is not a problem (e.g. an impostor candidate that
+    /// is a unit's own staff account). Stays quiet until a check passes.
+    Dismissed,
+}
+
+impl FindingState {
+    pub const ALL: [FindingState; 4] =
+        [FindingState::Warning, FindingState::Open, FindingState::Resolved, FindingState::Dismissed];
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingState::Warning => "warning",
+            FindingState::Open => "open",
+            FindingState::Resolved => "resolved",
+            FindingState::Dismissed => "dismissed",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<FindingState> {
+        FindingState::ALL.into_iter().find(|k| k.code() == s)
+    }
+    /// 预警 / 违规 / 已整改 / 已忽略
+    pub fn display_zh(self) -> &'static str {
+        match self {
+            FindingState::Warning => "预警",
+            FindingState::Open => "违规",
+            FindingState::Resolved => "已整改",
+            FindingState::Dismissed => "已忽略",
+        }
+    }
+}
+
+/// What happened to a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// New early warning.
+    Warned,
+    /// New violation.
+    Opened,
+    /// A warning became a violation.
+    Escalated,
+    /// A resolved finding is violated again.
+    Reopened,
+    /// A violation ended (the account was rectified).
+    Resolved,
+    /// A warning (or a dismissed finding) ended; nothing to rectify.
+    Cleared,
+    /// An operator dismissed it.
+    Dismissed,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Warned,
+        EventKind::Opened,
+        EventKind::Escalated,
+        EventKind::Reopened,
+        EventKind::Resolved,
+        EventKind::Cleared,
+        EventKind::Dismissed,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::Warned => "warned",
+            EventKind::Opened => "opened",
+            EventKind::Escalated => "escalated",
+            EventKind::Reopened => "reopened",
+            EventKind::Resolved => "resolved",
+            EventKind::Cleared => "cleared",
+            EventKind::Dismissed => "dismissed",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.code() == s)
+    }
+    /// Whether the office should hear of it: new problems, worse problems,
+    /// and the end of a violation. Quiet ends of warnings and operator
+    /// actions are not news.
+    pub fn is_notifiable(self) -> bool {
+        matches!(
+            self,
+            EventKind::Warned | EventKind::Opened | EventKind::Escalated | EventKind::Reopened | EventKind::Resolved
+        )
+    }
+}
+
+/// A change of state produced by [`Store::record_evaluation`], handed to the
+/// notice planner inside the transaction.
+#[derive(Debug, Clone)]
+pub struct FindingTransition {
+    pub event_id: i64,
+    pub finding_id: i64,
+    pub kind: EventKind,
+    pub from: Option<FindingState>,
+    pub to: FindingState,
+    pub at_ms: i64,
+    pub first_seen_at_ms: i64,
+    /// The evaluation that caused it.
+    pub finding: Finding,
+}
+
+/// A finding as stored (latest state).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredFinding {
+    pub id: i64,
+    pub fingerprint: String,
+    pub rule: RuleId,
+    pub account_id: i64,
+    pub subject: String,
+    pub state: FindingState,
+    pub state_since_ms: i64,
+    /// pass | warning | violation | not_checked
+    pub last_verdict: String,
+    pub not_checked_reason: Option<String>,
+    pub summary_zh: String,
+    pub citation_document: String,
+    pub citation_number: Option<String>,
+    pub citation_article: String,
+    pub evidence: Vec<Evidence>,
+    pub measured: serde_json::Map<String, serde_json::Value>,
+    pub first_seen_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub last_evaluated_at_ms: i64,
+    pub resolved_at_ms: Option<i64>,
+    pub dismissed_reason: Option<String>,
+    pub dismissed_by: Option<String>,
+}
+
+impl StoredFinding {
+    /// 《文件》（文号）条款
+    pub fn citation_display(&self) -> String {
+        let mut s = format!("《{}》", self.citation_document);
+        if let Some(n) = &self.citation_number {
+            s.push_str(&format!("（{n}）"));
+        }
+        s.push_str(&self.citation_article);
+        s
+    }
+}
+
+/// One stored change of state.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingEvent {
+    pub id: i64,
+    pub finding_id: i64,
+    pub at_ms: i64,
+    pub kind: EventKind,
+    pub from_state: Option<FindingState>,
+    pub to_state: FindingState,
+    pub verdict: String,
+    pub summary_zh: String,
+    pub evidence: Vec<Evidence>,
+    pub measured: serde_json::Map<String, serde_json::Value>,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Which findings to list.
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    /// Empty = every state.
+    pub states: Vec<FindingState>,
+    pub rule: Option<RuleId>,
+    pub account_id: Option<i64>,
+}
+
+/// One account's coverage of one rule on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CoverageDay {
+    pub account_id: i64,
+    pub rule: RuleId,
+    /// YYYY-MM-DD in Asia/Shanghai.
+    pub day: String,
+    pub checked: i64,
+    pub not_checked: i64,
+    pub last_reason: Option<String>,
+    pub last_at_ms: i64,
+}
+
+/// The planner turns a transition into the notices it causes (recipients,
+/// urgency, due time). It runs inside the transaction, so it must be pure.
+pub type NoticePlanner<'a> = dyn Fn(&FindingTransition) -> Vec<NewNotice> + Send + Sync + 'a;
+
+const FINDING_COLUMNS: &str = "id, fingerprint, rule, account_id, subject, state, state_since_ms, last_verdict, \
+     not_checked_reason, summary_zh, citation_document, citation_number, citation_article, evidence_json, \
+     measured_json, first_seen_at_ms, last_seen_at_ms, last_evaluated_at_ms, resolved_at_ms, dismissed_reason, \
+     dismissed_by";
+
+fn bad(column: &'static str, value: String) -> StoreError {
+    StoreError::BadValue { column, value }
+}
+
+fn finding_from_row(r: &AnyRow) -> Result<StoredFinding> {
+    let rule = get_string(r, "rule")?;
+    let state = get_string(r, "state")?;
+    let evidence = get_string(r, "evidence_json")?;
+    let measured = get_string(r, "measured_json")?;
+    Ok(StoredFinding {
+        id: get_i64(r, "id")?,
+        fingerprint: get_string(r, "fingerprint")?,
+        rule: RuleId::from_code(&rule).ok_or_else(|| bad("findings.rule", rule.clone()))?,
+        account_id: get_i64(r, "account_id")?,
+        subject: get_string(r, "subject")?,
+        state: FindingState::from_code(&state).ok_or_else(|| bad("findings.state", state.clone()))?,
+        state_since_ms: get_i64(r, "state_since_ms")?,
+        last_verdict: get_string(r, "last_verdict")?,
+        not_checked_reason: get_opt_string(r, "not_checked_reason")?,
+        summary_zh: get_string(r, "summary_zh")?,
+        citation_document: get_string(r, "citation_document")?,
+        citation_number: get_opt_string(r, "citation_number")?,
+        citation_article: get_string(r, "citation_article")?,
+        evidence: serde_json::from_str(&evidence).map_err(|_| bad("findings.evidence_json", evidence.clone()))?,
+        measured: serde_json::from_str(&measured).map_err(|_| bad("findings.measured_json", measured.clone()))?,
+        first_seen_at_ms: get_i64(r, "first_seen_at_ms")?,
+        last_seen_at_ms: get_i64(r, "last_seen_at_ms")?,
+        last_evaluated_at_ms: get_i64(r, "last_evaluated_at_ms")?,
+        resolved_at_ms: get_opt_i64(r, "resolved_at_ms")?,
+        dismissed_reason: get_opt_string(r, "dismissed_reason")?,
+        dismissed_by: get_opt_string(r, "dismissed_by")?,
+    })
+}
+
+fn event_from_row(r: &AnyRow) -> Result<FindingEvent> {
+    let kind = get_string(r, "kind")?;
+    let from = get_opt_string(r, "from_state")?;
+    let to = get_string(r, "to_state")?;
+    let evidence = get_string(r, "evidence_json")?;
+    let measured = get_string(r, "measured_json")?;
+    Ok(FindingEvent {
+        id: get_i64(r, "id")?,
+        finding_id: get_i64(r, "finding_id")?,
+        at_ms: get_i64(r, "at_ms")?,
+        kind: EventKind::from_code(&kind).ok_or_else(|| bad("finding_events.kind", kind.clone()))?,
+        from_state: match from {
+            None => None,
+            Some(s) => Some(FindingState::from_code(&s).ok_or_else(|| bad("finding_events.from_state", s.clone()))?),
+        },
+        to_state: FindingState::from_code(&to).ok_or_else(|| bad("finding_events.to_state", to.clone()))?,
+        verdict: get_string(r, "verdict")?,
+        summary_zh: get_string(r, "summary_zh")?,
+        evidence: serde_json::from_str(&evidence).map_err(|_| bad("finding_events.evidence_json", evidence.clone()))?,
+        measured: serde_json::from_str(&measured).map_err(|_| bad("finding_events.measured_json", measured.clone()))?,
+        actor: get_opt_string(r, "actor")?,
+        note: get_opt_string(r, "note")?,
+    })
+}
+
+/// The lifecycle as a pure function: the state before, the verdict now →
+/// the event (if any) and the state after. `None` before means no row yet.
+pub fn next_state(before: Option<FindingState>, verdict: &Verdict) -> Option<(EventKind, FindingState)> {
+    use EventKind as E;
+    use FindingState as S;
+    match (before, verdict) {
+        // Could not check: nothing changes, ever (law 1).
+        (_, Verdict::NotChecked { .. }) => None,
+        (None, Verdict::Violation) => Some((E::Opened, S::Open)),
+        (None, Verdict::Warning) => Some((E::Warned, S::Warning)),
+        (None, Verdict::Pass) => None,
+
+        (Some(S::Warning), Verdict::Violation) => Some((E::Escalated, S::Open)),
+        (Some(S::Warning), Verdict::Warning) => None,
+        (Some(S::Warning), Verdict::Pass) => Some((E::Cleared, S::Resolved)),
+
+        (Some(S::Open), Verdict::Violation) => None,
+        // Rectified, though near the limit again: the violation ended.
+        (Some(S::Open), Verdict::Warning) => Some((E::Resolved, S::Warning)),
+        (Some(S::Open), Verdict::Pass) => Some((E::Resolved, S::Resolved)),
+
+        (Some(S::Resolved), Verdict::Violation) => Some((E::Reopened, S::Open)),
+        (Some(S::Resolved), Verdict::Warning) => Some((E::Warned, S::Warning)),
+        (Some(S::Resolved), Verdict::Pass) => None,
+
+        // Dismissed stays quiet while the problem persists; a pass ends the
+        // dismissal so that a later, new violation is reported again.
+        (Some(S::Dismissed), Verdict::Pass) => Some((E::Cleared, S::Resolved)),
+        (Some(S::Dismissed), Verdict::Violation | Verdict::Warning) => None,
+    }
+}
+
+fn day_of(ms: i64) -> String {
+    use chrono::TimeZone;
+    chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+impl super::Store {
+    /// Folds one evaluation's findings into the lifecycle, records rule
+    /// coverage, and writes the notices `planner` asks for — all in one
+    /// transaction. Returns the transitions that happened.
+    ///
+    /// Findings whose fingerprint has no row and whose verdict is a pass or
+    /// "not checked" leave no row (coverage still counts them).
+    pub async fn record_evaluation(
+        &self,
+        findings: &[Finding],
+        now_ms: i64,
+        planner: &NoticePlanner<'_>,
+    ) -> Result<Vec<FindingTransition>> {
+        let mut tx = self.pool().begin().await?;
+        // Coverage first: it is a write, so on SQLite this transaction takes
+        // the write lock before it reads anything (no stale-snapshot upgrade).
+        let day = day_of(now_ms);
+        let mut coverage: BTreeMap<(i64, RuleId), (bool, Option<String>)> = BTreeMap::new();
+        for f in findings {
+            let e = coverage.entry((f.account_id, f.rule)).or_insert((false, None));
+            match &f.verdict {
+                Verdict::NotChecked { reason } => {
+                    if e.1.is_none() {
+                        e.1 = Some(reason.clone());
+                    }
+                }
+                _ => e.0 = true,
+            }
+        }
+        for ((account_id, rule), (checked, reason)) in &coverage {
+            // A rule counts as checked for the account when any of its
+            // subjects was checked.
+            let (c, n) = if *checked { (1i64, 0i64) } else { (0, 1) };
+            let reason = if *checked { None } else { reason.clone() };
+            sqlx::query(
+                "INSERT INTO rule_coverage (account_id, rule, day, checked, not_checked, last_reason, last_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, rule, day) DO UPDATE SET \
+                 checked = rule_coverage.checked + $4, not_checked = rule_coverage.not_checked + $5, \
+                 last_reason = $6, last_at_ms = $7",
+            )
+            .bind(account_id)
+            .bind(rule.code())
+            .bind(&day)
+            .bind(c)
+            .bind(n)
+            .bind(reason)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+        }
+
+        let mut transitions = Vec::new();
+        for f in findings {
+            let fp = f.fingerprint();
+            let sql = format!("SELECT {FINDING_COLUMNS} FROM findings WHERE fingerprint = $1");
+            let existing = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&fp).fetch_optional(&mut *tx).await?;
+            let existing = existing.as_ref().map(finding_from_row).transpose()?;
+            let before = existing.as_ref().map(|e| e.state);
+            let step = next_state(before, &f.verdict);
+            let problem = matches!(f.verdict, Verdict::Warning | Verdict::Violation);
+            let not_checked_reason = match &f.verdict {
+                Verdict::NotChecked { reason } => Some(reason.clone()),
+                _ => None,
+            };
+            let evidence = serde_json::to_string(&f.evidence).expect("evidence serializes");
+            let measured = serde_json::to_string(&f.measured).expect("map serializes");
+
+            let (finding_id, first_seen) = match &existing {
+                None => {
+                    let Some((_, to)) = step else { continue };
+                    let row = sqlx::query(
+                        "INSERT INTO findings (fingerprint, rule, account_id, subject, state, state_since_ms, \
+                         last_verdict, not_checked_reason, summary_zh, citation_document, citation_number, \
+                         citation_article, evidence_json, measured_json, first_seen_at_ms, last_seen_at_ms, \
+                         last_evaluated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12, $13, \
+                         $6, $6, $6) RETURNING id",
+                    )
+                    .bind(&fp)
+                    .bind(f.rule.code())
+                    .bind(f.account_id)
+                    .bind(&f.subject)
+                    .bind(to.code())
+                    .bind(now_ms)
+                    .bind(f.verdict.code())
+                    .bind(&f.summary_zh)
+                    .bind(f.citation.document)
+                    .bind(f.citation.number)
+                    .bind(f.citation.article)
+                    .bind(&evidence)
+                    .bind(&measured)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (get_i64(&row, "id")?, now_ms)
+                }
+                Some(e) => {
+                    let new_state = step.map(|(_, s)| s).unwrap_or(e.state);
+                    let state_since = if step.is_some() { now_ms } else { e.state_since_ms };
+                    let resolved_at = match step {
+                        Some((_, FindingState::Resolved)) => Some(now_ms),
+                        Some(_) => None,
+                        None => e.resolved_at_ms,
+                    };
+                    // Leaving "dismissed" forgets the dismissal.
+                    let keep_dismissal = new_state == FindingState::Dismissed;
+                    // The row shows the latest problem (summary, evidence),
+                    // or the pass that ended it.
+                    let show_now = problem || step.is_some();
+                    sqlx::query(
+                        "UPDATE findings SET state = $1, state_since_ms = $2, last_verdict = $3, \
+                         not_checked_reason = $4, last_evaluated_at_ms = $5, resolved_at_ms = $6, \
+                         summary_zh = CASE WHEN $7 = 1 THEN $8 ELSE summary_zh END, \
+                         evidence_json = CASE WHEN $7 = 1 THEN $9 ELSE evidence_json END, \
+                         measured_json = CASE WHEN $7 = 1 THEN $10 ELSE measured_json END, \
+                         last_seen_at_ms = CASE WHEN $11 = 1 THEN $5 ELSE last_seen_at_ms END, \
+                         citation_document = $12, citation_number = $13, citation_article = $14, \
+                         dismissed_reason = CASE WHEN $15 = 1 THEN dismissed_reason ELSE NULL END, \
+                         dismissed_by = CASE WHEN $15 = 1 THEN dismissed_by ELSE NULL END \
+                         WHERE id = $16",
+                    )
+                    .bind(new_state.code())
+                    .bind(state_since)
+                    .bind(f.verdict.code())
+                    .bind(&not_checked_reason)
+                    .bind(now_ms)
+                    .bind(resolved_at)
+                    .bind(i64::from(show_now))
+                    .bind(&f.summary_zh)
+                    .bind(&evidence)
+                    .bind(&measured)
+                    .bind(i64::from(problem))
+                    .bind(f.citation.document)
+                    .bind(f.citation.number)
+                    .bind(f.citation.article)
+                    .bind(i64::from(keep_dismissal))
+                    .bind(e.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    (e.id, e.first_seen_at_ms)
+                }
+            };
+
+            let Some((kind, to)) = step else { continue };
+            let row = sqlx::query(
+                "INSERT INTO finding_events (finding_id, at_ms, kind, from_state, to_state, verdict, summary_zh, \
+                 evidence_json, measured_json) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(finding_id)
+            .bind(now_ms)
+            .bind(kind.code())
+            .bind(before.map(FindingState::code))
+            .bind(to.code())
+            .bind(f.verdict.code())
+            .bind(&f.summary_zh)
+            .bind(&evidence)
+            .bind(&measured)
+            .fetch_one(&mut *tx)
+            .await?;
+            let event_id = get_i64(&row, "id")?;
+            let t = FindingTransition {
+                event_id,
+                finding_id,
+                kind,
+                from: before,
+                to,
+                at_ms: now_ms,
+                first_seen_at_ms: first_seen,
+                finding: f.clone(),
+            };
+            for mut n in planner(&t) {
+                n.finding_id = Some(finding_id);
+                n.event_id = Some(event_id);
+                insert_notice(&mut tx, &n, now_ms).await?;
+            }
+            transitions.push(t);
+        }
+        tx.commit().await?;
+        Ok(transitions)
+    }
+
+    /// Marks a finding as not a problem, with the operator's reason.
+    pub async fn dismiss_finding(&self, id: i64, reason: &str, actor: &str, now_ms: i64) -> Result<StoredFinding> {
+        let mut tx = self.pool().begin().await?;
+        let updated = sqlx::query(
+            "UPDATE findings SET state = 'dismissed', state_since_ms = $1, dismissed_reason = $2, dismissed_by = $3 \
+             WHERE id = $4 AND state <> 'dismissed'",
+        )
+        .bind(now_ms)
+        .bind(reason)
+        .bind(actor)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *tx).await?;
+        let Some(row) = row else { return Err(StoreError::NoSuchFinding(id.to_string())) };
+        let f = finding_from_row(&row)?;
+        if updated.rows_affected() == 1 {
+            sqlx::query(
+                "INSERT INTO finding_events (finding_id, at_ms, kind, from_state, to_state, verdict, summary_zh, \
+                 evidence_json, measured_json, actor, note) \
+                 SELECT id, $1, 'dismissed', \
+                 (SELECT to_state FROM finding_events WHERE finding_id = $2 ORDER BY id DESC LIMIT 1), \
+                 'dismissed', last_verdict, summary_zh, evidence_json, measured_json, $3, $4 \
+                 FROM findings WHERE id = $2",
+            )
+            .bind(now_ms)
+            .bind(id)
+            .bind(actor)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+            // Notices not yet sent about a dismissed finding are withdrawn.
+            sqlx::query("UPDATE notices SET state = 'cancelled' WHERE finding_id = $1 AND state = 'pending'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(f)
+    }
+
+    pub async fn get_finding(&self, id: i64) -> Result<Option<StoredFinding>> {
+        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(self.pool()).await?;
+        row.as_ref().map(finding_from_row).transpose()
+    }
+
+    pub async fn find_finding(&self, fingerprint: &str) -> Result<Option<StoredFinding>> {
+        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings WHERE fingerprint = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(fingerprint).fetch_optional(self.pool()).await?;
+        row.as_ref().map(finding_from_row).transpose()
+    }
+
+    /// Findings matching the filter, newest state change first.
+    pub async fn list_findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>> {
+        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings ORDER BY state_since_ms DESC, id DESC");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let f = finding_from_row(r)?;
+            if (!filter.states.is_empty() && !filter.states.contains(&f.state))
+                || filter.rule.is_some_and(|r| r != f.rule)
+                || filter.account_id.is_some_and(|a| a != f.account_id)
+            {
+                continue;
+            }
+            out.push(f);
+        }
+        Ok(out)
+    }
+
+    /// A finding's history, oldest first.
+    pub async fn finding_events(&self, finding_id: i64) -> Result<Vec<FindingEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, finding_id, at_ms, kind, from_state, to_state, verdict, summary_zh, evidence_json, \
+             measured_json, actor, note FROM finding_events WHERE finding_id = $1 ORDER BY id",
+        )
+        .bind(finding_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Events in `[from_ms, to_ms)`, oldest first (digests, reports).
+    pub async fn finding_events_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<FindingEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, finding_id, at_ms, kind, from_state, to_state, verdict, summary_zh, evidence_json, \
+             measured_json, actor, note FROM finding_events WHERE at_ms >= $1 AND at_ms < $2 ORDER BY id",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Coverage rows of one account (or all when `None`) for days in
+    /// `[from_day, to_day]` (YYYY-MM-DD).
+    pub async fn rule_coverage(&self, account_id: Option<i64>, from_day: &str, to_day: &str) -> Result<Vec<CoverageDay>> {
+        let rows = sqlx::query(
+            "SELECT account_id, rule, day, checked, not_checked, last_reason, last_at_ms FROM rule_coverage \
+             WHERE day >= $1 AND day <= $2 ORDER BY account_id, rule, day",
+        )
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let id = get_i64(r, "account_id")?;
+            if account_id.is_some_and(|a| a != id) {
+                continue;
+            }
+            let rule = get_string(r, "rule")?;
+            out.push(CoverageDay {
+                account_id: id,
+                rule: RuleId::from_code(&rule).ok_or_else(|| bad("rule_coverage.rule", rule.clone()))?,
+                day: get_string(r, "day")?,
+                checked: get_i64(r, "checked")?,
+                not_checked: get_i64(r, "not_checked")?,
+                last_reason: get_opt_string(r, "last_reason")?,
+                last_at_ms: get_i64(r, "last_at_ms")?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_checked_never_moves_a_finding() {
+        let nc = Verdict::NotChecked { reason: "blocked".into() };
+        for s in [None, Some(FindingState::Warning), Some(FindingState::Open), Some(FindingState::Resolved)] {
+            assert_eq!(next_state(s, &nc), None, "{s:?}");
+        }
+        assert_eq!(next_state(Some(FindingState::Dismissed), &nc), None);
+    }
+
+    #[test]
+    fn the_lifecycle_table() {
+        use EventKind as E;
+        use FindingState as S;
+        assert_eq!(next_state(None, &Verdict::Warning), Some((E::Warned, S::Warning)));
+        assert_eq!(next_state(Some(S::Warning), &Verdict::Violation), Some((E::Escalated, S::Open)));
+        assert_eq!(next_state(Some(S::Open), &Verdict::Violation), None);
+        assert_eq!(next_state(Some(S::Open), &Verdict::Pass), Some((E::Resolved, S::Resolved)));
+        assert_eq!(next_state(Some(S::Resolved), &Verdict::Violation), Some((E::Reopened, S::Open)));
+        assert_eq!(next_state(Some(S::Warning), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
+        assert_eq!(next_state(Some(S::Dismissed), &Verdict::Violation), None);
+        assert_eq!(next_state(Some(S::Dismissed), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
+        assert_eq!(next_state(None, &Verdict::Pass), None);
+        assert!(!E::Cleared.is_notifiable() && E::Resolved.is_notifiable() && !E::Dismissed.is_notifiable());
+    }
+}

@@ -185,10 +185,21 @@ fn evaluate_pair(
         };
     let f = f.measure("deadline_ms", deadline.timestamp_millis());
 
+    // Where the platform shows no repost link (WeChat articles, feeds), a
+    // repost is recognised by its title instead: reposted articles keep the
+    // source's title, give or take a 转载/转发 prefix.
+    let platform = target.account.spec.platform;
+    let link_less = xunjian_adapters::capabilities(platform).support(xunjian_adapters::Capability::RepostSource)
+        == xunjian_adapters::Support::No;
+    let by_text = |p: &PostRecord| {
+        link_less
+            && p.post.published_at >= src.post.published_at
+            && title_similarity(&src.post.text, &p.post.text) >= TITLE_MATCH_THRESHOLD
+    };
     let repost = target
         .posts
         .iter()
-        .filter(|p| links_to(p, src))
+        .filter(|p| links_to(p, src) || by_text(p))
         .min_by_key(|p| p.post.published_at);
     if let Some(rp) = repost {
         let f = f
@@ -238,30 +249,21 @@ fn evaluate_pair(
     if ctx.now <= deadline {
         return None; // pending
     }
-    // Matching is by the platform's own repost link. Where the platform
-    // cannot show one (WeChat articles, feeds), an absent link says nothing:
-    // never a "missing repost" until text matching exists.
-    let platform = target.account.spec.platform;
-    if xunjian_adapters::capabilities(platform).support(xunjian_adapters::Capability::RepostSource)
-        == xunjian_adapters::Support::No
-    {
-        return Some(f.not_checked(format!(
-            "{}不提供转发链接，暂无法判断{who}是否转发{what}",
-            platform.display_name()
-        )));
-    }
+    // Without a repost link, "missing" rests on title matching; say so.
+    let how = if link_less { "（按标题比对）" } else { "" };
 
     match timeline_reaches_back(target, src.post.published_at, ctx) {
         Some(obs) if obs.observed_at_ms >= deadline.timestamp_millis() => {
             let at = from_ms(obs.observed_at_ms);
             let s = format!(
-                "{who}截至 {} 未转发{what}，已超过时限 {deadline_text} {}",
+                "{who}截至 {} 未转发{what}{how}，已超过时限 {deadline_text} {}",
                 fmt_local(at),
                 fmt_duration_zh(at - deadline)
             );
             Some(
                 f.with_evidence([target.observation_evidence(obs, "时限后的时间线抓取")])
                     .measure("missing", true)
+                    .measure("matched_by", if link_less { "title" } else { "link" })
                     .measure("checked_at_ms", obs.observed_at_ms)
                     .measure("overdue_secs", (at - deadline).num_seconds())
                     .verdict(Verdict::Violation, s),
@@ -290,6 +292,35 @@ fn evaluate_pair(
             Some(f.not_checked(reason))
         }
     }
+}
+
+/// How much of the source's title must reappear in a post for it to count
+/// as a repost where the platform shows no repost link.
+pub const TITLE_MATCH_THRESHOLD: f64 = 0.8;
+
+/// The share of the source title's character bigrams found in the
+/// candidate's title (first line), after dropping spaces, punctuation and
+/// the usual 转载/转发/来源 decorations. Containment rather than symmetric
+/// similarity: a repost may add a prefix or an editor's line.
+pub fn title_similarity(source: &str, candidate: &str) -> f64 {
+    fn key(s: &str) -> Vec<char> {
+        let first = s.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let mut t = first.to_string();
+        for deco in ["转载", "转发", "转自", "来源", "原创"] {
+            t = t.replace(deco, "");
+        }
+        t.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    }
+    fn bigrams(c: &[char]) -> std::collections::HashSet<(char, char)> {
+        c.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    let (a, b) = (key(source), key(candidate));
+    if a.len() < 2 {
+        // A one-character title matches only itself.
+        return if !a.is_empty() && a == b { 1.0 } else { 0.0 };
+    }
+    let (ga, gb) = (bigrams(&a), bigrams(&b));
+    ga.intersection(&gb).count() as f64 / ga.len() as f64
 }
 
 fn rule_words(p: Platform, ctx: &RuleContext<'_>) -> String {
@@ -491,18 +522,52 @@ mod tests {
         }
     }
 
-    #[test]
-    fn no_repost_link_on_wechat_is_never_a_missing_repost() {
-        // WeChat articles carry no repost link: a full, successful look after
-        // the deadline that finds no link must not become "not reposted".
+    fn wechat_world() -> World {
         let mut w = world(Platform::Wechat, "2026-11-25T12:00:00+08:00", "2026-11-20T09:00:00+08:00");
+        w.item.post.post.text = "六安市召开全市安全生产工作会议\n会议要求……".into();
         w.k.timeline(&mut w.target, 1, "2026-11-25T11:00:00+08:00", OutcomeClass::Ok);
         add_post(&mut w.target, 1, post("old", "2026-11-19T08:00:00+08:00"));
+        w
+    }
+
+    #[test]
+    fn wechat_reposts_are_matched_by_title() {
+        // Same title with a 转载 prefix, next working day: in time.
+        let mut w = wechat_world();
+        let mut p = post("A1", "2026-11-23T10:00:00+08:00");
+        p.text = "【转载】六安市召开全市安全生产工作会议".into();
+        add_post(&mut w.target, 1, p);
         let v = run(&w);
-        assert!(
-            matches!(&v[0].verdict, Verdict::NotChecked { reason } if reason.contains("不提供转发链接")),
-            "{v:?}"
-        );
+        assert_eq!(v[0].verdict, Verdict::Pass, "{}", v[0].summary_zh);
+        assert_eq!(v[0].measured["repost_post_id"], "A1");
+        // Friday 09:00 → due by the end of Monday 11-23; Tuesday is late.
+        w.target.posts.last_mut().unwrap().post.published_at = t("2026-11-24T10:00:00+08:00");
+        assert_eq!(run(&w)[0].verdict, Verdict::Violation);
+        // An unrelated article is not a repost; nor is one published before the source.
+        w.target.posts.last_mut().unwrap().post.text = "霍邱县开展冬季森林防火宣传".into();
+        w.target.posts.last_mut().unwrap().post.published_at = t("2026-11-23T10:00:00+08:00");
+        let v = run(&w);
+        assert_eq!(v[0].verdict, Verdict::Violation);
+        assert!(v[0].summary_zh.contains("未转发") && v[0].summary_zh.contains("按标题比对"), "{}", v[0].summary_zh);
+        assert_eq!(v[0].measured["matched_by"], "title");
+    }
+
+    #[test]
+    fn title_similarity_is_containment_of_bigrams() {
+        let src = "六安市召开全市安全生产工作会议";
+        assert_eq!(title_similarity(src, src), 1.0);
+        assert_eq!(title_similarity(src, "转载 | 六安市召开全市安全生产工作会议"), 1.0);
+        assert!(title_similarity(src, "六安召开全市安全生产会议") < TITLE_MATCH_THRESHOLD);
+        assert!(title_similarity(src, "霍邱县开展冬季森林防火宣传") < 0.1);
+        assert_eq!(title_similarity("", "x"), 0.0);
+    }
+
+    #[test]
+    fn wechat_without_a_look_after_the_deadline_is_not_checked() {
+        let mut w = wechat_world();
+        w.target.observations.clear();
+        let v = run(&w);
+        assert!(matches!(&v[0].verdict, Verdict::NotChecked { .. }), "{v:?}");
     }
 
     #[test]

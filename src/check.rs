@@ -4,10 +4,12 @@
 
 use crate::accounts::{Account, LifecycleStatus};
 use crate::calendar::HolidayCalendar;
+use crate::rules::impostor::SearchEvidence;
 use crate::rules::{self, AccountFacts, Finding, ResolvedRules, RuleContext, RuleId, SourceItem};
 use crate::store::{AccountFilter, FindingTransition, NoticePlanner, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
+use xunjian_adapters::model::{ObservationKind, OutcomeClass};
 
 /// How far back the loader reads observations and posts. Long enough for
 /// the longest window any rule looks at (a 30-day closing notice plus the
@@ -78,6 +80,23 @@ fn source_items(facts: &AccountFacts, now: DateTime<Utc>) -> Vec<SourceItem> {
         .collect()
 }
 
+/// The account's search observations of the last `search_window_days`, with
+/// their hits and captures (failed ones too: the rules name them in their
+/// "not checked" reasons and never read them as evidence).
+async fn searches(store: &Store, facts: &AccountFacts, rules: &ResolvedRules, now: DateTime<Utc>) -> Result<Vec<SearchEvidence>, StoreError> {
+    let since = (now - TimeDelta::days(i64::from(rules.search_window_days))).timestamp_millis();
+    let mut out = Vec::new();
+    for o in facts.observations.iter().filter(|o| o.kind == ObservationKind::Search && o.observed_at_ms >= since) {
+        let hits = if o.outcome == OutcomeClass::Ok { store.search_hits(o.id).await? } else { Vec::new() };
+        out.push(SearchEvidence {
+            observation: o.clone(),
+            hits,
+            captures: facts.captures.get(&o.id).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
 /// Runs the rules over the store's current knowledge. Pure with respect to
 /// the store (reads only); see [`check_and_record`] to keep the results.
 pub async fn evaluate(
@@ -88,6 +107,9 @@ pub async fn evaluate(
     scope: &CheckScope,
 ) -> Result<Vec<Finding>, StoreError> {
     let registry = store.list_accounts(&AccountFilter::default()).await?;
+    // Impostor candidates are compared with every account the office ever
+    // registered, retired ones included (a retired account is not an impostor).
+    let everyone = store.list_accounts(&AccountFilter { include_retired: true, ..Default::default() }).await?;
     let ctx = RuleContext { now, calendar, rules };
     let in_scope = |a: &Account| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
     let wants = |r: RuleId| scope.rules.as_ref().is_none_or(|rs| rs.contains(&r));
@@ -103,6 +125,13 @@ pub async fn evaluate(
         let facts = load_facts(store, account, now).await?;
         if is_target {
             findings.extend(rules::evaluate_account(&facts, &ctx));
+            if (rules.impostor.enabled && wants(RuleId::Impostor))
+                || (rules.unregistered.enabled && wants(RuleId::Unregistered))
+            {
+                let found = searches(store, &facts, rules, now).await?;
+                findings.extend(rules::impostor::check_impostors(account, &found, &everyone, &ctx));
+                findings.extend(rules::one_per_platform::check_unregistered(account, &found, &everyone, &ctx));
+            }
         }
         if account.spec.is_source {
             items.extend(source_items(&facts, now));
@@ -113,6 +142,13 @@ pub async fn evaluate(
     }
     if rules.repost_delay.enabled && wants(RuleId::RepostDelay) {
         findings.extend(rules::evaluate_reposts(&items, &target_facts, &ctx));
+    }
+    if rules.one_per_platform.enabled && wants(RuleId::OnePerPlatform) {
+        findings.extend(
+            rules::one_per_platform::check_one_per_platform(&registry, &ctx)
+                .into_iter()
+                .filter(|f| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&f.account_id))),
+        );
     }
     findings.retain(|f| wants(f.rule));
     Ok(findings)

@@ -282,3 +282,66 @@ async fn failed_observations_never_become_findings_under_any_rule() {
         db.finish().await;
     }
 }
+
+/// A search that finds a look-alike of a registered account: an impostor
+/// finding with the search capture as evidence; the office's own other
+/// account is not one; an operator can dismiss the candidate for good.
+#[tokio::test]
+async fn impostor_found_by_search_and_dismissed() {
+    use xunjian::adapters::model::SearchHit;
+    for db in common::backends().await {
+        let s = &db.store;
+        let cal = HolidayCalendar::builtin();
+        let rules = ResolvedRules::for_profile(ProfileName::Baoji);
+        let scope = CheckScope { account_ids: None, rules: Some(vec![RuleId::Impostor]) };
+        let a = add(s, "4001", "汉滨发布").await;
+        let hit = |id: &str, name: &str| SearchHit {
+            platform_id: id.into(),
+            display_name: name.into(),
+            profile_url: Some(format!("https://m.weibo.cn/u/{id}")),
+            verified: Some(false),
+            verified_type: None,
+            verified_entity: None,
+            followers: Some(12),
+            description: None,
+        };
+        let hits = [hit("4001", "汉滨发布"), hit("9999", "汉濱發布"), hit("8888", "汉滨区农业农村局")];
+        let at = t("2026-11-20T09:00:00+08:00");
+        let caps = [Capture {
+            url: "https://m.weibo.cn/api/container/getIndex?containerid=100103type%3D3%26q%3D汉滨发布".into(),
+            http_status: Some(200),
+            content_type: Some("application/json".into()),
+            fetched_at: at,
+            body: b"{\"ok\":1}".to_vec(),
+            source: "m.weibo.cn search users".into(),
+        }];
+        let obs = NewObservation {
+            account_id: Some(a),
+            platform: Platform::Weibo,
+            kind: ObservationKind::Search,
+            target: "汉滨发布".into(),
+            source: "m.weibo.cn search users".into(),
+            observed_at: at,
+            duration_ms: 80,
+            outcome: OutcomeClass::Ok,
+            http_status: Some(200),
+            detail: None,
+            captures: &caps,
+        };
+        s.record_observation(&obs, ObservedData::Search { query: "汉滨发布", hits: &hits }).await.unwrap();
+        let now = t("2026-11-20T10:00:00+08:00");
+        let out = check_and_record(s, &rules, &cal, now, &scope, &planner).await.unwrap();
+        let opened: Vec<_> = out.transitions.iter().filter(|t| t.kind == EventKind::Opened).collect();
+        assert_eq!(opened.len(), 1, "{}: {:#?}", db.label, out.findings);
+        let f = &opened[0].finding;
+        assert_eq!(f.subject, "impostor:weibo:9999");
+        assert!(f.summary_zh.contains("汉濱發布"), "{}", f.summary_zh);
+        assert!(f.evidence.iter().any(|e| e.sha256.is_some()), "{:?}", f.evidence);
+        assert_eq!(f.citation.article, "第二十七条");
+
+        s.dismiss_finding(opened[0].finding_id, "本单位工作人员个人账号", "王五", now.timestamp_millis()).await.unwrap();
+        let again = check_and_record(s, &rules, &cal, now + chrono::TimeDelta::hours(1), &scope, &planner).await.unwrap();
+        assert!(again.transitions.is_empty(), "a dismissed candidate stays quiet: {:?}", again.transitions);
+        db.finish().await;
+    }
+}

@@ -16,7 +16,10 @@
 
 pub mod closing_notice;
 pub mod coverage;
+pub mod impostor;
 pub mod interaction;
+pub mod names;
+pub mod one_per_platform;
 pub mod repost_delay;
 pub mod settings;
 pub mod verification;
@@ -34,6 +37,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fmt;
 
+pub use impostor::{SearchEvidence, check_impostors};
+pub use one_per_platform::{check_one_per_platform, check_unregistered};
 pub use repost_delay::{SourceItem, evaluate_reposts};
 pub use settings::{ProfileName, ResolvedRules, RuleSettings, SettingsError};
 
@@ -57,10 +62,17 @@ pub enum RuleId {
     Verification,
     /// Display name as registered and following the naming pattern.
     Naming,
+    /// An account not in the registry imitating a registered one (假冒).
+    Impostor,
+    /// One unit, one account per platform.
+    OnePerPlatform,
+    /// An account verified to one of our units but missing from the
+    /// registry (未备案).
+    Unregistered,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 8] = [
+    pub const ALL: [RuleId; 11] = [
         RuleId::Zombie,
         RuleId::WeeklyOriginal,
         RuleId::RepostDelay,
@@ -69,6 +81,9 @@ impl RuleId {
         RuleId::Interaction,
         RuleId::Verification,
         RuleId::Naming,
+        RuleId::Impostor,
+        RuleId::OnePerPlatform,
+        RuleId::Unregistered,
     ];
 
     pub fn code(self) -> &'static str {
@@ -81,6 +96,9 @@ impl RuleId {
             RuleId::Interaction => "interaction",
             RuleId::Verification => "verification",
             RuleId::Naming => "naming",
+            RuleId::Impostor => "impostor",
+            RuleId::OnePerPlatform => "one_per_platform",
+            RuleId::Unregistered => "unregistered",
         }
     }
 
@@ -99,6 +117,9 @@ impl RuleId {
             RuleId::Interaction => "未提供有效互动功能",
             RuleId::Verification => "未实名认证或认证主体不符",
             RuleId::Naming => "名称不规范",
+            RuleId::Impostor => "疑似假冒账号",
+            RuleId::OnePerPlatform => "同一平台重复开设",
+            RuleId::Unregistered => "未备案政务账号",
         }
     }
 
@@ -336,7 +357,10 @@ pub struct RuleContext<'a> {
 
 /// Runs every enabled per-account rule. Accounts that are planned or closed
 /// get nothing; a closing account gets only the closing-notice rule.
-/// (Repost delay spans accounts: see [`evaluate_reposts`].)
+/// (Repost delay spans accounts: see [`evaluate_reposts`]. Impostors,
+/// unregistered accounts and one account per platform need name searches or
+/// the whole registry: see [`check_impostors`], [`check_unregistered`],
+/// [`check_one_per_platform`].)
 pub fn evaluate_account(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let r = ctx.rules;
@@ -430,6 +454,35 @@ mod tests {
     fn codes_round_trip_and_citation_display() {
         for r in RuleId::ALL {
             assert_eq!(RuleId::from_code(r.code()), Some(r));
+        }
+        // Codes are stored with findings: they never change.
+        let codes: Vec<&str> = RuleId::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "zombie",
+                "weekly_original",
+                "repost_delay",
+                "closing_notice",
+                "vanished",
+                "interaction",
+                "verification",
+                "naming",
+                "impostor",
+                "one_per_platform",
+                "unregistered"
+            ]
+        );
+        assert_eq!(RuleId::Impostor.display_name(), "疑似假冒账号");
+        assert_eq!(RuleId::OnePerPlatform.display_name(), "同一平台重复开设");
+        assert_eq!(RuleId::Unregistered.display_name(), "未备案政务账号");
+        for r in [
+            RuleId::Impostor,
+            RuleId::OnePerPlatform,
+            RuleId::Unregistered,
+        ] {
+            assert_eq!(r.gravity(), Gravity::Deduction);
+            assert_eq!(serde_json::to_value(r).unwrap(), r.code());
         }
         let c = Citation {
             document: "宝鸡市政府系统政务新媒体管理办法",

@@ -12,6 +12,8 @@
 //! warning_lead_days = 3
 //! [rules.repost_delay]
 //! enabled = true
+//! [rules.impostor]
+//! threshold = 0.85
 //! ```
 //!
 //! [`RuleSettings`] is what the file says (every field optional);
@@ -19,6 +21,7 @@
 //! numbers and the citation each rule carries under the chosen profile.
 
 use super::Citation;
+use super::names::default_decorations;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use xunjian_adapters::model::Platform;
@@ -65,6 +68,24 @@ pub const LUAN_6_3: Citation = cite(LUAN, None, "六（三）");
 pub const LONGXIAN_11_5: Citation = cite(LONGXIAN, LONGXIAN_NO, "第十一条第5项");
 pub const LONGXIAN_14_6: Citation = cite(LONGXIAN, LONGXIAN_NO, "第十四条第6项");
 
+/// 001 第六条: “原则上一个单位在同一平台只开设一个政务新媒体账号”.
+pub const BAOJI_6: Citation = cite(BAOJI, None, "第六条");
+/// 001 第八条: accounts must be filed (备案) in the national filing system.
+pub const BAOJI_8: Citation = cite(BAOJI, None, "第八条");
+/// 001 第二十七条: “对发现的假冒政务新媒体，应要求第三方平台立即关停”.
+pub const BAOJI_27: Citation = cite(BAOJI, None, "第二十七条");
+/// 000 第二条: a unit's account is one “向县信息办备案” (filed with the county).
+pub const LONGXIAN_2: Citation = cite(LONGXIAN, LONGXIAN_NO, "第二条");
+/// The State Council's opinion behind every local document. Its articles are
+/// not numbered in the copies we hold, so the citation quotes the sentence.
+const NATIONAL_OPINION: &str = "国务院办公厅关于推进政务新媒体健康有序发展的意见";
+const NATIONAL_OPINION_NO: Option<&str> = Some("国办发〔2018〕123号");
+pub const NATIONAL_ONE_ACCOUNT: Citation = cite(
+    NATIONAL_OPINION,
+    NATIONAL_OPINION_NO,
+    "“一个单位原则上在同一平台只开设一个政务新媒体账号”",
+);
+
 /// The shipped profiles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -75,7 +96,8 @@ pub enum ProfileName {
     #[default]
     National,
     /// 《宝鸡市政府系统政务新媒体管理办法》(2023): 14 days, weekly original,
-    /// closing notice 30 days, verification and naming, interaction.
+    /// closing notice 30 days, verification and naming, interaction, one
+    /// account per unit and platform, filing, impostors.
     Baoji,
     /// 六安 "两微一端" notice (2016): 15 days, reposts within 1 hour / 1
     /// working day, naming pattern ××县人民政府发布, closing filing.
@@ -109,7 +131,8 @@ impl ProfileName {
 
 /// The `[rules]` section. Every field is optional; absent means "as the
 /// profile says". Unknown keys are errors.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+// Not `Eq`: the impostor threshold is a fraction.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RuleSettings {
     /// Which document's thresholds and citations to use (default national).
@@ -118,6 +141,9 @@ pub struct RuleSettings {
     /// profile for profile rules) no older than this many hours, or it
     /// returns "not checked". Default 48.
     pub coverage_hours: Option<u32>,
+    /// Name searches (impostors, unregistered accounts) older than this many
+    /// days are not used. Default 7.
+    pub search_window_days: Option<u32>,
     pub zombie: ZombieSettings,
     pub weekly_original: ToggleSettings,
     pub repost_delay: RepostSettings,
@@ -126,6 +152,9 @@ pub struct RuleSettings {
     pub interaction: InteractionSettings,
     pub verification: ToggleSettings,
     pub naming: NamingSettings,
+    pub impostor: ImpostorSettings,
+    pub one_per_platform: ToggleSettings,
+    pub unregistered: ToggleSettings,
 }
 
 /// A rule with no numbers, only on/off.
@@ -203,6 +232,20 @@ pub struct NamingSettings {
     pub pattern_platforms: Option<Vec<Platform>>,
 }
 
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImpostorSettings {
+    pub enabled: Option<bool>,
+    /// A candidate whose score (name similarity plus verification and bio
+    /// evidence, 0–1) is at or above this is reported. 0 < threshold ≤ 1;
+    /// default 0.9.
+    pub threshold: Option<f64>,
+    /// Words that decorate a name without changing whose it is (default
+    /// 官方, 官微, 发布, 在线, 之声, 推荐官, 直播间, 政务, 微博, 频道, 账号).
+    /// An empty list compares names as they are.
+    pub decorations: Option<Vec<String>>,
+}
+
 // ---- resolved --------------------------------------------------------------
 
 #[derive(Debug, Clone)]
@@ -263,11 +306,20 @@ pub struct NamingRule {
     pub pattern_citation: Citation,
 }
 
+#[derive(Debug, Clone)]
+pub struct ImpostorRule {
+    pub enabled: bool,
+    pub threshold: f64,
+    pub decorations: Vec<String>,
+    pub citation: Citation,
+}
+
 /// Concrete thresholds and citations, ready for the rules.
 #[derive(Debug, Clone)]
 pub struct ResolvedRules {
     pub profile: ProfileName,
     pub coverage_hours: u32,
+    pub search_window_days: u32,
     pub zombie: ZombieRule,
     pub weekly_original: SimpleRule,
     pub repost_delay: RepostRule,
@@ -276,6 +328,9 @@ pub struct ResolvedRules {
     pub interaction: InteractionRule,
     pub verification: SimpleRule,
     pub naming: NamingRule,
+    pub impostor: ImpostorRule,
+    pub one_per_platform: SimpleRule,
+    pub unregistered: SimpleRule,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -286,6 +341,8 @@ pub enum SettingsError {
     BadPattern { pattern: String, message: String },
     #[error("[rules.zombie] warning_lead_days ({lead}) 须小于 days ({days})")]
     LeadTooLong { lead: u32, days: u32 },
+    #[error("[rules.impostor] threshold 须大于 0 且不大于 1 (must be in (0, 1]): {value}")]
+    BadThreshold { value: String },
 }
 
 fn default_keywords() -> Vec<String> {
@@ -303,6 +360,7 @@ impl ResolvedRules {
         ResolvedRules {
             profile,
             coverage_hours: 48,
+            search_window_days: 7,
             zombie: ZombieRule {
                 enabled: true,
                 // 陇县 第十四条6: 坚持每天内容及时更新 → silent more than a day.
@@ -378,6 +436,38 @@ impl ResolvedRules {
                 citation: if profile == Luan { LUAN_2_2 } else { BAOJI_11 },
                 pattern_citation: LUAN_2_2,
             },
+            // Only 001 第二十七条 speaks of impostors: the national indicators
+            // have no such item and 123号 no such sentence in the copies we
+            // hold, so every profile cites 001 when the rule is switched on.
+            impostor: ImpostorRule {
+                enabled: on(&[Baoji]),
+                threshold: 0.9,
+                decorations: default_decorations(),
+                citation: BAOJI_27,
+            },
+            // 001 第六条 repeats 国办发〔2018〕123号, which every office is bound
+            // by: profiles without a local article cite the State Council.
+            one_per_platform: SimpleRule {
+                enabled: on(&[Baoji]),
+                citation: if profile == Baoji {
+                    BAOJI_6
+                } else {
+                    NATIONAL_ONE_ACCOUNT
+                },
+            },
+            // Each local document requires filing with its office: 001 第八条
+            // (national filing system), 004 二(三) (report within 3 working
+            // days), 000 第二条 (unit accounts are those filed with the county).
+            // The national indicators have no filing item; 001 第八条 names
+            // the national filing system, so the national profile cites it.
+            unregistered: SimpleRule {
+                enabled: on(&[Baoji, Luan, Longxian]),
+                citation: match profile {
+                    Luan => LUAN_2_3,
+                    Longxian => LONGXIAN_2,
+                    National | Baoji => BAOJI_8,
+                },
+            },
         }
     }
 }
@@ -400,6 +490,9 @@ impl RuleSettings {
         let mut r = ResolvedRules::for_profile(self.profile);
         if let Some(h) = self.coverage_hours {
             r.coverage_hours = nonzero(h, "coverage_hours")?;
+        }
+        if let Some(d) = self.search_window_days {
+            r.search_window_days = nonzero(d, "search_window_days")?;
         }
         set(&mut r.zombie.enabled, self.zombie.enabled);
         if let Some(d) = self.zombie.days {
@@ -463,6 +556,28 @@ impl RuleSettings {
                 })?)
             };
         }
+        set(&mut r.impostor.enabled, self.impostor.enabled);
+        if let Some(t) = self.impostor.threshold {
+            // NaN fails both comparisons and is refused with the rest.
+            if !(t > 0.0 && t <= 1.0) {
+                return Err(SettingsError::BadThreshold {
+                    value: t.to_string(),
+                });
+            }
+            r.impostor.threshold = t;
+        }
+        if let Some(d) = &self.impostor.decorations {
+            r.impostor.decorations = d
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect();
+        }
+        set(
+            &mut r.one_per_platform.enabled,
+            self.one_per_platform.enabled,
+        );
+        set(&mut r.unregistered.enabled, self.unregistered.enabled);
         Ok(r)
     }
 }
@@ -621,8 +736,133 @@ mod tests {
     }
 
     #[test]
+    fn impostor_one_per_platform_and_unregistered_by_profile() {
+        let n = ResolvedRules::for_profile(ProfileName::National);
+        assert!(!n.impostor.enabled && !n.one_per_platform.enabled && !n.unregistered.enabled);
+        assert_eq!(n.search_window_days, 7);
+        assert_eq!(n.impostor.threshold, 0.9);
+        assert_eq!(n.impostor.decorations.len(), 11);
+        assert_eq!(
+            n.impostor.citation.to_string(),
+            "《宝鸡市政府系统政务新媒体管理办法》第二十七条"
+        );
+        assert!(
+            n.one_per_platform
+                .citation
+                .to_string()
+                .contains("国办发〔2018〕123号")
+        );
+        assert_eq!(n.unregistered.citation.article, "第八条");
+
+        let b = ResolvedRules::for_profile(ProfileName::Baoji);
+        assert!(b.impostor.enabled && b.one_per_platform.enabled && b.unregistered.enabled);
+        assert_eq!(
+            b.one_per_platform.citation.to_string(),
+            "《宝鸡市政府系统政务新媒体管理办法》第六条"
+        );
+
+        let l = ResolvedRules::for_profile(ProfileName::Luan);
+        assert!(!l.impostor.enabled && !l.one_per_platform.enabled && l.unregistered.enabled);
+        assert_eq!(l.unregistered.citation.article, "二（三）");
+        let x = ResolvedRules::for_profile(ProfileName::Longxian);
+        assert!(x.unregistered.enabled);
+        assert_eq!(x.unregistered.citation.article, "第二条");
+    }
+
+    #[test]
+    fn impostor_settings_override_and_validate() {
+        let r = parse(
+            r#"
+            search_window_days = 3
+            [impostor]
+            enabled = true
+            threshold = 1.0
+            decorations = ["官方", " ", "直播间"]
+            [one_per_platform]
+            enabled = true
+            [unregistered]
+            enabled = false
+            "#,
+        )
+        .unwrap()
+        .resolve()
+        .unwrap();
+        assert_eq!(r.search_window_days, 3);
+        assert!(r.impostor.enabled && r.one_per_platform.enabled && !r.unregistered.enabled);
+        assert_eq!(r.impostor.threshold, 1.0);
+        assert_eq!(r.impostor.decorations, ["官方", "直播间"]);
+        let r = parse("[impostor]\ndecorations = []\nthreshold = 0.001\n")
+            .unwrap()
+            .resolve()
+            .unwrap();
+        assert!(
+            r.impostor.decorations.is_empty(),
+            "no decorations is a choice"
+        );
+        assert_eq!(r.impostor.threshold, 0.001);
+
+        for bad in ["0", "0.0", "-0.5", "1.01", "nan", "inf"] {
+            let s = parse(&format!("[impostor]\nthreshold = {bad}\n")).unwrap();
+            let e = s.resolve().unwrap_err();
+            assert!(
+                matches!(e, SettingsError::BadThreshold { .. }),
+                "{bad}: {e:?}"
+            );
+            assert!(e.to_string().contains("(0, 1]"), "{e}");
+        }
+        assert_eq!(
+            parse("search_window_days = 0")
+                .unwrap()
+                .resolve()
+                .unwrap_err(),
+            SettingsError::Zero {
+                field: "search_window_days"
+            }
+        );
+        assert!(
+            parse("[impostor]\nthreshhold = 0.5").is_err(),
+            "unknown keys are errors"
+        );
+        assert!(parse("[unregistered]\nthreshold = 0.5").is_err());
+    }
+
+    /// `xunjian init` writes the example file; every rules setting added
+    /// here must be documented there.
+    #[test]
+    fn the_example_config_documents_these_settings() {
+        let example = include_str!("../cli/xunjian.example.toml");
+        for needle in [
+            "search_window_days = 7",
+            "[rules.impostor]",
+            "threshold",
+            "decorations",
+            "[rules.one_per_platform]",
+            "允许多账号",
+            "[rules.unregistered]",
+        ] {
+            assert!(example.contains(needle), "example config lacks {needle}");
+        }
+        let defaults = default_decorations().join(" ");
+        assert!(
+            example.contains(&defaults),
+            "decorations default differs: {defaults}"
+        );
+    }
+
+    #[test]
     fn settings_round_trip_through_toml() {
         let s = RuleSettings::for_profile(ProfileName::Luan);
+        let text = toml::to_string(&s).unwrap();
+        assert_eq!(parse(&text).unwrap(), s);
+        let s = RuleSettings {
+            search_window_days: Some(5),
+            impostor: ImpostorSettings {
+                enabled: Some(true),
+                threshold: Some(0.85),
+                decorations: Some(vec!["官方".into()]),
+            },
+            ..RuleSettings::for_profile(ProfileName::Baoji)
+        };
         let text = toml::to_string(&s).unwrap();
         assert_eq!(parse(&text).unwrap(), s);
     }

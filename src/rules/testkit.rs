@@ -1,13 +1,14 @@
 //! Builders for rule tests.
 
 use super::settings::{ProfileName, ResolvedRules};
-use super::{AccountFacts, RuleContext};
+use super::{AccountFacts, RuleContext, SearchEvidence};
 use crate::accounts::{Account, AccountSpec};
 use crate::calendar::HolidayCalendar;
-use crate::store::{CaptureRef, ObservationRecord, PostRecord, ProfileSnapshot};
+use crate::store::{CaptureRef, ObservationRecord, PostRecord, ProfileSnapshot, StoredSearchHit};
 use chrono::{DateTime, Utc};
 use xunjian_adapters::model::{
     CommentState, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post, Profile,
+    SearchHit,
 };
 
 pub fn t(s: &str) -> DateTime<Utc> {
@@ -160,4 +161,93 @@ pub fn add_profile(f: &mut AccountFacts, obs: i64, p: Profile) {
         observed_at_ms: at,
         profile: p,
     });
+}
+
+/// A registry account (status active) with an owner unit.
+pub fn registered(
+    id: i64,
+    platform: Platform,
+    platform_id: &str,
+    name: &str,
+    owner: &str,
+) -> Account {
+    let mut spec = AccountSpec::new(platform, platform_id, name);
+    spec.owner_unit = Some(owner.into());
+    Account {
+        id,
+        spec,
+        created_at_ms: 0,
+        updated_at_ms: 1_000,
+    }
+}
+
+/// A search hit: not verified, no bio, 1234 followers.
+pub fn hit(platform_id: &str, name: &str) -> SearchHit {
+    SearchHit {
+        platform_id: platform_id.into(),
+        display_name: name.into(),
+        profile_url: Some(format!("https://example.invalid/u/{platform_id}")),
+        verified: Some(false),
+        verified_type: Some("-1".into()),
+        verified_entity: None,
+        followers: Some(1234),
+        description: None,
+    }
+}
+
+/// A hit verified as an organisation (Weibo type 1) with this entity.
+pub fn verified_hit(platform_id: &str, name: &str, entity: &str) -> SearchHit {
+    SearchHit {
+        verified: Some(true),
+        verified_type: Some("1".into()),
+        verified_entity: Some(entity.into()),
+        ..hit(platform_id, name)
+    }
+}
+
+/// A name search on `platform` at `at`, with one capture; hits only when
+/// `outcome` is ok (the store refuses data on a failed observation).
+pub fn search(
+    id: i64,
+    platform: Platform,
+    query: &str,
+    at: &str,
+    outcome: OutcomeClass,
+    hits: Vec<SearchHit>,
+) -> SearchEvidence {
+    let at_ms = t(at).timestamp_millis();
+    SearchEvidence {
+        observation: ObservationRecord {
+            id,
+            account_id: None,
+            platform,
+            kind: ObservationKind::Search,
+            target: query.into(),
+            source: "test".into(),
+            observed_at_ms: at_ms,
+            duration_ms: 100,
+            outcome,
+            http_status: Some(200),
+            detail: None,
+        },
+        hits: hits
+            .into_iter()
+            .enumerate()
+            .map(|(rank, hit)| StoredSearchHit {
+                observation_id: id,
+                platform,
+                query: query.into(),
+                rank: rank as i64,
+                hit,
+            })
+            .collect(),
+        captures: vec![CaptureRef {
+            seq: 0,
+            sha256: format!("{id:064x}"),
+            url: format!("https://example.invalid/search/{id}"),
+            http_status: Some(200),
+            fetched_at_ms: at_ms,
+            source: "test".into(),
+        }],
+    }
 }

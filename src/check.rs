@@ -5,6 +5,7 @@
 use crate::accounts::{Account, LifecycleStatus};
 use crate::calendar::HolidayCalendar;
 use crate::rules::impostor::SearchEvidence;
+use crate::rules::opening_notice::{PortalSighting, SuperiorPosts};
 use crate::rules::{self, AccountFacts, Finding, ResolvedRules, RuleContext, RuleId, SourceItem};
 use crate::store::{AccountFilter, FindingTransition, NoticePlanner, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -97,6 +98,21 @@ async fn searches(store: &Store, facts: &AccountFacts, rules: &ResolvedRules, no
     Ok(out)
 }
 
+/// The reads of the account's superior portal homepage since the opening
+/// window could have begun.
+async fn portal_sightings(store: &Store, facts: &AccountFacts, now: DateTime<Utc>) -> Result<Vec<PortalSighting>, StoreError> {
+    let Some(url) = facts.account.spec.superior_portal_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let from = (now - FACTS_WINDOW).timestamp_millis();
+    let mut out = Vec::new();
+    for (observation, items) in store.portal_reads(url, from, now.timestamp_millis() + 1).await? {
+        let capture = store.observation_captures(observation.id).await?.into_iter().next();
+        out.push(PortalSighting { observation, items, capture });
+    }
+    Ok(out)
+}
+
 /// Runs the rules over the store's current knowledge. Pure with respect to
 /// the store (reads only); see [`check_and_record`] to keep the results.
 pub async fn evaluate(
@@ -114,30 +130,57 @@ pub async fn evaluate(
     let in_scope = |a: &Account| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
     let wants = |r: RuleId| scope.rules.as_ref().is_none_or(|rs| rs.contains(&r));
 
+    // Load first, evaluate second: the opening-notice rule reads the
+    // source accounts' posts whatever their order in the registry.
+    let mut loaded = Vec::new();
+    for account in &registry {
+        if in_scope(account) || account.spec.is_source {
+            loaded.push((in_scope(account), load_facts(store, account, now).await?));
+        }
+    }
+    let superiors: Vec<SuperiorPosts<'_>> = loaded
+        .iter()
+        .filter(|(_, f)| f.account.spec.is_source)
+        .map(|(_, f)| SuperiorPosts {
+            name: &f.account.spec.display_name,
+            posts: &f.posts,
+            watched_since_ms: f
+                .observations
+                .iter()
+                .filter(|o| o.kind == ObservationKind::Timeline && o.outcome == OutcomeClass::Ok)
+                .map(|o| o.observed_at_ms)
+                .min(),
+        })
+        .collect();
+
     let mut findings = Vec::new();
     let mut target_facts = Vec::new();
     let mut items = Vec::new();
-    for account in &registry {
-        let is_target = in_scope(account);
-        if !is_target && !account.spec.is_source {
-            continue;
-        }
-        let facts = load_facts(store, account, now).await?;
-        if is_target {
-            findings.extend(rules::evaluate_account(&facts, &ctx));
+    for (is_target, facts) in &loaded {
+        let account = &facts.account;
+        if *is_target {
+            findings.extend(rules::evaluate_account(facts, &ctx));
             if (rules.impostor.enabled && wants(RuleId::Impostor))
                 || (rules.unregistered.enabled && wants(RuleId::Unregistered))
             {
-                let found = searches(store, &facts, rules, now).await?;
+                let found = searches(store, facts, rules, now).await?;
                 findings.extend(rules::impostor::check_impostors(account, &found, &everyone, &ctx));
                 findings.extend(rules::one_per_platform::check_unregistered(account, &found, &everyone, &ctx));
             }
+            if rules.opening_notice.enabled && wants(RuleId::OpeningNotice) {
+                let portal = portal_sightings(store, facts, now).await?;
+                let rule = &rules.opening_notice;
+                findings.extend(rules::opening_notice::check_portal_notice(facts, &portal, rule, &ctx));
+                let others: Vec<SuperiorPosts<'_>> =
+                    superiors.iter().filter(|s| !std::ptr::eq(s.posts, facts.posts.as_slice())).cloned().collect();
+                findings.extend(rules::opening_notice::check_superior_post(facts, &others, rule, &ctx));
+            }
         }
         if account.spec.is_source {
-            items.extend(source_items(&facts, now));
+            items.extend(source_items(facts, now));
         }
-        if is_target && matches!(account.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening) {
-            target_facts.push(facts);
+        if *is_target && matches!(account.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening) {
+            target_facts.push(facts.clone());
         }
     }
     if rules.repost_delay.enabled && wants(RuleId::RepostDelay) {

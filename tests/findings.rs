@@ -345,3 +345,82 @@ async fn impostor_found_by_search_and_dismissed() {
         db.finish().await;
     }
 }
+
+/// A portal homepage read stored without an account, read back by the
+/// opening-notice rule for the account whose superior portal it is.
+#[tokio::test]
+async fn opening_notice_from_stored_portal_reads() {
+    use xunjian::adapters::model::{PortalItem, PortalPage};
+    for db in common::backends().await {
+        let s = &db.store;
+        let cal = HolidayCalendar::builtin();
+        let rules = ResolvedRules::for_profile(ProfileName::Baoji);
+        let scope = CheckScope { account_ids: None, rules: Some(vec![RuleId::OpeningNotice]) };
+        let portal = "https://www.baoji.gov.cn/";
+        let mut spec = AccountSpec::new(Platform::Weibo, "6001", "渭滨发布");
+        spec.opened_on = Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        spec.superior_portal_url = Some(portal.into());
+        let a = s.add_account(&spec, t("2026-10-01T00:00:00Z").timestamp_millis(), "test").await.unwrap().id;
+        let read = |at: &str, titles: &[&str]| {
+            let page = PortalPage {
+                url: portal.into(),
+                title: Some("宝鸡市人民政府".into()),
+                items: titles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, title)| PortalItem {
+                        title: title.to_string(),
+                        url: format!("{portal}art/{i}.html"),
+                        prominent: true,
+                        position: i,
+                        block: Some("通知公告".into()),
+                        date: None,
+                    })
+                    .collect(),
+            };
+            (t(at), page)
+        };
+        for (at, page) in [
+            read("2026-11-02T09:00:00+08:00", &["关于“渭滨发布”政务微博正式开通的公告", "其他"]),
+            read("2026-11-20T09:00:00+08:00", &["其他"]),
+        ] {
+            let caps = [Capture {
+                url: portal.into(),
+                http_status: Some(200),
+                content_type: Some("text/html".into()),
+                fetched_at: at,
+                body: format!("<html>{at}</html>").into_bytes(),
+                source: "portal homepage".into(),
+            }];
+            let obs = NewObservation {
+                account_id: None,
+                platform: Platform::Weibo,
+                kind: ObservationKind::Portal,
+                target: portal.into(),
+                source: "portal homepage".into(),
+                observed_at: at,
+                duration_ms: 50,
+                outcome: OutcomeClass::Ok,
+                http_status: Some(200),
+                detail: None,
+                captures: &caps,
+            };
+            s.record_observation(&obs, ObservedData::Portal(&page)).await.unwrap();
+        }
+        let reads = s.portal_reads(portal, 0, i64::MAX).await.unwrap();
+        assert_eq!(reads.len(), 2);
+        assert_eq!(reads[0].1.len(), 2);
+        assert_eq!(reads[0].1[0].block.as_deref(), Some("通知公告"));
+
+        let now = t("2026-11-20T10:00:00+08:00");
+        let out = check_and_record(s, &rules, &cal, now, &scope, &planner).await.unwrap();
+        let portal_finding = out.findings.iter().find(|f| f.subject == "portal").expect("portal subject");
+        assert_eq!(portal_finding.account_id, a);
+        assert_eq!(portal_finding.verdict, Verdict::Violation, "{}", portal_finding.summary_zh);
+        assert!(portal_finding.summary_zh.contains("撤下"), "{}", portal_finding.summary_zh);
+        // No source account in the registry: the superior-post subject cannot be checked.
+        let sup = out.findings.iter().find(|f| f.subject == "superior_post").unwrap();
+        assert!(matches!(sup.verdict, Verdict::NotChecked { .. }));
+        db.finish().await;
+    }
+}

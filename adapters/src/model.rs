@@ -93,6 +93,10 @@ pub enum ObservationKind {
     Post,
     Search,
     Page,
+    /// A government portal homepage read for notices about an account
+    /// (opening / closing announcements). Added after the first five: the
+    /// stored codes of those never change.
+    Portal,
 }
 
 impl ObservationKind {
@@ -103,10 +107,11 @@ impl ObservationKind {
             ObservationKind::Post => "post",
             ObservationKind::Search => "search",
             ObservationKind::Page => "page",
+            ObservationKind::Portal => "portal",
         }
     }
     pub fn from_code(s: &str) -> Option<Self> {
-        [Self::Profile, Self::Timeline, Self::Post, Self::Search, Self::Page]
+        [Self::Profile, Self::Timeline, Self::Post, Self::Search, Self::Page, Self::Portal]
             .into_iter()
             .find(|k| k.code() == s)
     }
@@ -348,4 +353,38 @@ impl Post {
         let source_time = self.repost_of.as_ref()?.published_at?;
         self.published_at_exact.then(|| self.published_at - source_time)
     }
+}
+
+/// A portal homepage (or notice-list page) as the parser saw it: every link
+/// that looks like content, in document order. Neutral: it says where a
+/// link sat on the page, not whether that satisfies a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalPage {
+    /// The page's own URL (links are resolved against it).
+    pub url: String,
+    /// The page's `<title>`, when it has one.
+    pub title: Option<String>,
+    pub items: Vec<PortalItem>,
+}
+
+/// One link on a portal page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalItem {
+    /// The link's text, or its `title` attribute when that is longer (home
+    /// pages cut long titles short and keep the full one in `title`).
+    pub title: String,
+    /// Absolute URL.
+    pub url: String,
+    /// In a headline, focus or notice block rather than in navigation,
+    /// side lists or the footer (see `portal::parse` for the heuristic).
+    pub prominent: bool,
+    /// 0-based index among the items of the page, in document order.
+    pub position: usize,
+    /// The heading or id/class of the block the link sits in (e.g.
+    /// `通知公告`, `id=tzgg`), as evidence for `prominent`.
+    #[serde(default)]
+    pub block: Option<String>,
+    /// A date printed next to the link (`2024-05-20`, `05-20`), when any.
+    #[serde(default)]
+    pub date: Option<chrono::NaiveDate>,
 }

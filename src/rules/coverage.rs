@@ -32,6 +32,7 @@ fn kind_zh(k: ObservationKind) -> &'static str {
         ObservationKind::Post => "单条信息",
         ObservationKind::Search => "搜索",
         ObservationKind::Page => "网页",
+        ObservationKind::Portal => "门户网站首页",
     }
 }
 

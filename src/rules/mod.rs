@@ -20,6 +20,7 @@ pub mod impostor;
 pub mod interaction;
 pub mod names;
 pub mod one_per_platform;
+pub mod opening_notice;
 pub mod repost_delay;
 pub mod settings;
 pub mod verification;
@@ -69,10 +70,12 @@ pub enum RuleId {
     /// An account verified to one of our units but missing from the
     /// registry (未备案).
     Unregistered,
+    /// A new account announced on the superior portal and new media.
+    OpeningNotice,
 }
 
 impl RuleId {
-    pub const ALL: [RuleId; 11] = [
+    pub const ALL: [RuleId; 12] = [
         RuleId::Zombie,
         RuleId::WeeklyOriginal,
         RuleId::RepostDelay,
@@ -84,6 +87,7 @@ impl RuleId {
         RuleId::Impostor,
         RuleId::OnePerPlatform,
         RuleId::Unregistered,
+        RuleId::OpeningNotice,
     ];
 
     pub fn code(self) -> &'static str {
@@ -99,6 +103,7 @@ impl RuleId {
             RuleId::Impostor => "impostor",
             RuleId::OnePerPlatform => "one_per_platform",
             RuleId::Unregistered => "unregistered",
+            RuleId::OpeningNotice => "opening_notice",
         }
     }
 
@@ -120,6 +125,7 @@ impl RuleId {
             RuleId::Impostor => "疑似假冒账号",
             RuleId::OnePerPlatform => "同一平台重复开设",
             RuleId::Unregistered => "未备案政务账号",
+            RuleId::OpeningNotice => "未按规定发布开通公告",
         }
     }
 
@@ -470,7 +476,8 @@ mod tests {
                 "naming",
                 "impostor",
                 "one_per_platform",
-                "unregistered"
+                "unregistered",
+                "opening_notice"
             ]
         );
         assert_eq!(RuleId::Impostor.display_name(), "疑似假冒账号");

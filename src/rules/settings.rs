@@ -59,6 +59,7 @@ pub const NATIONAL_INTERACTION: Citation = cite(
 );
 pub const BAOJI_16: Citation = cite(BAOJI, None, "第十六条");
 pub const BAOJI_10: Citation = cite(BAOJI, None, "第十条");
+pub const BAOJI_7: Citation = cite(BAOJI, None, "第七条");
 pub const BAOJI_11: Citation = cite(BAOJI, None, "第十一条");
 pub const BAOJI_21: Citation = cite(BAOJI, None, "第二十一条");
 pub const LUAN_2_2: Citation = cite(LUAN, None, "二（二）");
@@ -155,6 +156,20 @@ pub struct RuleSettings {
     pub impostor: ImpostorSettings,
     pub one_per_platform: ToggleSettings,
     pub unregistered: ToggleSettings,
+    pub opening_notice: OpeningSettings,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OpeningSettings {
+    pub enabled: Option<bool>,
+    /// The portal notice must hang at least this many days (30).
+    pub days: Option<u32>,
+    /// Days after opening before a missing notice is a violation (3).
+    pub grace_days: Option<u32>,
+    /// Words that make a title an opening notice (default 开通, 上线,
+    /// 正式运行, 启用, 入驻, 开设).
+    pub keywords: Option<Vec<String>>,
 }
 
 /// A rule with no numbers, only on/off.
@@ -331,6 +346,7 @@ pub struct ResolvedRules {
     pub impostor: ImpostorRule,
     pub one_per_platform: SimpleRule,
     pub unregistered: SimpleRule,
+    pub opening_notice: super::opening_notice::OpeningRule,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -468,6 +484,15 @@ impl ResolvedRules {
                     National | Baoji => BAOJI_8,
                 },
             },
+            // Only 001 第七条 asks for a portal notice (004 二(三) asks for a
+            // report to the office, which we cannot see): baoji only.
+            opening_notice: super::opening_notice::OpeningRule {
+                enabled: on(&[Baoji]),
+                days: 30,
+                grace_days: 3,
+                keywords: super::opening_notice::OpeningRule::default_keywords(),
+                citation: BAOJI_7,
+            },
         }
     }
 }
@@ -555,6 +580,17 @@ impl RuleSettings {
                     message: e.to_string(),
                 })?)
             };
+        }
+        set(&mut r.opening_notice.enabled, self.opening_notice.enabled);
+        if let Some(d) = self.opening_notice.days {
+            r.opening_notice.days = nonzero(d, "opening_notice.days")?;
+        }
+        set(&mut r.opening_notice.grace_days, self.opening_notice.grace_days);
+        if let Some(k) = &self.opening_notice.keywords {
+            r.opening_notice.keywords = k.iter().filter(|s| !s.trim().is_empty()).cloned().collect();
+            if r.opening_notice.keywords.is_empty() {
+                return Err(SettingsError::Zero { field: "opening_notice.keywords" });
+            }
         }
         set(&mut r.impostor.enabled, self.impostor.enabled);
         if let Some(t) = self.impostor.threshold {

@@ -16,8 +16,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::io::{Read, Write};
 use xunjian_adapters::model::{
-    Capture, CommentState, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post, Profile, RepostOf,
-    SearchHit,
+    Capture, CommentState, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post, PortalItem,
+    PortalPage, Profile, RepostOf, SearchHit,
 };
 
 /// A fetch attempt to record.
@@ -49,6 +49,8 @@ pub enum ObservedData<'a> {
     Profile(&'a Profile),
     Posts(&'a [Post]),
     Search { query: &'a str, hits: &'a [SearchHit] },
+    /// A portal homepage's links (observation kind `portal`, no account).
+    Portal(&'a PortalPage),
 }
 
 /// A stored observation.
@@ -335,6 +337,9 @@ impl Store {
             });
         }
         let needs_account = matches!(data, ObservedData::Profile(_) | ObservedData::Posts(_));
+        if matches!(data, ObservedData::Portal(_)) && obs.kind != ObservationKind::Portal {
+            return Err(StoreError::BadValue { column: "observations.kind", value: "portal items on a non-portal observation".into() });
+        }
         if needs_account && obs.account_id.is_none() {
             return Err(StoreError::BadValue {
                 column: "observations.account_id",
@@ -430,9 +435,61 @@ impl Store {
                     .await?;
                 }
             }
+            ObservedData::Portal(page) => {
+                for item in &page.items {
+                    sqlx::query(
+                        "INSERT INTO portal_items (observation_id, position, title, url, prominent, block, item_date) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (observation_id, position) DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(item.position as i64)
+                    .bind(&item.title)
+                    .bind(&item.url)
+                    .bind(flag(item.prominent))
+                    .bind(&item.block)
+                    .bind(item.date.map(|d| d.to_string()))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Reads of a portal page (`target` = its URL) in `[from_ms, to_ms)`,
+    /// oldest first, each with its items (none for a failed read).
+    pub async fn portal_reads(&self, url: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(ObservationRecord, Vec<PortalItem>)>> {
+        let sql = format!(
+            "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE kind = 'portal' AND target = $1 \
+             AND observed_at_ms >= $2 AND observed_at_ms < $3 ORDER BY observed_at_ms, id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(url).bind(from_ms).bind(to_ms).fetch_all(self.pool()).await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let obs = observation_from_row(r)?;
+            let items = sqlx::query(
+                "SELECT position, title, url, prominent, block, item_date FROM portal_items WHERE observation_id = $1 \
+                 ORDER BY position",
+            )
+            .bind(obs.id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(PortalItem {
+                    position: get_i64(r, "position")? as usize,
+                    title: get_string(r, "title")?,
+                    url: get_string(r, "url")?,
+                    prominent: get_flag(r, "prominent")?,
+                    block: get_opt_string(r, "block")?,
+                    date: get_opt_string(r, "item_date")?.and_then(|d| d.parse().ok()),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+            out.push((obs, items));
+        }
+        Ok(out)
     }
 
     /// Observations of an account in `[from_ms, to_ms)`, oldest first.

@@ -1,5 +1,5 @@
-//! `xunjian debug parse <platform> <kind> FILE` and
-//! `xunjian debug fetch <platform> <account>`: look at what an adapter
+//! `xunjian debug parse <target> <kind> FILE` and
+//! `xunjian debug fetch <target> <arg>`: look at what an adapter
 //! makes of a response, and capture new responses as fixtures when a
 //! platform changes its pages.
 //!
@@ -11,15 +11,16 @@ use chrono::{DateTime, Utc};
 use std::path::Path;
 use xunjian_adapters::config::PlatformsConfig;
 use xunjian_adapters::model::{Capture, Platform};
-use xunjian_adapters::{DebugError, PlatformSecrets, Secret};
+use xunjian_adapters::{DebugError, PlatformSecrets};
 
-fn platform_arg(platform: &str) -> Option<Platform> {
-    let p = Platform::from_code(platform);
-    if p.is_none() {
-        let known: Vec<&str> = Platform::ALL.iter().map(|p| p.code()).collect();
-        eprintln!("unknown platform {platform:?}; known: {}", known.join(", "));
+/// A target is a platform code, `feed` or `portal`.
+fn target_arg(target: &str) -> Option<&str> {
+    if Platform::from_code(target).is_some() || matches!(target, "feed" | "portal") {
+        return Some(target);
     }
-    p
+    let known: Vec<&str> = Platform::ALL.iter().map(|p| p.code()).collect();
+    eprintln!("unknown target {target:?}; known: {}, feed, portal", known.join(", "));
+    None
 }
 
 fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
@@ -40,8 +41,9 @@ fn capture_time(file: &Path) -> DateTime<Utc> {
         .unwrap_or_else(Utc::now)
 }
 
-pub fn parse_cmd(platform: &str, kind: &str, file: &Path) -> anyhow::Result<i32> {
-    let Some(platform) = platform_arg(platform) else { return Ok(2) };
+/// `account` names the account whose notices a portal page is searched for.
+pub fn parse_cmd(target: &str, kind: &str, file: &Path, account: Option<&str>) -> anyhow::Result<i32> {
+    let Some(target) = target_arg(target) else { return Ok(2) };
     let body = match std::fs::read(file) {
         Ok(b) => b,
         Err(e) => {
@@ -49,7 +51,7 @@ pub fn parse_cmd(platform: &str, kind: &str, file: &Path) -> anyhow::Result<i32>
             return Ok(2);
         }
     };
-    match xunjian_adapters::parse_file(platform, kind, &body, capture_time(file)) {
+    match xunjian_adapters::parse_target_file(target, kind, &body, capture_time(file), account) {
         Ok(observation) => {
             print_json(&observation)?;
             Ok(0)
@@ -79,16 +81,16 @@ fn capture_summary(c: &Capture) -> serde_json::Value {
 
 pub async fn fetch_cmd(
     platforms: &PlatformsConfig,
-    weibo_cookie: Option<String>,
-    platform: &str,
-    account: &str,
+    secrets: &PlatformSecrets,
+    target: &str,
+    arg: &str,
     kind: &str,
+    account: Option<&str>,
     save: Option<&Path>,
 ) -> anyhow::Result<i32> {
-    let Some(platform) = platform_arg(platform) else { return Ok(2) };
-    let secrets = PlatformSecrets { weibo_cookie: weibo_cookie.map(Secret::new) };
+    let Some(target) = target_arg(target) else { return Ok(2) };
     let (code, output, captures) =
-        match xunjian_adapters::debug_fetch(platforms, &secrets, platform, kind, account).await {
+        match xunjian_adapters::debug_fetch_target(platforms, secrets, target, kind, arg, account).await {
             Ok(fetched) => {
                 let output = serde_json::json!({
                     "outcome": "ok",
@@ -111,7 +113,7 @@ pub async fn fetch_cmd(
         };
     print_json(&output)?;
     if let Some(dir) = save {
-        save_captures(dir, platform, kind, account, &captures)?;
+        save_captures(dir, target, kind, arg, &captures)?;
     }
     Ok(code)
 }
@@ -119,7 +121,7 @@ pub async fn fetch_cmd(
 /// Writes each capture as `<platform>_<kind>_<account>_<time>_<n>_<source>.<ext>`
 /// plus a `.meta.json` beside it (url, status, content type, fetched_at,
 /// source, sha256), ready to become a fixture.
-fn save_captures(dir: &Path, platform: Platform, kind: &str, account: &str, captures: &[Capture]) -> anyhow::Result<()> {
+fn save_captures(dir: &Path, target: &str, kind: &str, account: &str, captures: &[Capture]) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let slug = |s: &str| -> String {
         let out: String = s.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
@@ -140,7 +142,7 @@ fn save_captures(dir: &Path, platform: Platform, kind: &str, account: &str, capt
         };
         let name = format!(
             "{}_{}_{}_{}_{i:02}_{}.{ext}",
-            platform.code(),
+            target,
             slug(kind),
             slug(account),
             c.fetched_at.format("%Y%m%dT%H%M%SZ"),
@@ -168,13 +170,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("profile.json");
         std::fs::write(&good, br#"{"ok":1,"data":{"userInfo":{"id":1,"screen_name":"a"}}}"#).unwrap();
-        assert_eq!(parse_cmd("weibo", "profile", &good).unwrap(), 0);
+        assert_eq!(parse_cmd("weibo", "profile", &good, None).unwrap(), 0);
         let captcha = dir.path().join("captcha.html");
         std::fs::write(&captcha, "<html><title>安全验证</title>验证码</html>").unwrap();
-        assert_eq!(parse_cmd("weibo", "timeline", &captcha).unwrap(), 1);
-        assert_eq!(parse_cmd("weibo", "nosuchkind", &good).unwrap(), 2);
-        assert_eq!(parse_cmd("myspace", "profile", &good).unwrap(), 2);
-        assert_eq!(parse_cmd("weibo", "profile", &dir.path().join("missing.json")).unwrap(), 2);
+        assert_eq!(parse_cmd("weibo", "timeline", &captcha, None).unwrap(), 1);
+        assert_eq!(parse_cmd("weibo", "nosuchkind", &good, None).unwrap(), 2);
+        assert_eq!(parse_cmd("myspace", "profile", &good, None).unwrap(), 2);
+        assert_eq!(parse_cmd("weibo", "profile", &dir.path().join("missing.json"), None).unwrap(), 2);
+        let feed = dir.path().join("feed.xml");
+        std::fs::write(
+            &feed,
+            r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title><link>https://x/1</link><guid>1</guid><pubDate>Fri, 20 Nov 2026 09:00:00 +0800</pubDate></item></channel></rss>"#,
+        )
+        .unwrap();
+        assert_eq!(parse_cmd("feed", "timeline", &feed, None).unwrap(), 0);
     }
 
     #[test]

@@ -50,6 +50,16 @@ pub fn lookup(name: &str) -> Result<Option<(Secret, SecretOrigin)>, SecretError>
     lookup_in(name, |k| std::env::var(k).ok())
 }
 
+/// The platform secrets the adapters take: operator cookies and sessions.
+pub fn platform_secrets() -> Result<xunjian_adapters::PlatformSecrets, SecretError> {
+    let get = |name: &str| -> Result<Option<Secret>, SecretError> { Ok(lookup(name)?.map(|(s, _)| s)) };
+    Ok(xunjian_adapters::PlatformSecrets {
+        weibo_cookie: get("weibo-cookie")?,
+        wechat_mp_cookie: get("wechat-mp-cookie")?,
+        wechat_mp_token: get("wechat-mp-token")?,
+    })
+}
+
 /// Looks a secret up with an injected environment (for tests).
 pub fn lookup_in(
     name: &str,

@@ -83,11 +83,16 @@ impl Capabilities {
     }
 }
 
-/// The capabilities of every platform. Platforms without an adapter yet
-/// declare nothing, so every question about them answers `No`.
+/// The capabilities of every platform's native adapter. Platforms without
+/// one declare nothing, so every question about them answers `No`. A
+/// platform covered only by a feed answers through its adapter's
+/// [`crate::Adapter::capabilities`] ([`crate::feed::FEED_CAPABILITIES`]:
+/// a timeline and nothing else), because whether a feed exists is a
+/// matter of configuration.
 pub fn capabilities(platform: Platform) -> Capabilities {
     match platform {
         Platform::Weibo => crate::weibo::CAPABILITIES,
+        Platform::Wechat => crate::wechat::CAPABILITIES,
         other => Capabilities::new(other, &[]),
     }
 }
@@ -114,5 +119,26 @@ mod tests {
         assert_eq!(caps.support(Capability::CommentState), Support::WhenShown);
         assert!(caps.supports(Capability::CommentState));
         assert!(caps.iter().all(|(_, s)| s != Support::No));
+    }
+
+    #[test]
+    fn wechat_declares_what_it_cannot_see() {
+        let caps = capabilities(Platform::Wechat);
+        // Comment state is not observable on the public page: never guessed.
+        assert_eq!(caps.support(Capability::CommentState), Support::No);
+        // No listing source shows reposts, so a missing repost is never inferred.
+        assert_eq!(caps.support(Capability::RepostSource), Support::No);
+        assert_eq!(caps.support(Capability::AccountExistence), Support::No);
+        assert_eq!(caps.support(Capability::PinnedFlag), Support::No);
+        assert!(caps.supports(Capability::Timeline) && caps.supports(Capability::SinglePost));
+        assert_eq!(caps.support(Capability::VerifiedEntity), Support::WhenShown);
+    }
+
+    #[test]
+    fn a_feed_gives_a_timeline_and_nothing_else() {
+        let caps = Capabilities::new(Platform::Douyin, crate::feed::FEED_CAPABILITIES);
+        for c in Capability::ALL {
+            assert_eq!(caps.supports(c), c == Capability::Timeline, "{c:?}");
+        }
     }
 }

@@ -3,7 +3,9 @@
 //! are an error. Secrets (operator cookies) are never here: they come in as
 //! [`Secret`] arguments from the root crate's secrets lookup.
 
+use crate::model::Platform;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -147,16 +149,244 @@ impl WeiboConfig {
     }
 }
 
-/// `[platforms]`: one table per platform with an adapter.
+fn check_http_url(table: &str, key: &str, value: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(value).map_err(|e| format!("{table}.{key} = {value:?} is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("{table}.{key} must be http or https, not {value:?}"));
+    }
+    Ok(())
+}
+
+/// Where a WeChat account's article list can come from. WeChat has no
+/// public timeline, so each office runs whichever of these it can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WechatSource {
+    /// Sogou WeChat account search: the latest article and the 认证 entity.
+    /// Public, but guarded by an anti-spider captcha.
+    Sogou,
+    /// A feed (RSSHub, we-mp-rss, wewe-rss) configured in `[platforms.feed]`.
+    Feed,
+    /// A logged-in official-account backend session (`appmsgpublish`),
+    /// from the `wechat-mp-cookie` and `wechat-mp-token` secrets.
+    Backend,
+}
+
+impl WechatSource {
+    pub fn code(self) -> &'static str {
+        match self {
+            WechatSource::Sogou => "sogou",
+            WechatSource::Feed => "feed",
+            WechatSource::Backend => "backend",
+        }
+    }
+}
+
+/// `[platforms.wechat]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WechatConfig {
+    /// Default true.
+    pub enabled: bool,
+    /// Article pages and the official-account backend. Default
+    /// `https://mp.weixin.qq.com`.
+    pub mp_base_url: String,
+    /// Sogou WeChat search. Default `https://weixin.sogou.com`.
+    pub sogou_base_url: String,
+    /// Listing sources, tried in this order for every account; one that
+    /// is not available for an account (no feed URL, no backend session)
+    /// is skipped. Default `["sogou", "feed", "backend"]`.
+    pub sources: Vec<WechatSource>,
+    /// Articles asked for per backend list request (`count`). Default 5.
+    pub backend_page_size: u32,
+    /// Politeness towards mp.weixin.qq.com article pages.
+    pub policy: HttpPolicy,
+    /// Politeness towards Sogou, which shows a captcha quickly: default 2
+    /// requests a minute, no burst, up to 10 s jitter, the breaker opens
+    /// after 2 refusals and stays open 2 hours.
+    pub sogou_policy: HttpPolicy,
+    /// Politeness towards the backend, which answers 200013 (frequency
+    /// control) to busy sessions: default 4 a minute, no burst.
+    pub backend_policy: HttpPolicy,
+}
+
+impl Default for WechatConfig {
+    fn default() -> Self {
+        WechatConfig {
+            enabled: true,
+            mp_base_url: "https://mp.weixin.qq.com".to_string(),
+            sogou_base_url: "https://weixin.sogou.com".to_string(),
+            sources: vec![WechatSource::Sogou, WechatSource::Feed, WechatSource::Backend],
+            backend_page_size: 5,
+            policy: HttpPolicy::default(),
+            sogou_policy: HttpPolicy {
+                requests_per_minute: 2,
+                burst: 1,
+                jitter_ms: 10_000,
+                max_retries: 1,
+                breaker_threshold: 2,
+                breaker_cooldown_secs: 7200,
+                ..HttpPolicy::default()
+            },
+            backend_policy: HttpPolicy {
+                requests_per_minute: 4,
+                burst: 1,
+                jitter_ms: 3000,
+                breaker_threshold: 3,
+                breaker_cooldown_secs: 3600,
+                ..HttpPolicy::default()
+            },
+        }
+    }
+}
+
+impl WechatConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        const T: &str = "platforms.wechat";
+        check_http_url(T, "mp_base_url", &self.mp_base_url)?;
+        check_http_url(T, "sogou_base_url", &self.sogou_base_url)?;
+        if self.sources.is_empty() {
+            return Err(format!("{T}.sources must name at least one of \"sogou\", \"feed\", \"backend\""));
+        }
+        for (i, s) in self.sources.iter().enumerate() {
+            if self.sources[..i].contains(s) {
+                return Err(format!("{T}.sources lists {:?} twice", s.code()));
+            }
+        }
+        if self.backend_page_size == 0 || self.backend_page_size > 20 {
+            return Err(format!("{T}.backend_page_size must be 1 to 20"));
+        }
+        self.policy.validate(&format!("{T}.policy"))?;
+        self.sogou_policy.validate(&format!("{T}.sogou_policy"))?;
+        self.backend_policy.validate(&format!("{T}.backend_policy"))
+    }
+}
+
+/// `[platforms.feed]`: RSS 2.0 / Atom / JSON Feed sources (a self-hosted
+/// RSSHub, we-mp-rss, wewe-rss), usable for any platform whose native
+/// adapter is blocked or missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedConfig {
+    /// Default true (it does nothing until a URL is configured).
+    pub enabled: bool,
+    /// Per platform code, a URL with `{platform_id}` in it, e.g.
+    /// `douyin = "http://127.0.0.1:1200/douyin/user/{platform_id}"`.
+    pub templates: BTreeMap<String, String>,
+    /// Per account, keyed `"platform:platform_id"` (as `accounts show`
+    /// prints it): the account's feed URL. Wins over a template.
+    pub urls: BTreeMap<String, String>,
+    pub policy: HttpPolicy,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig { enabled: true, templates: BTreeMap::new(), urls: BTreeMap::new(), policy: HttpPolicy::default() }
+    }
+}
+
+impl FeedConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        const T: &str = "platforms.feed";
+        for (code, template) in &self.templates {
+            if Platform::from_code(code).is_none() {
+                return Err(format!("{T}.templates: unknown platform code {code:?}"));
+            }
+            if !template.contains("{platform_id}") {
+                return Err(format!("{T}.templates.{code} must contain {{platform_id}}: {template:?}"));
+            }
+            check_http_url(&format!("{T}.templates"), code, &template.replace("{platform_id}", "x"))?;
+        }
+        for (key, url) in &self.urls {
+            let (code, id) = key.split_once(':').unwrap_or((key.as_str(), ""));
+            if Platform::from_code(code).is_none() || id.trim().is_empty() {
+                return Err(format!("{T}.urls: key {key:?} must be \"platform:platform_id\" with a known platform code"));
+            }
+            check_http_url(&format!("{T}.urls"), key, url)?;
+        }
+        self.policy.validate(&format!("{T}.policy"))
+    }
+
+    /// The feed URL of an account: its own entry, else the platform's
+    /// template with the id percent-encoded, else none.
+    pub fn url_for(&self, platform: Platform, platform_id: &str) -> Option<String> {
+        if !self.enabled {
+            return None;
+        }
+        if let Some(u) = self.urls.get(&format!("{}:{platform_id}", platform.code())) {
+            return Some(u.clone());
+        }
+        let template = self.templates.get(platform.code())?;
+        let encoded: String = url::form_urlencoded::byte_serialize(platform_id.as_bytes()).collect();
+        Some(template.replace("{platform_id}", &encoded))
+    }
+
+    /// Whether any account of `platform` can have a feed.
+    pub fn covers(&self, platform: Platform) -> bool {
+        self.enabled
+            && (self.templates.contains_key(platform.code())
+                || self.urls.keys().any(|k| k.split_once(':').is_some_and(|(c, _)| c == platform.code())))
+    }
+}
+
+/// `[platforms.portal]`: government portal homepages (上级门户网址).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PortalConfig {
+    /// Default true.
+    pub enabled: bool,
+    /// Notice pages opened per check to read a matched notice's own date.
+    /// Default 3; 0 turns it off.
+    pub max_notice_fetches: u32,
+    /// Extra notice-list pages read after a homepage, keyed by the
+    /// homepage URL exactly as in the registry.
+    pub notice_lists: BTreeMap<String, Vec<String>>,
+    /// Government sites are small and often behind a WAF: default 6
+    /// requests a minute, no burst.
+    pub policy: HttpPolicy,
+}
+
+impl Default for PortalConfig {
+    fn default() -> Self {
+        PortalConfig {
+            enabled: true,
+            max_notice_fetches: 3,
+            notice_lists: BTreeMap::new(),
+            policy: HttpPolicy { requests_per_minute: 6, burst: 1, jitter_ms: 3000, ..HttpPolicy::default() },
+        }
+    }
+}
+
+impl PortalConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        const T: &str = "platforms.portal";
+        for (home, lists) in &self.notice_lists {
+            check_http_url(&format!("{T}.notice_lists"), home, home)?;
+            for l in lists {
+                check_http_url(&format!("{T}.notice_lists"), home, l)?;
+            }
+        }
+        self.policy.validate(&format!("{T}.policy"))
+    }
+}
+
+/// `[platforms]`: one table per platform with an adapter, plus the
+/// generic feed and portal fetchers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct PlatformsConfig {
     pub weibo: WeiboConfig,
+    pub wechat: WechatConfig,
+    pub feed: FeedConfig,
+    pub portal: PortalConfig,
 }
 
 impl PlatformsConfig {
     pub fn validate(&self) -> Result<(), String> {
-        self.weibo.validate()
+        self.weibo.validate()?;
+        self.wechat.validate()?;
+        self.feed.validate()?;
+        self.portal.validate()
     }
 }
 
@@ -203,6 +433,53 @@ mod tests {
         assert!(c.validate().unwrap_err().contains("requests_per_minute"));
         let c = WeiboConfig { m_base_url: "m.weibo.cn".into(), ..WeiboConfig::default() };
         assert!(c.validate().unwrap_err().contains("m_base_url"));
+    }
+
+    #[test]
+    fn wechat_feed_portal_defaults_and_checks() {
+        let c = PlatformsConfig::default();
+        assert_eq!(c.wechat.sources, [WechatSource::Sogou, WechatSource::Feed, WechatSource::Backend]);
+        // Sogou is the strictest budget.
+        assert!(c.wechat.sogou_policy.requests_per_minute < c.wechat.policy.requests_per_minute);
+        let parsed: PlatformsConfig = serde_json::from_str(
+            r#"{"wechat":{"sources":["feed","sogou"]},"feed":{"templates":{"douyin":"http://127.0.0.1:1200/douyin/user/{platform_id}"},
+               "urls":{"wechat:gh_abc":"http://127.0.0.1:1200/wechat/gh_abc"}}}"#,
+        )
+        .unwrap();
+        parsed.validate().unwrap();
+        assert_eq!(parsed.wechat.sources, [WechatSource::Feed, WechatSource::Sogou]);
+        assert_eq!(parsed.feed.url_for(Platform::Wechat, "gh_abc").as_deref(), Some("http://127.0.0.1:1200/wechat/gh_abc"));
+        assert_eq!(parsed.feed.url_for(Platform::Wechat, "gh_other"), None);
+        assert_eq!(
+            parsed.feed.url_for(Platform::Douyin, "MS4w/x=").as_deref(),
+            Some("http://127.0.0.1:1200/douyin/user/MS4w%2Fx%3D")
+        );
+        assert!(parsed.feed.covers(Platform::Wechat) && parsed.feed.covers(Platform::Douyin));
+        assert!(!parsed.feed.covers(Platform::Kuaishou));
+        let err = serde_json::from_str::<PlatformsConfig>(r#"{"wechat":{"sources":["rss"]}}"#).unwrap_err();
+        assert!(err.to_string().contains("rss"), "{err}");
+    }
+
+    #[test]
+    fn wechat_feed_portal_bad_values_are_named() {
+        let mut c = PlatformsConfig::default();
+        c.wechat.sources = vec![WechatSource::Sogou, WechatSource::Sogou];
+        assert!(c.validate().unwrap_err().contains("twice"));
+        let mut c = PlatformsConfig::default();
+        c.wechat.sogou_policy.requests_per_minute = 0;
+        assert!(c.validate().unwrap_err().contains("platforms.wechat.sogou_policy.requests_per_minute"));
+        let mut c = PlatformsConfig::default();
+        c.feed.templates.insert("douyin".into(), "http://x/feed".into());
+        assert!(c.validate().unwrap_err().contains("{platform_id}"));
+        let mut c = PlatformsConfig::default();
+        c.feed.templates.insert("myspace".into(), "http://x/{platform_id}".into());
+        assert!(c.validate().unwrap_err().contains("myspace"));
+        let mut c = PlatformsConfig::default();
+        c.feed.urls.insert("gh_abc".into(), "http://x/".into());
+        assert!(c.validate().unwrap_err().contains("platform:platform_id"));
+        let mut c = PlatformsConfig::default();
+        c.portal.notice_lists.insert("http://www.example.gov.cn/".into(), vec!["ftp://x".into()]);
+        assert!(c.validate().unwrap_err().contains("platforms.portal.notice_lists"));
     }
 
     #[test]

@@ -3,20 +3,25 @@
 //! classified failure ([`outcome::FetchFailure`]) that means "could not
 //! check" unless the platform itself said the account is gone.
 //!
-//! Layout: one module per platform (`weibo/`) declaring its
+//! Layout: one module per platform (`weibo/`, `wechat/`) declaring its
 //! [`capability::Capabilities`], pure parsers over bytes, and a thin client
-//! on the shared polite fetcher ([`http::PoliteClient`]).
+//! on the shared polite fetcher ([`http::PoliteClient`]); `feed/` reads
+//! RSS/Atom/JSON feeds for any platform, `portal/` reads government portal
+//! homepages for opening and closing notices.
 
 pub mod capability;
 pub mod config;
+pub mod feed;
 pub mod http;
 pub mod model;
 pub mod outcome;
+pub mod portal;
 pub mod text;
+pub mod wechat;
 pub mod weibo;
 
 pub use capability::{Capabilities, Capability, Support, capabilities};
-pub use config::{HttpPolicy, PlatformsConfig, Secret, WeiboConfig};
+pub use config::{FeedConfig, HttpPolicy, PlatformsConfig, PortalConfig, Secret, WechatConfig, WechatSource, WeiboConfig};
 pub use http::BreakerStatus;
 pub use outcome::{Failed, FetchFailure, FetchResult, Fetched};
 
@@ -34,6 +39,37 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub struct AdapterHealth {
     pub breaker: BreakerStatus,
     pub session: Option<weibo::SessionStatus>,
+    /// Further sources with their own budget and breaker (WeChat: Sogou,
+    /// the feed, the backend session).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceHealth>,
+}
+
+/// One source of an adapter: its breaker and its last problem (e.g. an
+/// expired backend session that a person must replace).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceHealth {
+    pub source: &'static str,
+    pub breaker: BreakerStatus,
+    pub last_error: Option<String>,
+}
+
+/// An account as an adapter needs it: the platform id, and the registry's
+/// name for sources that search by name (Sogou cannot search a WeChat
+/// `__biz`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRef {
+    pub platform_id: String,
+    pub name: Option<String>,
+}
+
+impl AccountRef {
+    pub fn new(platform_id: impl Into<String>) -> Self {
+        AccountRef { platform_id: platform_id.into(), name: None }
+    }
+    pub fn named(platform_id: impl Into<String>, name: impl Into<String>) -> Self {
+        AccountRef { platform_id: platform_id.into(), name: Some(name.into()) }
+    }
 }
 
 /// The platform-neutral face of an adapter. A method returns `None` when
@@ -57,6 +93,16 @@ pub trait Adapter: Send + Sync {
     fn search_users<'a>(&'a self, _name: &'a str) -> Option<BoxFuture<'a, FetchResult<Vec<SearchHit>>>> {
         None
     }
+    /// The profile, with the registry's name at hand for adapters that
+    /// search by name. Defaults to [`Adapter::profile`].
+    fn profile_of<'a>(&'a self, account: &'a AccountRef) -> Option<BoxFuture<'a, FetchResult<Profile>>> {
+        self.profile(&account.platform_id)
+    }
+    /// The timeline, with the registry's name at hand (WeChat's Sogou and
+    /// backend sources). Defaults to [`Adapter::timeline`].
+    fn timeline_of<'a>(&'a self, account: &'a AccountRef) -> Option<BoxFuture<'a, FetchResult<Timeline>>> {
+        self.timeline(&account.platform_id)
+    }
     fn health(&self) -> AdapterHealth;
 }
 
@@ -77,7 +123,34 @@ impl Adapter for weibo::WeiboClient {
         Some(Box::pin(weibo::WeiboClient::search_users(self, name)))
     }
     fn health(&self) -> AdapterHealth {
-        AdapterHealth { breaker: self.breaker_status(), session: Some(self.session_status()) }
+        AdapterHealth { breaker: self.breaker_status(), session: Some(self.session_status()), sources: Vec::new() }
+    }
+}
+
+impl Adapter for wechat::WechatClient {
+    fn platform(&self) -> Platform {
+        Platform::Wechat
+    }
+    fn profile<'a>(&'a self, account: &'a str) -> Option<BoxFuture<'a, FetchResult<Profile>>> {
+        Some(Box::pin(async move { self.profile_of(&AccountRef::new(account)).await }))
+    }
+    fn timeline<'a>(&'a self, account: &'a str) -> Option<BoxFuture<'a, FetchResult<Timeline>>> {
+        Some(Box::pin(async move { self.timeline_of(&AccountRef::new(account)).await }))
+    }
+    fn post<'a>(&'a self, post_id: &'a str) -> Option<BoxFuture<'a, FetchResult<Post>>> {
+        Some(Box::pin(async move { self.article(post_id).await.map(|f| f.map(|a| a.post)) }))
+    }
+    fn search_users<'a>(&'a self, name: &'a str) -> Option<BoxFuture<'a, FetchResult<Vec<SearchHit>>>> {
+        Some(Box::pin(wechat::WechatClient::search_users(self, name)))
+    }
+    fn profile_of<'a>(&'a self, account: &'a AccountRef) -> Option<BoxFuture<'a, FetchResult<Profile>>> {
+        Some(Box::pin(wechat::WechatClient::profile_of(self, account)))
+    }
+    fn timeline_of<'a>(&'a self, account: &'a AccountRef) -> Option<BoxFuture<'a, FetchResult<Timeline>>> {
+        Some(Box::pin(wechat::WechatClient::timeline_of(self, account)))
+    }
+    fn health(&self) -> AdapterHealth {
+        AdapterHealth { breaker: self.breaker_status(), session: None, sources: self.source_status() }
     }
 }
 
@@ -86,15 +159,49 @@ impl Adapter for weibo::WeiboClient {
 pub struct PlatformSecrets {
     /// A logged-in Weibo `Cookie` header value; visitor cookies otherwise.
     pub weibo_cookie: Option<Secret>,
+    /// An official-account backend session (secret `wechat-mp-cookie`):
+    /// the `Cookie` header of a logged-in mp.weixin.qq.com session.
+    pub wechat_mp_cookie: Option<Secret>,
+    /// Its `token` (secret `wechat-mp-token`), from the backend's URLs.
+    pub wechat_mp_token: Option<Secret>,
 }
 
-/// One adapter per enabled platform that has one.
+/// One adapter per enabled platform that has one. A platform without a
+/// native adapter (or with it disabled) gets a feed adapter when
+/// `[platforms.feed]` has URLs for it.
 pub fn build_adapters(cfg: &PlatformsConfig, secrets: &PlatformSecrets) -> Result<Vec<Arc<dyn Adapter>>, String> {
     let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
     if cfg.weibo.enabled {
         out.push(Arc::new(weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone())?));
     }
+    if cfg.wechat.enabled {
+        out.push(Arc::new(wechat::WechatClient::new(
+            &cfg.wechat,
+            &cfg.feed,
+            secrets.wechat_mp_cookie.clone(),
+            secrets.wechat_mp_token.clone(),
+        )?));
+    }
+    for platform in Platform::ALL {
+        let native = match platform {
+            Platform::Weibo => cfg.weibo.enabled,
+            Platform::Wechat => cfg.wechat.enabled,
+            _ => false,
+        };
+        if !native && cfg.feed.covers(platform) {
+            out.push(Arc::new(feed::FeedAdapter::new(&cfg.feed, platform)?));
+        }
+    }
     Ok(out)
+}
+
+/// The portal fetcher, when enabled. `label` only names its breaker in
+/// status output (portals are not a platform).
+pub fn build_portal_client(cfg: &PlatformsConfig, label: Platform) -> Result<Option<portal::PortalClient>, String> {
+    if !cfg.portal.enabled {
+        return Ok(None);
+    }
+    portal::PortalClient::new(&cfg.portal, label).map(Some)
 }
 
 /// Why `parse_file` / `debug_fetch` produced no observation.
@@ -127,9 +234,14 @@ impl DebugError {
 pub fn parse_kinds(platform: Platform) -> &'static [&'static str] {
     match platform {
         Platform::Weibo => &["profile", "timeline", "post", "longtext", "search"],
+        Platform::Wechat => &["article", "sogou", "backend", "searchbiz", "about"],
         _ => &[],
     }
 }
+
+/// Kinds `parse_target_file` understands for the generic sources.
+pub const FEED_PARSE_KINDS: &[&str] = &["timeline", "feed"];
+pub const PORTAL_PARSE_KINDS: &[&str] = &["home", "notice"];
 
 fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).expect("observations serialise")
@@ -154,6 +266,11 @@ pub fn parse_file(platform: Platform, kind: &str, body: &[u8], now: DateTime<Utc
         (Platform::Weibo, "post") => weibo::parse::parse_status_show(body, &url, now).map(|p| post_json(&p)),
         (Platform::Weibo, "longtext") => weibo::parse::parse_longtext(body, &url).map(|v| to_json(&v)),
         (Platform::Weibo, "search") => weibo::parse::parse_user_search(body, &url).map(|v| to_json(&v)),
+        (Platform::Wechat, "article") => wechat::article::parse_article(body, &url).map(|a| article_json(&a)),
+        (Platform::Wechat, "sogou") => wechat::sogou::parse_sogou_search(body, &url).map(|v| to_json(&v)),
+        (Platform::Wechat, "backend") => wechat::backend::parse_appmsgpublish(body, &url).map(|t| timeline_json(&t)),
+        (Platform::Wechat, "searchbiz") => wechat::backend::parse_searchbiz(body, &url).map(|v| to_json(&v)),
+        (Platform::Wechat, "about") => wechat::about::parse_about(body, &url).map(|v| to_json(&v)),
         _ => {
             return Err(DebugError::Usage(format!(
                 "unknown kind {kind:?} for {platform}; known kinds: {}",
@@ -162,6 +279,70 @@ pub fn parse_file(platform: Platform, kind: &str, body: &[u8], now: DateTime<Utc
         }
     }
     .map_err(DebugError::Failure)
+}
+
+/// Parses a saved response for `debug parse TARGET KIND FILE`, where
+/// TARGET is a platform code, `feed` (kinds `timeline`, `feed`) or
+/// `portal` (kinds `home`, `notice`). `account` is the account name a
+/// portal page is searched for (`--account NAME`).
+pub fn parse_target_file(
+    target: &str,
+    kind: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+    account: Option<&str>,
+) -> Result<serde_json::Value, DebugError> {
+    let usage = |known: &[&str]| {
+        Err(DebugError::Usage(format!("unknown kind {kind:?} for {target}; known kinds: {}", known.join(", "))))
+    };
+    match target {
+        "feed" => {
+            let url = format!("file:feed/{kind}");
+            match kind {
+                "timeline" => feed::parse::parse_timeline(body, &url, now).map(|t| timeline_json(&t)),
+                "feed" => feed::parse::parse_feed(body, &url).map(|f| to_json(&f)),
+                _ => return usage(FEED_PARSE_KINDS),
+            }
+            .map_err(DebugError::Failure)
+        }
+        "portal" => {
+            let url = format!("file:portal/{kind}");
+            match kind {
+                "home" => portal::parse::parse_portal(body, &url).map(|page| portal_json(&page, account)),
+                "notice" => portal::parse::parse_notice(body, &url).map(|n| to_json(&n)),
+                _ => return usage(PORTAL_PARSE_KINDS),
+            }
+            .map_err(DebugError::Failure)
+        }
+        code => match Platform::from_code(code) {
+            Some(platform) => parse_file(platform, kind, body, now),
+            None => {
+                let mut known: Vec<&str> = Platform::ALL.iter().map(|p| p.code()).collect();
+                known.extend(["feed", "portal"]);
+                Err(DebugError::Usage(format!("unknown platform or source {code:?}; known: {}", known.join(", "))))
+            }
+        },
+    }
+}
+
+fn portal_json(page: &model::PortalPage, account: Option<&str>) -> serde_json::Value {
+    let mut v = serde_json::json!({ "page": to_json(page) });
+    if let Some(name) = account {
+        v["account"] = name.into();
+        v["mentions"] = to_json(&portal::find_mentions(page, name));
+    }
+    v
+}
+
+/// An article as JSON, with what people look for first spelled out.
+fn article_json(a: &wechat::WechatArticle) -> serde_json::Value {
+    let mut v = to_json(a);
+    v["post"] = post_json(&a.post);
+    v["published_at"] = to_json(&a.post.published_at);
+    v["published_at_shanghai"] = a.post.published_at.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339().into();
+    v["gh_id"] = to_json(&a.user_name);
+    v["original"] = a.original_declared.into();
+    v
 }
 
 /// A post as JSON, with the repost delay spelled out for people reading
@@ -192,7 +373,24 @@ fn timeline_json(t: &Timeline) -> serde_json::Value {
 pub fn fetch_kinds(platform: Platform) -> &'static [&'static str] {
     match platform {
         Platform::Weibo => &["account", "profile", "timeline", "post", "longtext", "search"],
+        Platform::Wechat => &["account", "profile", "article", "search", "backend"],
         _ => &[],
+    }
+}
+
+/// Kinds `debug_fetch_target` understands for the generic sources.
+pub const FEED_FETCH_KINDS: &[&str] = &["timeline", "feed"];
+pub const PORTAL_FETCH_KINDS: &[&str] = &["home", "notice"];
+
+type DebugFetch = Result<Fetched<serde_json::Value>, (DebugError, Vec<model::Capture>)>;
+
+fn done<T>(r: FetchResult<T>, f: impl FnOnce(&T) -> serde_json::Value) -> DebugFetch {
+    match r {
+        Ok(fetched) => {
+            let json = f(&fetched.value);
+            Ok(fetched.map(|_| json))
+        }
+        Err(failed) => Err((DebugError::Failure(failed.failure), failed.captures)),
     }
 }
 
@@ -204,35 +402,102 @@ pub async fn debug_fetch(
     platform: Platform,
     kind: &str,
     target: &str,
-) -> Result<Fetched<serde_json::Value>, (DebugError, Vec<model::Capture>)> {
+) -> DebugFetch {
+    debug_fetch_target(cfg, secrets, platform.code(), kind, target, None).await
+}
+
+/// `debug fetch TARGET ARG --kind KIND [--account NAME]`: TARGET is a
+/// platform code, `feed` (ARG = the feed URL) or `portal` (ARG = the page
+/// URL; `--account` names the account whose notices are looked for).
+/// For WeChat, `--account` gives the name Sogou searches when ARG is a
+/// `__biz`. Record mode (`--save`) writes the returned captures.
+pub async fn debug_fetch_target(
+    cfg: &PlatformsConfig,
+    secrets: &PlatformSecrets,
+    target: &str,
+    kind: &str,
+    arg: &str,
+    account: Option<&str>,
+) -> DebugFetch {
     let usage = |m: String| Err((DebugError::Usage(m), Vec::new()));
-    if platform != Platform::Weibo {
-        return usage(format!("no adapter for {platform} yet"));
-    }
-    if !fetch_kinds(platform).contains(&kind) {
-        return usage(format!("unknown kind {kind:?} for {platform}; known kinds: {}", fetch_kinds(platform).join(", ")));
-    }
-    let client = match weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone()) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
-    fn done<T>(r: FetchResult<T>, f: impl FnOnce(&T) -> serde_json::Value) -> Result<Fetched<serde_json::Value>, (DebugError, Vec<model::Capture>)> {
-        match r {
-            Ok(fetched) => {
-                let json = f(&fetched.value);
-                Ok(fetched.map(|_| json))
+    let unknown = |known: &[&str]| usage(format!("unknown kind {kind:?} for {target}; known kinds: {}", known.join(", ")));
+    match target {
+        "feed" => {
+            if !FEED_FETCH_KINDS.contains(&kind) {
+                return unknown(FEED_FETCH_KINDS);
             }
-            Err(failed) => Err((DebugError::Failure(failed.failure), failed.captures)),
+            // The platform only labels the breaker here.
+            let client = match feed::FeedClient::new(&cfg.feed, Platform::Wechat) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            let now = Utc::now();
+            return match kind {
+                "feed" => done(client.fetch(arg).await, to_json),
+                _ => done(client.fetch(arg).await, |f| timeline_json(&feed::parse::feed_timeline(f, now))),
+            };
         }
+        "portal" => {
+            if !PORTAL_FETCH_KINDS.contains(&kind) {
+                return unknown(PORTAL_FETCH_KINDS);
+            }
+            let client = match portal::PortalClient::new(&cfg.portal, Platform::Wechat) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            return match (kind, account) {
+                ("notice", _) => done(client.notice(arg).await, to_json),
+                (_, Some(name)) => done(client.check(arg, name).await, to_json),
+                (_, None) => done(client.page(arg).await, |p| portal_json(p, None)),
+            };
+        }
+        _ => {}
     }
-    match kind {
-        "account" => done(client.account(target).await, |a| {
-            serde_json::json!({"profile": to_json(&a.profile), "timeline": timeline_json(&a.timeline)})
-        }),
-        "profile" => done(client.profile(target).await, to_json),
-        "timeline" => done(client.timeline(target).await, timeline_json),
-        "post" => done(client.post(target).await, post_json),
-        "longtext" => done(client.long_text(target).await, to_json),
-        _ => done(client.search_users(target).await, to_json),
+    let Some(platform) = Platform::from_code(target) else {
+        return usage(format!("unknown platform or source {target:?}"));
+    };
+    if !fetch_kinds(platform).contains(&kind) {
+        if fetch_kinds(platform).is_empty() {
+            return usage(format!("no adapter for {platform} yet (a feed can cover it: debug fetch feed URL)"));
+        }
+        return unknown(fetch_kinds(platform));
+    }
+    match platform {
+        Platform::Weibo => {
+            let client = match weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone()) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            match kind {
+                "account" => done(client.account(arg).await, |a| {
+                    serde_json::json!({"profile": to_json(&a.profile), "timeline": timeline_json(&a.timeline)})
+                }),
+                "profile" => done(client.profile(arg).await, to_json),
+                "timeline" => done(client.timeline(arg).await, timeline_json),
+                "post" => done(client.post(arg).await, post_json),
+                "longtext" => done(client.long_text(arg).await, to_json),
+                _ => done(client.search_users(arg).await, to_json),
+            }
+        }
+        Platform::Wechat => {
+            let client = match wechat::WechatClient::new(
+                &cfg.wechat,
+                &cfg.feed,
+                secrets.wechat_mp_cookie.clone(),
+                secrets.wechat_mp_token.clone(),
+            ) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            let account_ref = AccountRef { platform_id: arg.to_string(), name: account.map(str::to_string) };
+            match kind {
+                "account" => done(client.timeline_of(&account_ref).await, timeline_json),
+                "profile" => done(client.profile_of(&account_ref).await, to_json),
+                "article" => done(client.article(arg).await, article_json),
+                "backend" => done(client.backend_list(arg).await, timeline_json),
+                _ => done(client.search_users(arg).await, to_json),
+            }
+        }
+        _ => usage(format!("no adapter for {platform} yet")),
     }
 }

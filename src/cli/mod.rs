@@ -112,12 +112,15 @@ pub enum ConfigCommand {
 pub enum DebugCommand {
     /// 解析一个抓取样本文件，输出规范化结果或失败分类 (parse a saved response, print JSON)
     Parse {
-        /// 平台 (weibo, ...)
+        /// 平台 (weibo, wechat, ...)，或 feed（订阅源）、portal（门户网站首页）
         platform: String,
         /// 页面类型 (profile, timeline, post, longtext, search)
         kind: String,
         /// 样本文件 (the saved response body)
         file: PathBuf,
+        /// 门户页面：要查找其开通/关停公告的账号名称 (portal: the account whose notices to look for)
+        #[arg(long)]
+        account: Option<String>,
     },
     /// 实时抓取一个账号（需要网络），可保存为新样本 (fetch live; --save keeps the raw responses)
     Fetch {
@@ -130,6 +133,9 @@ pub enum DebugCommand {
         /// 保存原始响应的目录 (directory to save raw responses as fixtures)
         #[arg(long, value_name = "DIR")]
         save: Option<PathBuf>,
+        /// 门户页面：要查找其公告的账号名称；公众号：账号名称 (portal/wechat: the account's name)
+        #[arg(long = "account-name")]
+        account_name: Option<String>,
     },
 }
 
@@ -192,13 +198,23 @@ async fn dispatch(cli: Cli) -> CliResult {
 async fn debug(cli: &Cli, cmd: &DebugCommand) -> CliResult<i32> {
     match cmd {
         // Parsing a file needs no configuration at all.
-        DebugCommand::Parse { platform, kind, file } => Ok(crate::debug_cmd::parse_cmd(platform, kind, file)?),
-        DebugCommand::Fetch { platform, account, kind, save } => {
+        DebugCommand::Parse { platform, kind, file, account } => {
+            Ok(crate::debug_cmd::parse_cmd(platform, kind, file, account.as_deref())?)
+        }
+        DebugCommand::Fetch { platform, account, kind, save, account_name } => {
             let loaded = LoadedConfig::load(cli.config.as_deref()).map_err(CliError::invalid)?;
             init_logging(&loaded, cli.log_level.as_deref());
-            let cookie = crate::secrets::lookup("weibo-cookie")?.map(|(s, _)| s.expose().to_string());
-            Ok(crate::debug_cmd::fetch_cmd(&loaded.config.platforms, cookie, platform, account, kind, save.as_deref())
-                .await?)
+            let secrets = crate::secrets::platform_secrets()?;
+            Ok(crate::debug_cmd::fetch_cmd(
+                &loaded.config.platforms,
+                &secrets,
+                platform,
+                account,
+                kind,
+                account_name.as_deref(),
+                save.as_deref(),
+            )
+            .await?)
         }
     }
 }
@@ -241,7 +257,7 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
         Ok(c) => println!("节假日数据 (holiday years): {:?}", c.known_years()),
         Err(e) => return Err(CliError::invalid(e)),
     }
-    for name in ["database-password", "smtp-password", "weibo-cookie"] {
+    for name in ["database-password", "smtp-password", "weibo-cookie", "wechat-mp-cookie", "wechat-mp-token"] {
         match crate::secrets::lookup(name) {
             Ok(Some((_, origin))) => println!("密钥 {name}: 已配置 (from {origin})"),
             Ok(None) => println!(

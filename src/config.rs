@@ -223,6 +223,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
     // Values serde cannot check (a zero rate limit, a base URL that is not one).
     config.platforms.validate()?;
     config.rules.resolve().map_err(|e| format!("[rules]: {e}"))?;
+    config.notify.validate()?;
     Ok(config)
 }
 

@@ -6,6 +6,12 @@
 //! 3. `$CREDENTIALS_DIRECTORY/smtp-password` (systemd `LoadCredential=`).
 //!
 //! Trailing newlines of files are removed (editors add them).
+//!
+//! Known secrets: `database-password`, `smtp-password` (or the provider's
+//! 授权码), `weibo-cookie`, `wechat-mp-cookie` and `wechat-mp-token` (an
+//! official-account backend session), and for the group robots
+//! `wecom-webhook`, `dingtalk-webhook` (whole webhook URLs: they carry the
+//! robot's key) and `dingtalk-secret` (the robot's signing secret).
 
 use std::fmt;
 use std::path::PathBuf;

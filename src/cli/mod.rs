@@ -257,7 +257,17 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
         Ok(c) => println!("节假日数据 (holiday years): {:?}", c.known_years()),
         Err(e) => return Err(CliError::invalid(e)),
     }
-    for name in ["database-password", "smtp-password", "weibo-cookie", "wechat-mp-cookie", "wechat-mp-token"] {
+    // wecom-webhook / dingtalk-webhook are whole robot URLs: they carry the robot's key.
+    for name in [
+        "database-password",
+        "smtp-password",
+        "weibo-cookie",
+        "wechat-mp-cookie",
+        "wechat-mp-token",
+        "wecom-webhook",
+        "dingtalk-webhook",
+        "dingtalk-secret",
+    ] {
         match crate::secrets::lookup(name) {
             Ok(Some((_, origin))) => println!("密钥 {name}: 已配置 (from {origin})"),
             Ok(None) => println!(

@@ -89,12 +89,47 @@ impl Capabilities {
 /// [`crate::Adapter::capabilities`] ([`crate::feed::FEED_CAPABILITIES`]:
 /// a timeline and nothing else), because whether a feed exists is a
 /// matter of configuration.
+///
+/// Douyin, Toutiao and Kuaishou are read through a headless browser
+/// (`[platforms.browser]`, off by default): this table says `NeedsBrowser`
+/// for what that browser would give, so without it every question about
+/// them answers "no". Their adapter, which exists only when the browser
+/// is configured, answers with [`browser_capabilities`].
 pub fn capabilities(platform: Platform) -> Capabilities {
     match platform {
         Platform::Weibo => crate::weibo::CAPABILITIES,
         Platform::Wechat => crate::wechat::CAPABILITIES,
+        Platform::Bilibili => crate::bilibili::CAPABILITIES,
+        Platform::Douyin => crate::douyin::WITHOUT_BROWSER,
+        Platform::Toutiao => crate::toutiao::WITHOUT_BROWSER,
+        Platform::Kuaishou => crate::kuaishou::WITHOUT_BROWSER,
         other => Capabilities::new(other, &[]),
     }
+}
+
+/// What the browser-read adapters give once Chromium is configured.
+pub fn browser_capabilities(platform: Platform) -> Capabilities {
+    match platform {
+        Platform::Douyin => crate::douyin::CAPABILITIES,
+        Platform::Toutiao => crate::toutiao::CAPABILITIES,
+        Platform::Kuaishou => crate::kuaishou::CAPABILITIES,
+        other => capabilities(other),
+    }
+}
+
+/// The same table with every readable entry turned into `NeedsBrowser`:
+/// what a browser-read platform declares while no browser is configured.
+pub const fn needs_browser<const N: usize>(table: [(Capability, Support); N]) -> [(Capability, Support); N] {
+    let mut out = table;
+    let mut i = 0;
+    while i < N {
+        out[i].1 = match table[i].1 {
+            Support::Yes | Support::WhenShown => Support::NeedsBrowser,
+            other => other,
+        };
+        i += 1;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -103,7 +138,7 @@ mod tests {
 
     #[test]
     fn platform_without_adapter_says_no_to_everything() {
-        let caps = capabilities(Platform::Kuaishou);
+        let caps = capabilities(Platform::Xiaohongshu);
         for c in Capability::ALL {
             assert_eq!(caps.support(c), Support::No, "{c:?}");
             assert!(!caps.supports(c));
@@ -140,5 +175,34 @@ mod tests {
         for c in Capability::ALL {
             assert_eq!(caps.supports(c), c == Capability::Timeline, "{c:?}");
         }
+    }
+
+    #[test]
+    fn browser_platforms_need_a_browser_until_one_is_configured() {
+        for p in [Platform::Douyin, Platform::Toutiao, Platform::Kuaishou] {
+            let without = capabilities(p);
+            let with = browser_capabilities(p);
+            assert!(with.supports(Capability::Timeline) && with.supports(Capability::Profile), "{p}");
+            for c in Capability::ALL {
+                assert!(!without.supports(c), "{p} {c:?} must not be usable without a browser");
+                if with.supports(c) {
+                    assert_eq!(without.support(c), Support::NeedsBrowser, "{p} {c:?}");
+                }
+            }
+        }
+        // No platform there shows a repost link: reposts are matched by title.
+        assert_eq!(capabilities(Platform::Douyin).support(Capability::RepostSource), Support::No);
+    }
+
+    #[test]
+    fn bilibili_reads_pins_reposts_and_existence() {
+        let caps = capabilities(Platform::Bilibili);
+        for c in
+            [Capability::PinnedFlag, Capability::RepostSource, Capability::AccountExistence, Capability::VerifiedEntity]
+        {
+            assert_eq!(caps.support(c), Support::Yes, "{c:?}");
+        }
+        assert_eq!(caps.support(Capability::CommentState), Support::WhenShown);
+        assert_eq!(caps.support(Capability::PrivateMessageEntry), Support::No);
     }
 }

@@ -370,6 +370,265 @@ impl PortalConfig {
     }
 }
 
+/// `[platforms.bilibili]`: the public web API at api.bilibili.com (WBI
+/// signing and the `buvid3` cookie are done in Rust, no browser).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BilibiliConfig {
+    /// Default false: a platform added by an upgrade starts sending
+    /// requests only when the operator turns it on (the example
+    /// configuration does). Without it, a configured feed covers Bilibili.
+    pub enabled: bool,
+    /// The web API: nav (WBI keys), `finger/spi` (buvid3), `acc/info`,
+    /// the dynamic feed and user search. Default `https://api.bilibili.com`.
+    pub api_base_url: String,
+    /// The live-streaming API whose `Master/info` needs no signature: the
+    /// profile's fallback. Default `https://api.live.bilibili.com`.
+    pub live_base_url: String,
+    /// Dynamic-feed pages read per poll (paging by `offset`). Default 1:
+    /// the first page has the pinned item and the latest ones.
+    pub max_pages: u32,
+    /// When `acc/info` is refused (risk control, voucher) or not
+    /// understood, read name and verification from the unsigned live
+    /// `Master/info` instead. Default true.
+    pub live_fallback: bool,
+    /// Default 12 requests a minute, like every platform; Bilibili answers
+    /// `-352`/`-412` to clients that go faster.
+    pub policy: HttpPolicy,
+}
+
+impl Default for BilibiliConfig {
+    fn default() -> Self {
+        BilibiliConfig {
+            enabled: false,
+            api_base_url: "https://api.bilibili.com".to_string(),
+            live_base_url: "https://api.live.bilibili.com".to_string(),
+            max_pages: 1,
+            live_fallback: true,
+            policy: HttpPolicy::default(),
+        }
+    }
+}
+
+impl BilibiliConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        const T: &str = "platforms.bilibili";
+        check_http_url(T, "api_base_url", &self.api_base_url)?;
+        check_http_url(T, "live_base_url", &self.live_base_url)?;
+        if self.max_pages == 0 {
+            return Err(format!("{T}.max_pages must be at least 1"));
+        }
+        self.policy.validate(&format!("{T}.policy"))
+    }
+}
+
+/// `[platforms.browser]`: the headless Chromium that reads the platforms
+/// whose web APIs need signatures computed in the page (Douyin `a_bogus`,
+/// Kuaishou `__NS_hxfalcon`, Toutiao). Off by default: without it those
+/// platforms are read from a feed (`[platforms.feed]`) or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BrowserConfig {
+    /// Default false.
+    pub enabled: bool,
+    /// Debian's `chromium` package installs `/usr/bin/chromium` (the default).
+    pub chromium_path: String,
+    /// Seconds allowed from launching Chromium to its first DevTools
+    /// answer. Default 20.
+    pub launch_timeout_secs: u64,
+    /// Seconds one page may take, launch to last response. Default 45.
+    pub page_timeout_secs: u64,
+    /// After the page's `load` event, how long the network must stay quiet
+    /// (no new response) before the page is read, so the XHRs the page
+    /// makes itself are in. Default 2500.
+    pub settle_ms: u64,
+    /// Response bodies larger than this are not read (evidence stays
+    /// bounded). Default 8 MiB.
+    pub max_body_bytes: u64,
+    /// Pages loaded at the same time, all platforms together. Each is a
+    /// whole Chromium (about 300 MB). Default 1.
+    pub max_concurrent: u32,
+    /// Pass `--no-sandbox`. Chromium's sandbox needs user namespaces, which
+    /// root and systemd's hardening options refuse; the pages loaded are
+    /// the platforms' own public pages. Default true.
+    pub no_sandbox: bool,
+    /// Extra command-line switches, e.g. `--proxy-server=http://127.0.0.1:3128`.
+    pub extra_args: Vec<String>,
+    /// The User-Agent the browser sends; empty = Chromium's own.
+    pub user_agent: String,
+}
+
+impl Default for BrowserConfig {
+    fn default() -> Self {
+        BrowserConfig {
+            enabled: false,
+            chromium_path: "/usr/bin/chromium".to_string(),
+            launch_timeout_secs: 20,
+            page_timeout_secs: 45,
+            settle_ms: 2500,
+            max_body_bytes: 8 * 1024 * 1024,
+            max_concurrent: 1,
+            no_sandbox: true,
+            extra_args: Vec::new(),
+            user_agent: String::new(),
+        }
+    }
+}
+
+impl BrowserConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        const T: &str = "platforms.browser";
+        if self.chromium_path.trim().is_empty() {
+            return Err(format!("{T}.chromium_path must name the Chromium binary"));
+        }
+        if self.launch_timeout_secs == 0 || self.page_timeout_secs == 0 {
+            return Err(format!("{T}.launch_timeout_secs and page_timeout_secs must be at least 1"));
+        }
+        if self.max_concurrent == 0 {
+            return Err(format!("{T}.max_concurrent must be at least 1"));
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(format!("{T}.max_body_bytes must be at least 1024"));
+        }
+        if !self.user_agent.is_ascii() || self.user_agent.contains(['\r', '\n']) {
+            return Err(format!("{T}.user_agent must be one ASCII line"));
+        }
+        for a in &self.extra_args {
+            if !a.starts_with("--") {
+                return Err(format!("{T}.extra_args: {a:?} is not a --switch"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn page_timeout(&self) -> Duration {
+        Duration::from_secs(self.page_timeout_secs)
+    }
+}
+
+/// What a browser-read platform's client needs from its section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserSite {
+    pub base_url: String,
+    pub profile_path: String,
+    pub reuse_secs: u64,
+    pub policy: HttpPolicy,
+}
+
+impl BrowserSite {
+    /// The profile page URL of an account (the id percent-encoded).
+    pub fn profile_url(&self, platform_id: &str) -> String {
+        let encoded: String = url::form_urlencoded::byte_serialize(platform_id.as_bytes()).collect();
+        format!("{}{}", self.base_url.trim_end_matches('/'), self.profile_path.replace("{platform_id}", &encoded))
+    }
+}
+
+/// The politeness a browser-read platform gets by default: a page load is
+/// a few dozen requests to the platform, so 2 pages a minute, no burst.
+fn browser_platform_policy() -> HttpPolicy {
+    HttpPolicy {
+        requests_per_minute: 2,
+        burst: 1,
+        jitter_ms: 5000,
+        max_retries: 1,
+        breaker_threshold: 3,
+        breaker_cooldown_secs: 3600,
+        ..HttpPolicy::default()
+    }
+}
+
+/// One section per browser-read platform. A macro because each needs its
+/// own `Default` (its own host and page path) for serde to fill in
+/// missing keys.
+macro_rules! browser_platform_config {
+    ($(#[$doc:meta])* $name:ident, $table:literal, $base:literal, $path:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields, default)]
+        pub struct $name {
+            /// Default true; it only takes effect when `[platforms.browser]`
+            /// is enabled too.
+            pub enabled: bool,
+            #[doc = concat!("The site. Default `", $base, "`.")]
+            pub base_url: String,
+            #[doc = concat!("The public profile page, with `{platform_id}`. Default `", $path, "`.")]
+            pub profile_path: String,
+            /// A profile page read for one observation is reused for the
+            /// next one of the same account within this many seconds (a
+            /// poll asks for the profile, then the timeline). Default 300.
+            pub reuse_secs: u64,
+            /// Page loads per minute (`requests_per_minute`, `burst`,
+            /// `jitter_ms`), retries of transient failures and the circuit
+            /// breaker; `timeout_secs` and `user_agent` are not used (see
+            /// `[platforms.browser]`). Default 2 a minute, no burst.
+            pub policy: HttpPolicy,
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                $name {
+                    enabled: true,
+                    base_url: $base.to_string(),
+                    profile_path: $path.to_string(),
+                    reuse_secs: 300,
+                    policy: browser_platform_policy(),
+                }
+            }
+        }
+
+        impl $name {
+            pub fn validate(&self) -> Result<(), String> {
+                const T: &str = $table;
+                check_http_url(T, "base_url", &self.base_url)?;
+                if !self.profile_path.starts_with('/') || !self.profile_path.contains("{platform_id}") {
+                    return Err(format!("{T}.profile_path must start with / and contain {{platform_id}}: {:?}", self.profile_path));
+                }
+                self.policy.validate(&format!("{T}.policy"))
+            }
+
+            /// The profile page URL of an account (the id percent-encoded).
+            pub fn profile_url(&self, platform_id: &str) -> String {
+                self.site().profile_url(platform_id)
+            }
+
+            /// The settings the browser-read client takes.
+            pub fn site(&self) -> BrowserSite {
+                BrowserSite {
+                    base_url: self.base_url.clone(),
+                    profile_path: self.profile_path.clone(),
+                    reuse_secs: self.reuse_secs,
+                    policy: self.policy.clone(),
+                }
+            }
+        }
+    };
+}
+
+browser_platform_config!(
+    /// `[platforms.douyin]`: profile pages at www.douyin.com, read through
+    /// `[platforms.browser]`.
+    DouyinConfig,
+    "platforms.douyin",
+    "https://www.douyin.com",
+    "/user/{platform_id}"
+);
+browser_platform_config!(
+    /// `[platforms.toutiao]`: profile pages at www.toutiao.com (the id is
+    /// the user token `MS4wLjAB…`), read through `[platforms.browser]`.
+    ToutiaoConfig,
+    "platforms.toutiao",
+    "https://www.toutiao.com",
+    "/c/user/token/{platform_id}/"
+);
+browser_platform_config!(
+    /// `[platforms.kuaishou]`: profile pages at www.kuaishou.com, read
+    /// through `[platforms.browser]`.
+    KuaishouConfig,
+    "platforms.kuaishou",
+    "https://www.kuaishou.com",
+    "/profile/{platform_id}"
+);
+
 /// `[platforms]`: one table per platform with an adapter, plus the
 /// generic feed and portal fetchers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -379,6 +638,11 @@ pub struct PlatformsConfig {
     pub wechat: WechatConfig,
     pub feed: FeedConfig,
     pub portal: PortalConfig,
+    pub bilibili: BilibiliConfig,
+    pub douyin: DouyinConfig,
+    pub toutiao: ToutiaoConfig,
+    pub kuaishou: KuaishouConfig,
+    pub browser: BrowserConfig,
 }
 
 impl PlatformsConfig {
@@ -386,7 +650,12 @@ impl PlatformsConfig {
         self.weibo.validate()?;
         self.wechat.validate()?;
         self.feed.validate()?;
-        self.portal.validate()
+        self.portal.validate()?;
+        self.bilibili.validate()?;
+        self.douyin.validate()?;
+        self.toutiao.validate()?;
+        self.kuaishou.validate()?;
+        self.browser.validate()
     }
 }
 
@@ -487,5 +756,38 @@ mod tests {
         let s = Secret::new("SUB=abc123");
         assert_eq!(format!("{s:?}"), "Secret(***)");
         assert_eq!(s.expose(), "SUB=abc123");
+    }
+
+    #[test]
+    fn bilibili_browser_and_signed_platform_sections() {
+        let c = PlatformsConfig::default();
+        assert!(!c.bilibili.enabled && !c.browser.enabled, "new platforms are opt-in");
+        assert_eq!(c.browser.chromium_path, "/usr/bin/chromium");
+        assert_eq!(c.douyin.profile_url("MS4w/x="), "https://www.douyin.com/user/MS4w%2Fx%3D");
+        assert_eq!(c.toutiao.profile_url("MS4wLjAB"), "https://www.toutiao.com/c/user/token/MS4wLjAB/");
+        assert_eq!(c.kuaishou.profile_url("3xabc"), "https://www.kuaishou.com/profile/3xabc");
+        // A partial section keeps the platform's own defaults.
+        let parsed: PlatformsConfig = serde_json::from_str(
+            r#"{"douyin":{"enabled":false},"browser":{"enabled":true,"settle_ms":100},"bilibili":{"max_pages":2}}"#,
+        )
+        .unwrap();
+        parsed.validate().unwrap();
+        assert_eq!(parsed.douyin.base_url, "https://www.douyin.com");
+        assert_eq!(parsed.douyin.policy.requests_per_minute, 2);
+        assert_eq!((parsed.browser.settle_ms, parsed.bilibili.max_pages), (100, 2));
+        let err = serde_json::from_str::<PlatformsConfig>(r#"{"browser":{"chrome":"x"}}"#).unwrap_err();
+        assert!(err.to_string().contains("chrome"), "{err}");
+        let mut c = PlatformsConfig::default();
+        c.bilibili.api_base_url = "api.bilibili.com".into();
+        assert!(c.validate().unwrap_err().contains("platforms.bilibili.api_base_url"));
+        let mut c = PlatformsConfig::default();
+        c.kuaishou.profile_path = "/profile/".into();
+        assert!(c.validate().unwrap_err().contains("platforms.kuaishou.profile_path"));
+        let mut c = PlatformsConfig::default();
+        c.browser.extra_args = vec!["proxy".into()];
+        assert!(c.validate().unwrap_err().contains("platforms.browser.extra_args"));
+        let mut c = PlatformsConfig::default();
+        c.toutiao.policy.burst = 0;
+        assert!(c.validate().unwrap_err().contains("platforms.toutiao.policy.burst"));
     }
 }

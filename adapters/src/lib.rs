@@ -3,25 +3,35 @@
 //! classified failure ([`outcome::FetchFailure`]) that means "could not
 //! check" unless the platform itself said the account is gone.
 //!
-//! Layout: one module per platform (`weibo/`, `wechat/`) declaring its
-//! [`capability::Capabilities`], pure parsers over bytes, and a thin client
-//! on the shared polite fetcher ([`http::PoliteClient`]); `feed/` reads
-//! RSS/Atom/JSON feeds for any platform, `portal/` reads government portal
-//! homepages for opening and closing notices.
+//! Layout: one module per platform (`weibo/`, `wechat/`, `bilibili/`)
+//! declaring its [`capability::Capabilities`], pure parsers over bytes, and a
+//! thin client on the shared polite fetcher ([`http::PoliteClient`]);
+//! `browser/` drives a headless Chromium for the platforms whose APIs need
+//! signatures computed in the page (`douyin/`, `toutiao/`, `kuaishou/`);
+//! `feed/` reads RSS/Atom/JSON feeds for any platform, `portal/` reads
+//! government portal homepages for opening and closing notices.
 
+pub mod bilibili;
+pub mod browser;
 pub mod capability;
 pub mod config;
+pub mod douyin;
 pub mod feed;
 pub mod http;
+pub mod kuaishou;
 pub mod model;
 pub mod outcome;
 pub mod portal;
 pub mod text;
+pub mod toutiao;
 pub mod wechat;
 pub mod weibo;
 
 pub use capability::{Capabilities, Capability, Support, capabilities};
-pub use config::{FeedConfig, HttpPolicy, PlatformsConfig, PortalConfig, Secret, WechatConfig, WechatSource, WeiboConfig};
+pub use config::{
+    BilibiliConfig, BrowserConfig, DouyinConfig, FeedConfig, HttpPolicy, KuaishouConfig, PlatformsConfig, PortalConfig,
+    Secret, ToutiaoConfig, WechatConfig, WechatSource, WeiboConfig,
+};
 pub use http::BreakerStatus;
 pub use outcome::{Failed, FetchFailure, FetchResult, Fetched};
 
@@ -154,6 +164,32 @@ impl Adapter for wechat::WechatClient {
     }
 }
 
+impl Adapter for bilibili::BilibiliClient {
+    fn platform(&self) -> Platform {
+        Platform::Bilibili
+    }
+    fn profile<'a>(&'a self, account: &'a str) -> Option<BoxFuture<'a, FetchResult<Profile>>> {
+        Some(Box::pin(
+            async move { bilibili::BilibiliClient::profile(self, account).await.map(|f| f.map(|p| p.profile)) },
+        ))
+    }
+    fn timeline<'a>(&'a self, account: &'a str) -> Option<BoxFuture<'a, FetchResult<Timeline>>> {
+        Some(Box::pin(bilibili::BilibiliClient::timeline(self, account)))
+    }
+    fn search_users<'a>(&'a self, name: &'a str) -> Option<BoxFuture<'a, FetchResult<Vec<SearchHit>>>> {
+        Some(Box::pin(bilibili::BilibiliClient::search_users(self, name)))
+    }
+    fn health(&self) -> AdapterHealth {
+        let sources = match self.session_error() {
+            Some(e) => {
+                vec![SourceHealth { source: "buvid3 / WBI keys", breaker: self.breaker_status(), last_error: Some(e) }]
+            }
+            None => Vec::new(),
+        };
+        AdapterHealth { breaker: self.breaker_status(), session: None, sources }
+    }
+}
+
 /// Secrets the root crate looked up (env / credential files).
 #[derive(Debug, Clone, Default)]
 pub struct PlatformSecrets {
@@ -168,7 +204,9 @@ pub struct PlatformSecrets {
 
 /// One adapter per enabled platform that has one. A platform without a
 /// native adapter (or with it disabled) gets a feed adapter when
-/// `[platforms.feed]` has URLs for it.
+/// `[platforms.feed]` has URLs for it. Douyin, Toutiao and Kuaishou are
+/// native only with `[platforms.browser]` enabled (one Chromium pool for
+/// the three); without it they fall back to their feeds.
 pub fn build_adapters(cfg: &PlatformsConfig, secrets: &PlatformSecrets) -> Result<Vec<Arc<dyn Adapter>>, String> {
     let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
     if cfg.weibo.enabled {
@@ -182,11 +220,32 @@ pub fn build_adapters(cfg: &PlatformsConfig, secrets: &PlatformSecrets) -> Resul
             secrets.wechat_mp_token.clone(),
         )?));
     }
+    if cfg.bilibili.enabled {
+        out.push(Arc::new(bilibili::BilibiliClient::new(&cfg.bilibili)?));
+    }
+    let browsed = |enabled: bool| cfg.browser.enabled && enabled;
+    let any_browsed = browsed(cfg.douyin.enabled) || browsed(cfg.toutiao.enabled) || browsed(cfg.kuaishou.enabled);
+    if any_browsed {
+        let fetcher = Arc::new(browser::BrowserFetcher::new(&cfg.browser)?);
+        if browsed(cfg.douyin.enabled) {
+            out.push(Arc::new(douyin::DouyinClient::new(fetcher.clone(), cfg.douyin.site())?));
+        }
+        if browsed(cfg.toutiao.enabled) {
+            out.push(Arc::new(toutiao::ToutiaoClient::new(fetcher.clone(), cfg.toutiao.site())?));
+        }
+        if browsed(cfg.kuaishou.enabled) {
+            out.push(Arc::new(kuaishou::KuaishouClient::new(fetcher, cfg.kuaishou.site())?));
+        }
+    }
     for platform in Platform::ALL {
         let native = match platform {
             Platform::Weibo => cfg.weibo.enabled,
             Platform::Wechat => cfg.wechat.enabled,
-            _ => false,
+            Platform::Bilibili => cfg.bilibili.enabled,
+            Platform::Douyin => browsed(cfg.douyin.enabled),
+            Platform::Toutiao => browsed(cfg.toutiao.enabled),
+            Platform::Kuaishou => browsed(cfg.kuaishou.enabled),
+            Platform::Xiaohongshu => false,
         };
         if !native && cfg.feed.covers(platform) {
             out.push(Arc::new(feed::FeedAdapter::new(&cfg.feed, platform)?));
@@ -235,7 +294,11 @@ pub fn parse_kinds(platform: Platform) -> &'static [&'static str] {
     match platform {
         Platform::Weibo => &["profile", "timeline", "post", "longtext", "search"],
         Platform::Wechat => &["article", "sogou", "backend", "searchbiz", "about"],
-        _ => &[],
+        Platform::Bilibili => &["dynamics", "profile", "live", "search", "nav"],
+        Platform::Douyin => &["page", "profile", "posts"],
+        Platform::Toutiao => &["page", "feed"],
+        Platform::Kuaishou => &["page", "answer"],
+        Platform::Xiaohongshu => &[],
     }
 }
 
@@ -271,6 +334,29 @@ pub fn parse_file(platform: Platform, kind: &str, body: &[u8], now: DateTime<Utc
         (Platform::Wechat, "backend") => wechat::backend::parse_appmsgpublish(body, &url).map(|t| timeline_json(&t)),
         (Platform::Wechat, "searchbiz") => wechat::backend::parse_searchbiz(body, &url).map(|v| to_json(&v)),
         (Platform::Wechat, "about") => wechat::about::parse_about(body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "dynamics") => bilibili::parse::parse_dynamics(body, &url).map(|t| timeline_json(&t)),
+        (Platform::Bilibili, "profile") => bilibili::parse::parse_acc_info(body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "live") => bilibili::parse::parse_master_info(body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "search") => bilibili::parse::parse_user_search(body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "nav") => bilibili::parse::parse_nav(&weibo::ResponseMeta::OK, body, &url)
+            .map(|k| serde_json::json!({"img_key": k.img_key, "sub_key": k.sub_key, "mixin_key": k.mixin_key()})),
+        (Platform::Douyin, "page") => return saved_page(body, &url, douyin::parse::parse_page_captures),
+        (Platform::Douyin, "profile") => douyin::parse::parse_profile_api(body, &url).map(|v| to_json(&v)),
+        (Platform::Douyin, "posts") => match douyin::parse::parse_posts_api(body, &url) {
+            Ok(t) if t.posts.is_empty() => {
+                return Err(DebugError::Unresolved(
+                    "empty aweme_list: Douyin answers this both for accounts without posts and to clients it does not trust; the profile's aweme_count decides".into(),
+                ));
+            }
+            other => other.map(|t| timeline_json(&t)),
+        },
+        (Platform::Toutiao, "page") => return saved_page(body, &url, toutiao::parse::parse_page_captures),
+        (Platform::Toutiao, "feed") => toutiao::parse::parse_feed(body, &url)
+            .map(|f| serde_json::json!({"timeline": timeline_json(&f.timeline), "author": to_json(&f.author)})),
+        (Platform::Kuaishou, "page") => return saved_page(body, &url, kuaishou::parse::parse_page_captures),
+        (Platform::Kuaishou, "answer") => kuaishou::parse::parse_answer(body, &url).map(|d| {
+            serde_json::json!({"timeline": timeline_json(&Timeline { posts: d.posts, next_cursor: d.pcursor, total: None }), "profile": to_json(&d.profile)})
+        }),
         _ => {
             return Err(DebugError::Usage(format!(
                 "unknown kind {kind:?} for {platform}; known kinds: {}",
@@ -325,6 +411,33 @@ pub fn parse_target_file(
     }
 }
 
+/// A saved page (HTML, as the browser's document capture) read by a
+/// browser-read platform's page parser.
+fn saved_page<P: Serialize>(
+    body: &[u8],
+    url: &str,
+    parse: fn(&[model::Capture], &str) -> Result<browser::platform::PageReading<P>, FetchFailure>,
+) -> Result<serde_json::Value, DebugError> {
+    let capture = model::Capture {
+        url: url.to_string(),
+        http_status: Some(200),
+        content_type: None,
+        fetched_at: Utc::now(),
+        body: body.to_vec(),
+        source: browser::CAPTURE_DOCUMENT.to_string(),
+    };
+    parse(&[capture], url).map(|r| reading_json(&r)).map_err(DebugError::Failure)
+}
+
+/// A page reading as JSON: the profile and the timeline, each the
+/// observation or its `{"outcome": ...}`.
+fn reading_json<P: Serialize>(r: &browser::platform::PageReading<P>) -> serde_json::Value {
+    serde_json::json!({
+        "profile": match &r.profile { Ok(p) => to_json(p), Err(f) => to_json(f) },
+        "timeline": match &r.timeline { Ok(t) => timeline_json(t), Err(f) => to_json(f) },
+    })
+}
+
 fn portal_json(page: &model::PortalPage, account: Option<&str>) -> serde_json::Value {
     let mut v = serde_json::json!({ "page": to_json(page) });
     if let Some(name) = account {
@@ -374,7 +487,9 @@ pub fn fetch_kinds(platform: Platform) -> &'static [&'static str] {
     match platform {
         Platform::Weibo => &["account", "profile", "timeline", "post", "longtext", "search"],
         Platform::Wechat => &["account", "profile", "article", "search", "backend"],
-        _ => &[],
+        Platform::Bilibili => &["account", "profile", "timeline", "live", "search"],
+        Platform::Douyin | Platform::Toutiao | Platform::Kuaishou => &["account", "profile", "timeline"],
+        Platform::Xiaohongshu => &[],
     }
 }
 
@@ -498,6 +613,78 @@ pub async fn debug_fetch_target(
                 _ => done(client.search_users(arg).await, to_json),
             }
         }
-        _ => usage(format!("no adapter for {platform} yet")),
+        Platform::Bilibili => {
+            let client = match bilibili::BilibiliClient::new(&cfg.bilibili) {
+                Ok(c) => c,
+                Err(e) => return usage(e),
+            };
+            match kind {
+                "account" => {
+                    let profile = match client.profile(arg).await {
+                        Ok(p) => p,
+                        Err(failed) => {
+                            return Err((DebugError::Failure(failed.failure), failed.captures));
+                        }
+                    };
+                    let mut captures = profile.captures;
+                    match client.timeline(arg).await {
+                        Ok(t) => {
+                            captures.extend(t.captures);
+                            let mut incomplete = profile.incomplete;
+                            incomplete.extend(t.incomplete);
+                            let value = serde_json::json!({"profile": to_json(&profile.value), "timeline": timeline_json(&t.value)});
+                            Ok(Fetched { value, captures, source: t.source, incomplete })
+                        }
+                        Err(failed) => {
+                            captures.extend(failed.captures);
+                            Err((DebugError::Failure(failed.failure), captures))
+                        }
+                    }
+                }
+                "profile" => done(client.profile(arg).await, to_json),
+                "timeline" => done(client.timeline(arg).await, timeline_json),
+                // The unsigned fallback alone, to see what it says.
+                "live" => done(client.live_profile(arg).await, to_json),
+                _ => done(client.search_users(arg).await, to_json),
+            }
+        }
+        Platform::Douyin | Platform::Toutiao | Platform::Kuaishou => {
+            // `debug fetch` tries the browser even while it is disabled
+            // for the daemon, so an operator can see what it would read
+            // before turning it on.
+            let fetcher = match browser::BrowserFetcher::new(&cfg.browser) {
+                Ok(f) => Arc::new(f),
+                Err(e) => return usage(e),
+            };
+            match platform {
+                Platform::Douyin => match douyin::DouyinClient::new(fetcher, cfg.douyin.site()) {
+                    Ok(c) => browser_fetch(&c, kind, arg).await,
+                    Err(e) => usage(e),
+                },
+                Platform::Toutiao => match toutiao::ToutiaoClient::new(fetcher, cfg.toutiao.site()) {
+                    Ok(c) => browser_fetch(&c, kind, arg).await,
+                    Err(e) => usage(e),
+                },
+                _ => match kuaishou::KuaishouClient::new(fetcher, cfg.kuaishou.site()) {
+                    Ok(c) => browser_fetch(&c, kind, arg).await,
+                    Err(e) => usage(e),
+                },
+            }
+        }
+        Platform::Xiaohongshu => usage(format!("no adapter for {platform} yet")),
+    }
+}
+
+/// `debug fetch douyin|toutiao|kuaishou ID --kind account|profile|timeline`:
+/// one page load; `account` shows both halves of the reading.
+async fn browser_fetch<P: browser::platform::PageParser>(
+    client: &browser::platform::BrowserPlatformClient<P>,
+    kind: &str,
+    arg: &str,
+) -> DebugFetch {
+    match kind {
+        "profile" => done(client.profile(arg).await, to_json),
+        "timeline" => done(client.timeline(arg).await, timeline_json),
+        _ => done(client.read(arg).await, reading_json),
     }
 }

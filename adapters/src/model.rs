@@ -346,6 +346,23 @@ impl Timeline {
     }
 }
 
+impl Timeline {
+    /// The newest exact publish time on this page, pinned posts included.
+    pub fn newest_exact(&self) -> Option<DateTime<Utc>> {
+        self.posts.iter().filter(|p| p.published_at_exact).map(|p| p.published_at).max()
+    }
+
+    /// The staleness guard (RSSHub #20276: Douyin answering 200 with old
+    /// data): true when this well-formed timeline is older than the newest
+    /// post already stored for the account, i.e. it does not show a post
+    /// we have seen. Such an answer must be treated as "could not check",
+    /// never as "no new posts". (A deleted newest post looks the same; not
+    /// checking is the safe reading of both.)
+    pub fn is_stale_against(&self, known_newest: DateTime<Utc>) -> bool {
+        self.newest_exact().is_none_or(|newest| newest < known_newest)
+    }
+}
+
 impl Post {
     /// How long after its source this repost was published, when both
     /// times are exact. `None` for an original post or an inexact time.

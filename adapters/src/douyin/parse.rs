@@ -1,0 +1,530 @@
+//! Pure parsers for what a Douyin profile page receives.
+//!
+//! Field names follow the web API (`platforms.md` §4.3); the server-rendered
+//! `RENDER_DATA` carries the same fields in camelCase (`createTime`,
+//! `awemeId`, `customVerify`), so every field is looked up both ways
+//! ([`crate::browser::extract::field`]).
+
+use crate::browser::extract::{self, BlobError, field};
+use crate::browser::platform::{PageParser, PageReading};
+use crate::browser::{PageLoad, classify_unreadable_page};
+use crate::feed::response::{ResponseMeta, classify_status, contains_any, refusal_in_page, title_suffix};
+use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline};
+use crate::outcome::{FetchFailure, SourceName};
+use crate::text::decode_body;
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+pub const SRC_PAGE: SourceName = "www.douyin.com profile page (browser)";
+const PROFILE_API: &str = "/aweme/v1/web/user/profile/other";
+const POSTS_API: &str = "/aweme/v1/web/aweme/post";
+
+/// A Douyin profile plus the raw verification and DM fields behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DouyinProfile {
+    #[serde(flatten)]
+    pub profile: Profile,
+    pub uid: Option<String>,
+    /// 抖音号.
+    pub unique_id: Option<String>,
+    /// The personal (yellow V) verification text.
+    pub custom_verify: Option<String>,
+    /// The institutional (blue V) verification text.
+    pub enterprise_verify_reason: Option<String>,
+    pub verification_type: Option<i64>,
+    pub is_gov_media_vip: Option<bool>,
+    /// Whether the profile shows the DM entry, as the platform said it.
+    pub message_chat_entry: Option<bool>,
+    pub ip_location: Option<String>,
+}
+
+// ---------------------------------------------------------------------
+// The API answers
+// ---------------------------------------------------------------------
+
+/// The `status_code` envelope of the web API.
+fn classify_api(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Value, FetchFailure> {
+    let (text, _) = decode_body(body, meta.content_type);
+    classify_status(meta, &text, url, "API answer")?;
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed == "blocked" {
+        // An unsigned or distrusted request gets an empty 200 (MediaCrawler
+        // `request`: "blocked").
+        return Err(FetchFailure::Blocked {
+            url: url.to_string(),
+            http_status: Some(meta.status),
+            detail: format!(
+                "{} answer: Douyin's refusal of an unsigned or distrusted request",
+                if trimmed.is_empty() { "empty" } else { "\"blocked\"" }
+            ),
+        });
+    }
+    if !trimmed.starts_with('{') {
+        return Err(refusal_in_page(&text, meta.status, url).unwrap_or_else(|| {
+            FetchFailure::parse(url, "body", format!("expected JSON, got a page{}", title_suffix(&text)))
+        }));
+    }
+    let v: Value = match serde_json::from_str(trimmed) {
+        Ok(v) => v,
+        Err(e) if e.is_eof() => {
+            return Err(FetchFailure::Network {
+                url: url.to_string(),
+                http_status: Some(meta.status),
+                timeout: false,
+                detail: format!("truncated JSON ({} bytes, cut short: {e})", body.len()),
+            });
+        }
+        Err(e) => {
+            return Err(FetchFailure::parse(url, "body", format!("invalid JSON: {e}")));
+        }
+    };
+    let code = v.get("status_code").and_then(as_i64);
+    let msg = v.get("status_msg").and_then(Value::as_str).unwrap_or("").to_string();
+    match code {
+        Some(0) => Ok(v),
+        Some(c) => {
+            if contains_any(&msg, &["用户不存在", "账号已注销", "该账号已注销"]) {
+                return Err(FetchFailure::NotFound {
+                    url: url.to_string(),
+                    detail: format!("status_code {c}, status_msg {msg:?}"),
+                });
+            }
+            if contains_any(&msg, &["封禁", "违反"]) {
+                return Err(FetchFailure::Banned {
+                    url: url.to_string(),
+                    detail: format!("status_code {c}, status_msg {msg:?}"),
+                });
+            }
+            if contains_any(&msg, &["频繁", "稍后"]) {
+                return Err(FetchFailure::Throttled {
+                    url: url.to_string(),
+                    http_status: Some(meta.status),
+                    retry_after_secs: None,
+                    detail: format!("status_code {c}, status_msg {msg:?}"),
+                });
+            }
+            if msg.contains("登录") {
+                return Err(FetchFailure::LoginRequired {
+                    url: url.to_string(),
+                    http_status: Some(meta.status),
+                    detail: format!("status_code {c}, status_msg {msg:?}"),
+                });
+            }
+            Err(FetchFailure::parse(url, "status_code", format!("status_code {c} not understood (status_msg {msg:?})")))
+        }
+        None => Err(FetchFailure::parse(url, "status_code", "no status_code: JSON of another shape")),
+    }
+}
+
+/// Parses a saved `user/profile/other` answer as if served with HTTP 200.
+pub fn parse_profile_api(body: &[u8], url: &str) -> Result<DouyinProfile, FetchFailure> {
+    parse_profile_api_response(&ResponseMeta::OK, body, url)
+}
+
+pub fn parse_profile_api_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<DouyinProfile, FetchFailure> {
+    let v = classify_api(meta, body, url)?;
+    let user = v.get("user").filter(|u| u.is_object()).ok_or_else(|| FetchFailure::parse(url, "user", "missing"))?;
+    user_profile(user, url, "user")
+}
+
+/// Parses a saved `aweme/post` answer as if served with HTTP 200. An empty
+/// `aweme_list` is returned as an empty timeline: whether that means "no
+/// posts" or "not served to us" is decided with the profile's
+/// `aweme_count` ([`decide_timeline`]).
+pub fn parse_posts_api(body: &[u8], url: &str) -> Result<Timeline, FetchFailure> {
+    parse_posts_api_response(&ResponseMeta::OK, body, url)
+}
+
+pub fn parse_posts_api_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Timeline, FetchFailure> {
+    let v = classify_api(meta, body, url)?;
+    let list = match v.get("aweme_list") {
+        Some(Value::Array(a)) => a.as_slice(),
+        Some(Value::Null) | None => &[],
+        Some(_) => return Err(FetchFailure::parse(url, "aweme_list", "not an array")),
+    };
+    let posts = posts_from(list, "aweme_list", url)?;
+    let more = v.get("has_more").and_then(as_bool_like) == Some(true);
+    let next_cursor = more.then(|| v.get("max_cursor").and_then(id_string)).flatten();
+    Ok(Timeline { posts, next_cursor, total: None })
+}
+
+// ---------------------------------------------------------------------
+// The server-rendered page
+// ---------------------------------------------------------------------
+
+/// What `RENDER_DATA` of a profile page holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedProfilePage {
+    pub profile: Option<Result<DouyinProfile, FetchFailure>>,
+    pub posts: Option<Result<Timeline, FetchFailure>>,
+    /// `isSpider: true`: the page was served as to a crawler (degraded).
+    pub is_spider: bool,
+}
+
+/// Reads `RENDER_DATA` from a profile page's HTML: the entry with `user`
+/// and `post` (RSSHub `douyin/user.ts`), `user.user` and `post.data`.
+pub fn parse_render_data(html: &str, url: &str) -> Result<RenderedProfilePage, BlobError> {
+    let data = extract::render_data(html)?;
+    let is_spider = data.get("isSpider").and_then(Value::as_bool) == Some(true)
+        || data.pointer("/app/isSpider").and_then(Value::as_bool) == Some(true);
+    let entry = data.as_object().and_then(|o| o.values().find(|v| v.get("user").is_some() && v.get("post").is_some()));
+    let Some(entry) = entry else {
+        return Ok(RenderedProfilePage { profile: None, posts: None, is_spider });
+    };
+    let profile = entry
+        .pointer("/user/user")
+        .filter(|u| u.is_object() && !u.as_object().is_some_and(|o| o.is_empty()))
+        .map(|u| user_profile(u, url, "RENDER_DATA.user.user"));
+    let posts = entry.pointer("/post/data").and_then(Value::as_array).map(|list| {
+        posts_from(list, "RENDER_DATA.post.data", url).map(|posts| {
+            let more = entry.pointer("/post/hasMore").and_then(as_bool_like) == Some(true);
+            let cursor = entry.pointer("/post/maxCursor").and_then(id_string);
+            Timeline { posts, next_cursor: if more { cursor } else { None }, total: None }
+        })
+    });
+    Ok(RenderedProfilePage { profile, posts, is_spider })
+}
+
+// ---------------------------------------------------------------------
+// Users and posts (snake_case API or camelCase render data)
+// ---------------------------------------------------------------------
+
+fn user_profile(user: &Value, url: &str, path: &str) -> Result<DouyinProfile, FetchFailure> {
+    let s =
+        |k: &str| field(user, k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let nickname = s("nickname").ok_or_else(|| FetchFailure::parse(url, format!("{path}.nickname"), "missing"))?;
+    let sec_uid = s("sec_uid");
+    let uid = field(user, "uid").and_then(id_string);
+    let platform_id = sec_uid
+        .clone()
+        .or_else(|| uid.clone())
+        .ok_or_else(|| FetchFailure::parse(url, format!("{path}.sec_uid"), "missing"))?;
+    if field(user, "is_ban").and_then(as_bool_like) == Some(true) {
+        return Err(FetchFailure::Banned {
+            url: url.to_string(),
+            detail: format!("{path}.is_ban = true ({nickname:?})"),
+        });
+    }
+    if field(user, "user_canceled").and_then(as_bool_like) == Some(true) {
+        return Err(FetchFailure::NotFound {
+            url: url.to_string(),
+            detail: format!("{path}.user_canceled = true (注销, {nickname:?})"),
+        });
+    }
+    let custom = s("custom_verify");
+    let enterprise = s("enterprise_verify_reason");
+    // Both fields come on every user object; both empty = not verified.
+    let verified = match (field(user, "custom_verify"), field(user, "enterprise_verify_reason")) {
+        (None, None) => None,
+        _ => Some(custom.is_some() || enterprise.is_some()),
+    };
+    let chat = field(user, "message_chat_entry").and_then(as_bool_like);
+    Ok(DouyinProfile {
+        profile: Profile {
+            platform_id,
+            display_name: nickname,
+            description: s("signature").or_else(|| s("desc")),
+            verified,
+            verified_type: field(user, "verification_type").and_then(as_i64).map(|t| t.to_string()),
+            verified_entity: enterprise.clone().or_else(|| custom.clone()),
+            followers: field(user, "follower_count")
+                .and_then(as_i64)
+                .or_else(|| field(user, "mplatform_followers_count").and_then(as_i64)),
+            post_count: field(user, "aweme_count").and_then(as_i64),
+            private_message: message_entry(chat),
+            comment_policy: CommentState::Unknown,
+        },
+        uid,
+        unique_id: s("unique_id").or_else(|| field(user, "short_id").and_then(id_string)).filter(|u| u != "0"),
+        custom_verify: custom,
+        enterprise_verify_reason: enterprise,
+        verification_type: field(user, "verification_type").and_then(as_i64),
+        is_gov_media_vip: field(user, "is_gov_media_vip").and_then(as_bool_like),
+        message_chat_entry: chat,
+        ip_location: s("ip_location"),
+    })
+}
+
+/// `message_chat_entry: true` means the profile shows the 私信 button. A
+/// `false` is not read as "closed": a logged-out visitor may not be shown
+/// the button whatever the account's setting, and a wrong "closed" would
+/// be a false finding. It is kept in [`DouyinProfile::message_chat_entry`].
+fn message_entry(chat: Option<bool>) -> MessageEntry {
+    if chat == Some(true) { MessageEntry::Open } else { MessageEntry::Unknown }
+}
+
+fn posts_from(list: &[Value], path: &str, url: &str) -> Result<Vec<Post>, FetchFailure> {
+    let mut posts = Vec::new();
+    for (i, a) in list.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        // Deleted or prohibited items are not visible to the public.
+        let status = field(a, "status");
+        if status.and_then(|s| field(s, "is_delete")).and_then(as_bool_like) == Some(true)
+            || status.and_then(|s| field(s, "is_prohibited")).and_then(as_bool_like) == Some(true)
+        {
+            continue;
+        }
+        posts.push(aweme_post(a, &p, url)?);
+    }
+    Ok(posts)
+}
+
+fn aweme_post(a: &Value, path: &str, url: &str) -> Result<Post, FetchFailure> {
+    let id = field(a, "aweme_id")
+        .and_then(id_string)
+        .ok_or_else(|| FetchFailure::parse(url, format!("{path}.aweme_id"), "missing"))?;
+    let published_at = field(a, "create_time")
+        .and_then(as_i64)
+        .filter(|t| *t > 0)
+        .and_then(|t| Utc.timestamp_opt(t, 0).single())
+        .ok_or_else(|| FetchFailure::parse(url, format!("{path}.create_time"), "missing or not unix seconds"))?;
+    let stats = field(a, "statistics");
+    let stat = |k: &str| stats.and_then(|s| field(s, k)).and_then(as_i64);
+    Ok(Post {
+        url: Some(format!("https://www.douyin.com/video/{id}")),
+        id,
+        alt_id: None,
+        published_at,
+        published_at_exact: true,
+        text: field(a, "desc").and_then(Value::as_str).unwrap_or("").trim().to_string(),
+        text_truncated: false,
+        is_original: true,
+        is_pinned: field(a, "is_top").and_then(as_bool_like) == Some(true),
+        repost_of: None,
+        comment_state: comment_state(a),
+        counts: Counts { reposts: stat("forward_count"), comments: stat("comment_count"), likes: stat("digg_count") },
+    })
+}
+
+/// Comment state of one item:
+/// - `comment_permission_info.can_comment: false` → closed (the item says
+///   nobody may comment);
+/// - `can_comment: true` with a non-zero `item_comment_settings` →
+///   restricted (some may, e.g. friends only);
+/// - `can_comment: true`, or `item_comment_settings: 0` alone → open;
+/// - anything else → unknown. A non-zero `item_comment_settings` alone is
+///   not documented well enough to decide.
+pub fn comment_state(a: &Value) -> CommentState {
+    let can = field(a, "comment_permission_info").and_then(|c| field(c, "can_comment")).and_then(as_bool_like);
+    let settings = field(a, "item_comment_settings").and_then(as_i64);
+    match (can, settings) {
+        (Some(false), _) => CommentState::Closed,
+        (Some(true), Some(s)) if s != 0 => CommentState::Restricted,
+        (Some(true), _) => CommentState::Open,
+        (None, Some(0)) => CommentState::Open,
+        _ => CommentState::Unknown,
+    }
+}
+
+/// The timeline a page shows, decided with the profile: an empty post
+/// list is believed only when the profile says the account has no posts
+/// (Douyin answers an empty `aweme_list` to clients it does not trust).
+pub fn decide_timeline(
+    posts: Option<Result<Timeline, FetchFailure>>,
+    profile: Option<&DouyinProfile>,
+    url: &str,
+) -> Result<Timeline, FetchFailure> {
+    match posts {
+        Some(Ok(t)) if !t.posts.is_empty() => Ok(t),
+        Some(Ok(t)) => match profile.and_then(|p| p.profile.post_count) {
+            Some(0) => Ok(t),
+            Some(n) => Err(FetchFailure::Blocked {
+                url: url.to_string(),
+                http_status: None,
+                detail: format!(
+                    "empty post list although the profile shows {n} posts: Douyin's answer to a distrusted client"
+                ),
+            }),
+            None => Err(FetchFailure::parse(url, "aweme_list", "empty post list and no aweme_count to decide with")),
+        },
+        Some(Err(f)) => Err(f),
+        None => Err(FetchFailure::parse(url, "aweme_list", "the page carried no post list")),
+    }
+}
+
+// ---------------------------------------------------------------------
+// A whole page load
+// ---------------------------------------------------------------------
+
+/// The Douyin page parser for [`crate::browser::platform::BrowserPlatformClient`].
+#[derive(Debug)]
+pub struct DouyinParser;
+
+impl PageParser for DouyinParser {
+    type Profile = DouyinProfile;
+    const PLATFORM: Platform = Platform::Douyin;
+    const SOURCE: SourceName = SRC_PAGE;
+    const XHR_PATTERNS: &'static [&'static str] = &[PROFILE_API, POSTS_API];
+
+    fn parse(load: &PageLoad, _now: DateTime<Utc>) -> Result<PageReading<DouyinProfile>, FetchFailure> {
+        parse_page_captures(&load.captures, &load.final_url)
+    }
+
+    fn profile(p: &DouyinProfile) -> &Profile {
+        &p.profile
+    }
+}
+
+fn meta_of(c: &Capture) -> ResponseMeta<'_> {
+    ResponseMeta {
+        status: c.http_status.unwrap_or(200),
+        content_type: c.content_type.as_deref(),
+        location: None,
+        retry_after_secs: None,
+    }
+}
+
+/// Reads a page load's captures (document, XHRs, rendered DOM): the XHR
+/// answers first, the server-rendered data where they are missing; the
+/// account's own word (banned, cancelled) ends it; a page with neither is
+/// classified (captcha, login wall, empty page).
+pub fn parse_page_captures(captures: &[Capture], final_url: &str) -> Result<PageReading<DouyinProfile>, FetchFailure> {
+    let doc = captures.iter().find(|c| c.source == crate::browser::CAPTURE_DOCUMENT);
+    let dom = captures.iter().find(|c| c.source == crate::browser::CAPTURE_DOM);
+    let page_url = doc.map(|d| d.url.as_str()).unwrap_or(final_url);
+    let xhr = |pat: &'static str| {
+        captures.iter().filter(move |c| c.source == crate::browser::CAPTURE_XHR && c.url.contains(pat))
+    };
+
+    let mut profile: Option<Result<DouyinProfile, FetchFailure>> = None;
+    for c in xhr(PROFILE_API) {
+        let r = parse_profile_api_response(&meta_of(c), &c.body, &c.url);
+        if profile.as_ref().is_none_or(|p| p.is_err()) {
+            profile = Some(r);
+        }
+    }
+    let mut posts: Option<Result<Timeline, FetchFailure>> = None;
+    for c in xhr(POSTS_API) {
+        let r = parse_posts_api_response(&meta_of(c), &c.body, &c.url);
+        posts = Some(match (posts, r) {
+            (Some(Ok(mut a)), Ok(b)) => {
+                for p in b.posts {
+                    if !a.posts.iter().any(|q| q.id == p.id) {
+                        a.posts.push(p);
+                    }
+                }
+                Ok(a)
+            }
+            (Some(Ok(a)), Err(_)) => Ok(a),
+            (_, r) => r,
+        });
+    }
+    // The server-rendered data, from the document as sent or the DOM.
+    let mut rendered = None;
+    let mut blob_problem = None;
+    for c in [doc, dom].into_iter().flatten() {
+        let (html, _) = decode_body(&c.body, c.content_type.as_deref());
+        match parse_render_data(&html, &c.url) {
+            Ok(r) => {
+                rendered = Some(r);
+                break;
+            }
+            Err(e) => blob_problem = Some(e),
+        }
+    }
+    let is_spider = rendered.as_ref().is_some_and(|r| r.is_spider);
+    if let Some(r) = rendered {
+        if profile.as_ref().is_none_or(|p| p.is_err()) && r.profile.is_some() {
+            profile = r.profile;
+        }
+        if posts.as_ref().is_none_or(|p| p.as_ref().is_ok_and(|t| t.posts.is_empty()))
+            && r.posts.as_ref().is_some_and(|p| p.is_ok())
+        {
+            posts = r.posts;
+        }
+    }
+    if profile.is_none() && posts.is_none() {
+        if is_spider {
+            return Err(FetchFailure::Blocked {
+                url: page_url.to_string(),
+                http_status: doc.and_then(|d| d.http_status),
+                detail: "RENDER_DATA says isSpider: the page was served as to a crawler, without the account's data"
+                    .into(),
+            });
+        }
+        return Err(match (doc.or(dom), blob_problem) {
+            (Some(page), Some(BlobError::Invalid(e))) if page.http_status.unwrap_or(200) < 300 => {
+                FetchFailure::parse(&page.url, "RENDER_DATA", format!("present but not JSON: {e}"))
+            }
+            (Some(page), problem) => match classify_unreadable_page(page, dom, final_url, "Douyin profile page") {
+                // A page shell whose RENDER_DATA is there but empty was
+                // served without the account's data: a refusal.
+                FetchFailure::ParseError { .. } if problem == Some(BlobError::Empty) => FetchFailure::Blocked {
+                    url: page.url.clone(),
+                    http_status: page.http_status,
+                    detail: "RENDER_DATA is empty: the page was served without the account's data".into(),
+                },
+                f => f,
+            },
+            (None, _) => FetchFailure::parse(final_url, "document", "the browser captured no page"),
+        });
+    }
+    // The platform's word about the account decides the whole page.
+    if let Some(Err(f @ (FetchFailure::Banned { .. } | FetchFailure::NotFound { .. }))) = &profile {
+        return Err(f.clone());
+    }
+    let timeline = decide_timeline(posts, profile.as_ref().and_then(|p| p.as_ref().ok()), page_url);
+    let profile = profile.unwrap_or_else(|| Err(FetchFailure::parse(page_url, "user", "the page carried no profile")));
+    Ok(PageReading { profile, timeline })
+}
+
+// ---------------------------------------------------------------------
+// Value helpers
+// ---------------------------------------------------------------------
+
+fn as_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn as_bool_like(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(_) | Value::String(_) => match as_i64(v)? {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn id_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn comment_permission_decides_only_on_clear_signals() {
+        assert_eq!(comment_state(&json!({"comment_permission_info": {"can_comment": false}})), CommentState::Closed);
+        assert_eq!(
+            comment_state(&json!({"comment_permission_info": {"can_comment": true}, "item_comment_settings": 0})),
+            CommentState::Open
+        );
+        assert_eq!(
+            comment_state(&json!({"comment_permission_info": {"can_comment": true}, "item_comment_settings": 1})),
+            CommentState::Restricted
+        );
+        assert_eq!(comment_state(&json!({"item_comment_settings": 3})), CommentState::Unknown);
+        assert_eq!(comment_state(&json!({"itemCommentSettings": 0})), CommentState::Open);
+        assert_eq!(comment_state(&json!({})), CommentState::Unknown);
+    }
+
+    #[test]
+    fn dm_false_is_not_closed() {
+        assert_eq!(message_entry(Some(true)), MessageEntry::Open);
+        assert_eq!(message_entry(Some(false)), MessageEntry::Unknown);
+    }
+}

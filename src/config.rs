@@ -40,6 +40,7 @@ pub struct Config {
     pub platforms: xunjian_adapters::config::PlatformsConfig,
     pub notify: crate::notify::NotifyConfig,
     pub daemon: crate::daemon::DaemonConfig,
+    pub report: crate::report::ReportConfig,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +225,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
     config.platforms.validate()?;
     config.rules.resolve().map_err(|e| format!("[rules]: {e}"))?;
     config.notify.validate()?;
+    config.daemon.validate()?;
     Ok(config)
 }
 

@@ -7,6 +7,7 @@ mod accounts;
 mod findings;
 mod init;
 mod notices;
+mod report;
 mod run;
 mod table;
 
@@ -83,6 +84,9 @@ pub enum Command {
     /// 通知：列表、查看、重发、测试邮件 (the notice outbox)
     #[command(subcommand)]
     Notices(notices::NoticesCommand),
+    /// 报告：季度检查情况通报（XLSX/HTML/PDF）(reports: the quarterly assessment)
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// 数据库：迁移与状态 (database schema)
     #[command(subcommand)]
     Db(DbCommand),
@@ -175,6 +179,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Command::Check(args) => findings::check(&loaded, args).await,
         Command::Findings(cmd) => findings::run(&loaded, cmd).await,
         Command::Notices(cmd) => notices::run(&loaded, cmd).await,
+        Command::Report(cmd) => report::run(&loaded, cmd).await,
         Command::Db(DbCommand::Migrate) => {
             let store = open_store(&loaded).await?;
             let status = store.migration_status().await?;
@@ -290,5 +295,14 @@ fn init_logging(loaded: &LoadedConfig, override_level: Option<&str>) {
         .unwrap_or_else(|| EnvFilter::new(&loaded.config.log.level));
     // Logs go to stderr so that command output on stdout stays clean for
     // pipes; under systemd both reach the journal.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colours only on a terminal: the journal and log files get plain text.
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match loaded.config.log.format {
+        crate::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        crate::config::LogFormat::Text => builder.try_init(),
+    };
 }

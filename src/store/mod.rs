@@ -10,6 +10,8 @@ mod accounts;
 mod findings;
 mod notices;
 mod observations;
+mod report;
+mod schedule;
 
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
 pub use findings::{
@@ -17,6 +19,8 @@ pub use findings::{
     next_state,
 };
 pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
+pub use report::{AccountSpan, FollowerSpan, ObservationAggregate, PostAggregate, RepostLink, ReportEvent, SourcePost};
+pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun};
 pub use observations::{
     CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, StoredSearchHit,
 };

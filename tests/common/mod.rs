@@ -58,7 +58,8 @@ pub async fn postgres() -> Option<TestDb> {
 /// processes that are gone, so repeated runs do not pile them up.
 async fn drop_stale_databases(admin: &sqlx::AnyPool) {
     use sqlx::Row;
-    let Ok(rows) = sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE 'xunjian_t_%'").fetch_all(admin).await
+    let Ok(rows) =
+        sqlx::query("SELECT datname FROM pg_database WHERE datname LIKE 'xunjian_t_%'").fetch_all(admin).await
     else {
         return;
     };

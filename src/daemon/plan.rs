@@ -1,0 +1,242 @@
+//! When to check an account next, derived from the rules' deadlines so the
+//! cost per account stays low while every rule is decided in time:
+//!
+//! * a source account (是否源账号) is checked every few minutes while the
+//!   repost rule is on, so a key item is seen soon after it appears;
+//! * after a new key item, each target account is checked once just after
+//!   the item's repost deadline (plus a margin) instead of all day long;
+//! * a silent account is checked just after its zombie warning threshold
+//!   and its limit, and more often as the limit approaches (half the time
+//!   left, never more often than `min_interval`), so a late post is seen
+//!   before the limit passes;
+//! * a week's original-post deadline (Sunday 24:00) gets a check just after;
+//! * a fetch that could not check is retried after `retry`;
+//! * any other account is checked once per `quiet_interval`.
+//!
+//! Pure functions of the facts, the rules and `now`.
+
+use super::DaemonConfig;
+use crate::accounts::LifecycleStatus;
+use crate::rules::{ResolvedRules, RuleContext};
+use chrono::{DateTime, Datelike, Days, TimeDelta, Utc};
+use chrono_tz::Asia::Shanghai;
+use xunjian_adapters::model::{OutcomeClass, Platform};
+
+/// The polling intervals of `[daemon]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollingPolicy {
+    pub source_interval: TimeDelta,
+    pub quiet_interval: TimeDelta,
+    pub min_interval: TimeDelta,
+    pub margin: TimeDelta,
+    pub retry: TimeDelta,
+}
+
+impl From<&DaemonConfig> for PollingPolicy {
+    fn from(c: &DaemonConfig) -> Self {
+        PollingPolicy {
+            source_interval: TimeDelta::minutes(i64::from(c.source_interval_minutes)),
+            quiet_interval: TimeDelta::hours(i64::from(c.quiet_interval_hours)),
+            min_interval: TimeDelta::minutes(i64::from(c.min_interval_minutes)),
+            margin: TimeDelta::minutes(i64::from(c.deadline_margin_minutes)),
+            retry: TimeDelta::minutes(i64::from(c.retry_minutes)),
+        }
+    }
+}
+
+/// What the planner knows about an account after a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountState {
+    pub is_source: bool,
+    pub status: LifecycleStatus,
+    /// When the account last posted, as the zombie rule counts it (the
+    /// newest post of any kind; an inexact time counts from first sight).
+    pub last_post_at: Option<DateTime<Utc>>,
+    /// The outcome of the check just done.
+    pub outcome: OutcomeClass,
+}
+
+/// The next check and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextCheck {
+    pub at: DateTime<Utc>,
+    pub reason: &'static str,
+}
+
+/// The next regular check of an account checked at `now`.
+pub fn next_poll(state: &AccountState, rules: &ResolvedRules, policy: &PollingPolicy, now: DateTime<Utc>) -> NextCheck {
+    let mut best = NextCheck { at: now + policy.quiet_interval, reason: "quiet" };
+    let mut consider = |at: DateTime<Utc>, reason: &'static str| {
+        // Never in the past or this very instant: the next tick would loop.
+        let at = at.max(now + TimeDelta::minutes(1));
+        if at < best.at {
+            best = NextCheck { at, reason };
+        }
+    };
+    if !state.outcome.is_platform_answer() {
+        consider(now + policy.retry, "retry after a fetch that could not check");
+    }
+    let per_account_rules = matches!(state.status, LifecycleStatus::Active | LifecycleStatus::Opening);
+    if state.is_source && rules.repost_delay.enabled {
+        consider(now + policy.source_interval, "source account");
+    }
+    if per_account_rules
+        && rules.zombie.enabled
+        && let Some(last) = state.last_post_at
+    {
+        let limit = last + TimeDelta::days(i64::from(rules.zombie.days));
+        // A threshold is decided by the first check after it (plus the
+        // margin), whatever checks came just before.
+        if rules.zombie.warning_lead_days > 0 {
+            let warn = limit - TimeDelta::days(i64::from(rules.zombie.warning_lead_days));
+            if now < warn + policy.margin {
+                consider(warn + policy.margin, "zombie warning threshold");
+            }
+        }
+        if now < limit + policy.margin {
+            consider(limit + policy.margin, "zombie limit");
+        }
+        if limit > now && limit - now <= policy.quiet_interval {
+            consider(now + ((limit - now) / 2).max(policy.min_interval), "approaching zombie limit");
+        }
+    }
+    if per_account_rules && rules.weekly_original.enabled {
+        consider(next_week_start(now) + policy.margin, "end of the natural week (weekly original)");
+    }
+    best
+}
+
+/// Monday 00:00 in Shanghai after `now`: the end of the natural week.
+fn next_week_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    let today = now.with_timezone(&Shanghai).date_naive();
+    let days_to_monday = 7 - u64::from(today.weekday().num_days_from_monday());
+    crate::rules::local_midnight(today + Days::new(days_to_monday))
+}
+
+/// When a target account must be checked for a key item published at
+/// `published_at` on `platform`: just after the item's repost deadline.
+pub fn repost_check_at(
+    platform: Platform,
+    published_at: DateTime<Utc>,
+    ctx: &RuleContext<'_>,
+    policy: &PollingPolicy,
+) -> Result<DateTime<Utc>, String> {
+    let (deadline, _) = crate::rules::repost_delay::repost_deadline(platform, published_at, ctx)?;
+    Ok(deadline + policy.margin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::HolidayCalendar;
+    use crate::rules::ProfileName;
+    use chrono::TimeZone;
+
+    fn sh(y: i32, m: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Shanghai.with_ymd_and_hms(y, m, d, h, mi, 0).unwrap().with_timezone(&Utc)
+    }
+
+    fn policy() -> PollingPolicy {
+        PollingPolicy::from(&DaemonConfig::default())
+    }
+
+    fn state(last_post_at: Option<DateTime<Utc>>) -> AccountState {
+        AccountState { is_source: false, status: LifecycleStatus::Active, last_post_at, outcome: OutcomeClass::Ok }
+    }
+
+    #[test]
+    fn a_quiet_account_is_checked_daily() {
+        let rules = ResolvedRules::for_profile(ProfileName::National);
+        let now = sh(2026, 11, 2, 10, 0);
+        let next = next_poll(&state(Some(now - TimeDelta::hours(3))), &rules, &policy(), now);
+        assert_eq!(next, NextCheck { at: now + TimeDelta::hours(24), reason: "quiet" });
+    }
+
+    #[test]
+    fn a_source_is_checked_every_few_minutes_only_while_reposts_are_checked() {
+        let now = sh(2026, 11, 2, 10, 0);
+        let source = AccountState { is_source: true, ..state(Some(now)) };
+        let luan = ResolvedRules::for_profile(ProfileName::Luan);
+        assert!(luan.repost_delay.enabled);
+        assert_eq!(next_poll(&source, &luan, &policy(), now).at, now + TimeDelta::minutes(5));
+        let national = ResolvedRules::for_profile(ProfileName::National);
+        assert_eq!(next_poll(&source, &national, &policy(), now).reason, "quiet");
+    }
+
+    /// National: more than 14 days silent is a violation, warned 3 days
+    /// ahead. The planner lands a check just after each threshold and polls
+    /// faster as the limit approaches.
+    #[test]
+    fn a_silent_account_is_checked_at_its_thresholds_and_more_often_near_the_limit() {
+        let rules = ResolvedRules::for_profile(ProfileName::National);
+        let p = policy();
+        let last = sh(2026, 11, 1, 9, 0);
+        let limit = last + TimeDelta::days(14);
+        let warn = limit - TimeDelta::days(3);
+        // 11 days minus 2 hours after the last post: the warning threshold is next.
+        let now = warn - TimeDelta::hours(2);
+        assert_eq!(
+            next_poll(&state(Some(last)), &rules, &p, now),
+            NextCheck { at: warn + p.margin, reason: "zombie warning threshold" }
+        );
+        // Walk from the warning to the limit: the gaps shrink, and one check
+        // lands just after the limit.
+        let mut t = warn + p.margin;
+        let mut gaps = Vec::new();
+        while t < limit + p.margin {
+            let next = next_poll(&state(Some(last)), &rules, &p, t);
+            gaps.push(next.at - t);
+            t = next.at;
+        }
+        assert_eq!(t, limit + p.margin, "{gaps:?}");
+        assert!(gaps.windows(2).all(|w| w[1] <= w[0]), "gaps shrink: {gaps:?}");
+        assert!(gaps.iter().all(|g| *g >= p.min_interval.min(p.margin) && *g <= p.quiet_interval), "{gaps:?}");
+        // A check just before the limit does not lose the one just after.
+        let just_before = next_poll(&state(Some(last)), &rules, &p, limit - TimeDelta::minutes(1));
+        assert_eq!(just_before.at, limit + p.margin);
+        // Past the limit: daily, to see when it is resolved.
+        assert_eq!(next_poll(&state(Some(last)), &rules, &p, limit + TimeDelta::hours(1)).reason, "quiet");
+    }
+
+    #[test]
+    fn a_failed_fetch_is_retried_soon_and_closing_accounts_get_no_zombie_checks() {
+        let rules = ResolvedRules::for_profile(ProfileName::National);
+        let now = sh(2026, 11, 2, 10, 0);
+        let failed = AccountState { outcome: OutcomeClass::Captcha, ..state(Some(now)) };
+        assert_eq!(next_poll(&failed, &rules, &policy(), now).at, now + TimeDelta::hours(1));
+        // The platform's own "not found" is an answer, not a failure.
+        let gone = AccountState { outcome: OutcomeClass::NotFound, ..state(Some(now)) };
+        assert_eq!(next_poll(&gone, &rules, &policy(), now).reason, "quiet");
+        let closing = AccountState { status: LifecycleStatus::Closing, ..state(Some(now - TimeDelta::days(13))) };
+        assert_eq!(next_poll(&closing, &rules, &policy(), now).reason, "quiet");
+    }
+
+    #[test]
+    fn weekly_original_deadline_gets_a_check_after_sunday_midnight() {
+        let rules = ResolvedRules::for_profile(ProfileName::Baoji);
+        assert!(rules.weekly_original.enabled);
+        // Sunday 2026-11-08 20:00 → Monday 2026-11-09 00:10.
+        let now = sh(2026, 11, 8, 20, 0);
+        let next = next_poll(&state(Some(now)), &rules, &policy(), now);
+        assert_eq!(next.at, sh(2026, 11, 9, 0, 10));
+        assert_eq!(next.reason, "end of the natural week (weekly original)");
+    }
+
+    #[test]
+    fn repost_checks_land_just_after_the_deadline() {
+        let rules = ResolvedRules::for_profile(ProfileName::Luan);
+        let calendar = HolidayCalendar::builtin();
+        let ctx = RuleContext { now: sh(2026, 9, 30, 16, 0), calendar: &calendar, rules: &rules };
+        let p = policy();
+        // Weibo: one hour.
+        let at = repost_check_at(Platform::Weibo, sh(2026, 9, 30, 15, 0), &ctx, &p).unwrap();
+        assert_eq!(at, sh(2026, 9, 30, 16, 10));
+        // WeChat: one working day, as the holiday calendar counts it: the
+        // next working day after 2026-09-30 comes after the National Day
+        // holiday, and the check follows the midnight that ends it.
+        let last = calendar.nth_workday_after(chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(), 1).unwrap();
+        let at = repost_check_at(Platform::Wechat, sh(2026, 9, 30, 15, 0), &ctx, &p).unwrap();
+        assert_eq!(at, crate::rules::local_midnight(last + Days::new(1)) + p.margin);
+        assert!(at > sh(2026, 10, 8, 0, 0), "{at}");
+    }
+}

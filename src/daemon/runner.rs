@@ -1,0 +1,1182 @@
+//! The daemon loop.
+//!
+//! Every tick (wall clock, `[daemon] tick_ms`) the scheduler:
+//! 1. starts the scheduled jobs whose occurrence has come — each occurrence
+//!    is claimed in `job_runs`, so across a cluster one daemon runs it;
+//! 2. leases due checks per platform, as many as the platform's free
+//!    concurrency, and runs them: poll, evaluate the rules for the account,
+//!    plan its next check (and, for a source, the repost checks of its new
+//!    key items), then record completion under the lease;
+//! 3. delivers the outbox every `outbox_interval_secs`.
+//!
+//! A heartbeat task extends this daemon's leases while the scheduler is
+//! alive; the systemd watchdog is fed from the same liveness. SIGHUP
+//! reloads the configuration (an invalid one is refused and the old one
+//! kept); SIGTERM stops taking work, lets in-flight checks finish within a
+//! grace period, gives back every lease, delivers the outbox once and
+//! returns.
+
+use super::clock::ClockSetup;
+use super::cron::{JobKind, runs_on};
+use super::http::{Handler, Response};
+use super::metrics::{Metrics, Snapshot};
+use super::outbox::{self, Outbox};
+use super::plan::{self, AccountState, PollingPolicy};
+use crate::accounts::{Account, LifecycleStatus};
+use crate::calendar::HolidayCalendar;
+use crate::check::{CheckScope, SOURCE_ITEM_WINDOW, check_and_record};
+use crate::clock::Clock;
+use crate::config::{ConfigSource, LoadedConfig};
+use crate::poll::{self, PollReport};
+use crate::rules::{ResolvedRules, RuleContext};
+use crate::store::{AccountFilter, CheckKind, DueCheck, Store, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+use xunjian_adapters::Adapter;
+use xunjian_adapters::model::{OutcomeClass, Platform, Post};
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("配置无效 (invalid configuration): {0}")]
+    Config(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("无法监听 {addr} (cannot listen): {source}")]
+    Listen { addr: String, source: std::io::Error },
+}
+
+/// What the signal handlers ask of the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// SIGHUP: reload the configuration and the registry.
+    Reload,
+    /// SIGTERM / SIGINT: stop.
+    Shutdown,
+}
+
+/// How `xunjian run` was started.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub clock: ClockSetup,
+}
+
+/// Everything that a reload replaces.
+struct Runtime {
+    loaded: LoadedConfig,
+    rules: ResolvedRules,
+    calendar: HolidayCalendar,
+    adapters: BTreeMap<Platform, Arc<dyn Adapter>>,
+    semaphores: BTreeMap<Platform, Arc<Semaphore>>,
+    policy: PollingPolicy,
+    outbox: Arc<Outbox>,
+}
+
+impl Runtime {
+    fn build(loaded: LoadedConfig, clock: Arc<dyn Clock>) -> Result<Runtime, String> {
+        let cfg = &loaded.config;
+        cfg.daemon.validate()?;
+        cfg.platforms.validate()?;
+        let rules = cfg.rules.resolve().map_err(|e| e.to_string())?;
+        let calendar = loaded.calendar().map_err(|e| e.to_string())?;
+        let secrets = poll::platform_secrets()?;
+        let adapters: BTreeMap<Platform, Arc<dyn Adapter>> =
+            poll::build_adapters(&cfg.platforms, &secrets, clock)?.into_iter().map(|a| (a.platform(), a)).collect();
+        let semaphores =
+            adapters.keys().map(|p| (*p, Arc::new(Semaphore::new(cfg.daemon.concurrency_for(*p) as usize)))).collect();
+        let outbox = Arc::new(Outbox::new(&cfg.notify, &loaded.data_dir(), &cfg.general.office_name)?);
+        Ok(Runtime { policy: PollingPolicy::from(&cfg.daemon), rules, calendar, adapters, semaphores, outbox, loaded })
+    }
+
+    fn platforms(&self) -> Vec<Platform> {
+        self.adapters.keys().copied().collect()
+    }
+
+    fn lease(&self) -> Duration {
+        Duration::from_secs(self.loaded.config.daemon.lease_secs)
+    }
+}
+
+/// State shared by the loop, its tasks and the HTTP endpoint.
+struct Shared {
+    store: Store,
+    clock: ClockSetup,
+    owner: String,
+    runtime: RwLock<Arc<Runtime>>,
+    metrics: Metrics,
+    started: Instant,
+    /// Real milliseconds since `started` at the last tick.
+    last_tick_ms: AtomicU64,
+    tick: Duration,
+    /// Platforms whose accounts have no adapter, already reported.
+    reported_uncovered: Mutex<BTreeSet<String>>,
+    /// The latest finished sweep (daemon clock), for `/healthz`.
+    last_sweep_ms: Mutex<Option<i64>>,
+    /// Per (platform, source): how often its circuit breaker had opened
+    /// when last looked at, to tell the operator once per opening.
+    breakers_seen: Mutex<BTreeMap<(Platform, &'static str), u64>>,
+    /// Work in progress here, whose leases the heartbeat renews. A task
+    /// that dies (panics, is aborted) leaves it, and its lease expires.
+    inflight: Mutex<InFlight>,
+    /// A finished check wakes the loop at once, so its slot is not idle
+    /// until the next tick.
+    wake: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct InFlight {
+    checks: BTreeMap<i64, DueCheck>,
+    jobs: BTreeSet<(JobKind, i64)>,
+}
+
+/// Removes its entries from [`Shared::inflight`] when dropped, also when
+/// the task unwinds.
+struct InFlightGuard<'a> {
+    shared: &'a Shared,
+    checks: Vec<i64>,
+    job: Option<(JobKind, i64)>,
+}
+
+impl InFlightGuard<'_> {
+    fn done(&mut self, check_id: i64) {
+        self.checks.retain(|id| *id != check_id);
+        self.shared.inflight().checks.remove(&check_id);
+    }
+}
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        let mut f = self.shared.inflight();
+        for id in &self.checks {
+            f.checks.remove(id);
+        }
+        if let Some(j) = &self.job {
+            f.jobs.remove(j);
+        }
+    }
+}
+
+impl Shared {
+    fn rt(&self) -> Arc<Runtime> {
+        self.runtime.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.clock.now()
+    }
+
+    fn inflight(&self) -> std::sync::MutexGuard<'_, InFlight> {
+        self.inflight.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn track_checks(&self, leases: &[DueCheck]) -> InFlightGuard<'_> {
+        let mut f = self.inflight();
+        for l in leases {
+            f.checks.insert(l.id, l.clone());
+        }
+        InFlightGuard { shared: self, checks: leases.iter().map(|l| l.id).collect(), job: None }
+    }
+
+    fn track_job(&self, job: JobKind, occurrence_ms: i64) -> InFlightGuard<'_> {
+        self.inflight().jobs.insert((job, occurrence_ms));
+        InFlightGuard { shared: self, checks: Vec::new(), job: Some((job, occurrence_ms)) }
+    }
+
+    fn mark_tick(&self) {
+        self.last_tick_ms.store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn tick_age(&self) -> Duration {
+        let now = self.started.elapsed().as_millis() as u64;
+        Duration::from_millis(now.saturating_sub(self.last_tick_ms.load(Ordering::Relaxed)))
+    }
+
+    /// The scheduler ticked recently: several missed ticks are tolerated
+    /// (a slow database round trip), a stuck loop is not.
+    fn alive(&self) -> bool {
+        self.tick_age() <= self.tick * 5 + Duration::from_secs(15)
+    }
+
+    /// A lease taken now ends after `lease_secs` of real time, expressed on
+    /// the daemon's clock (which may run fast in tests).
+    fn lease_until(&self, rt: &Runtime, now: DateTime<Utc>) -> i64 {
+        (now + self.clock.sim_span(rt.lease())).timestamp_millis()
+    }
+
+    async fn healthz(&self) -> Response {
+        let alive = self.alive();
+        let store_ok = matches!(tokio::time::timeout(Duration::from_secs(5), self.store.ping()).await, Ok(Ok(())));
+        let last_check = if store_ok {
+            self.store.daemon_gauges(self.now().timestamp_millis()).await.ok().and_then(|g| g.last_check_finished_ms)
+        } else {
+            None
+        };
+        let last_sweep = *self.last_sweep_ms.lock().unwrap_or_else(|p| p.into_inner());
+        let ok = alive && store_ok;
+        let body = serde_json::json!({
+            "status": if ok { "ok" } else { "unavailable" },
+            "node": self.owner,
+            "scheduler_alive": alive,
+            "last_tick_age_secs": self.tick_age().as_secs_f64(),
+            "store_reachable": store_ok,
+            "now": rfc3339(self.now().timestamp_millis()),
+            "last_sweep": last_sweep.and_then(rfc3339),
+            "last_check": last_check.and_then(rfc3339),
+        });
+        Response::json(if ok { 200 } else { 503 }, &body)
+    }
+
+    async fn metrics_text(&self) -> Response {
+        let rt = self.rt();
+        let now = self.now();
+        let gauges =
+            tokio::time::timeout(Duration::from_secs(5), self.store.daemon_gauges(now.timestamp_millis())).await;
+        let snap = Snapshot {
+            polled_platforms: rt.adapters.keys().map(|p| p.code().to_string()).collect(),
+            breakers: rt
+                .adapters
+                .iter()
+                .map(|(p, a)| (p.code().to_string(), a.health().breaker.state == "open"))
+                .collect(),
+            now_ms: now.timestamp_millis(),
+            last_tick_age_secs: self.tick_age().as_secs_f64(),
+            scheduler_alive: self.alive(),
+        };
+        let gauges = match gauges {
+            Ok(Ok(g)) => Some(g),
+            _ => None,
+        };
+        Response {
+            status: 200,
+            content_type: "text/plain; version=0.0.4; charset=utf-8",
+            body: self.metrics.render(&snap, gauges.as_ref()),
+        }
+    }
+}
+
+fn rfc3339(ms: i64) -> Option<String> {
+    Utc.timestamp_millis_opt(ms).single().map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339())
+}
+
+/// `hostname:pid`: unique among the daemons sharing one database.
+fn default_owner() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "localhost".to_string());
+    format!("{host}:{}", std::process::id())
+}
+
+fn notify(states: &[sd_notify::NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(states) {
+        tracing::warn!(error = %e, "cannot notify systemd");
+    }
+}
+
+/// The next occurrence of each scheduled job.
+struct JobTimes(BTreeMap<JobKind, (String, DateTime<Utc>)>);
+
+impl JobTimes {
+    /// At start: each job's next occurrence, or — when a daemon was down at
+    /// the latest one, it is at most `catch_up_hours` old and no daemon ran
+    /// it — that latest one.
+    async fn at_start(rt: &Runtime, store: &Store, now: DateTime<Utc>) -> Result<JobTimes, StoreError> {
+        let d = &rt.loaded.config.daemon;
+        let catch_up = chrono::TimeDelta::hours(i64::from(d.catch_up_hours));
+        let mut out = BTreeMap::new();
+        for job in JobKind::ALL {
+            let spec = d.schedule.get(job);
+            let Some(pattern) = spec.pattern() else { continue };
+            let mut next = spec.next_after(now);
+            if let Some(latest) = spec.latest_at_or_before(now)
+                && now - latest <= catch_up
+                && store.job_run(job.code(), latest.timestamp_millis()).await?.is_none()
+            {
+                tracing::info!(job = %job, occurrence = %latest.to_rfc3339(), "catching up a missed job occurrence");
+                next = Some(latest);
+            }
+            if let Some(at) = next {
+                out.insert(job, (pattern.to_string(), at));
+            }
+        }
+        Ok(JobTimes(out))
+    }
+
+    /// After a reload: jobs whose expression changed start afresh from now.
+    fn reloaded(&self, rt: &Runtime, now: DateTime<Utc>) -> JobTimes {
+        let mut out = BTreeMap::new();
+        for job in JobKind::ALL {
+            let spec = rt.loaded.config.daemon.schedule.get(job);
+            let Some(pattern) = spec.pattern() else { continue };
+            let at = match self.0.get(&job) {
+                Some((old, at)) if old == pattern => Some(*at),
+                _ => spec.next_after(now),
+            };
+            if let Some(at) = at {
+                out.insert(job, (pattern.to_string(), at));
+            }
+        }
+        JobTimes(out)
+    }
+
+    /// Jobs due at `now`, each with its occurrence; their next occurrence is
+    /// set after `now`, so a daemon that was suspended does not replay a
+    /// backlog.
+    fn take_due(&mut self, rt: &Runtime, now: DateTime<Utc>) -> Vec<(JobKind, DateTime<Utc>)> {
+        let mut due = Vec::new();
+        for (job, (_, at)) in self.0.iter_mut() {
+            if *at <= now {
+                due.push((*job, *at));
+                match rt.loaded.config.daemon.schedule.get(*job).next_after(now) {
+                    Some(next) => *at = next,
+                    None => *at = DateTime::<Utc>::MAX_UTC,
+                }
+            }
+        }
+        due
+    }
+}
+
+/// The daemon. See the module documentation.
+pub struct Daemon;
+
+impl Daemon {
+    /// Runs until `control` says stop (or is closed). Start-up failures
+    /// (configuration, database, the HTTP port) are errors; everything
+    /// after start-up is logged and retried.
+    pub async fn run(
+        loaded: LoadedConfig,
+        store: Store,
+        opts: RunOptions,
+        mut control: mpsc::Receiver<Control>,
+    ) -> Result<(), DaemonError> {
+        let rt = Arc::new(Runtime::build(loaded, opts.clock.clock.clone()).map_err(DaemonError::Config)?);
+        let d = rt.loaded.config.daemon.clone();
+        let owner = if d.node_id.trim().is_empty() { default_owner() } else { d.node_id.trim().to_string() };
+        let shared = Arc::new(Shared {
+            store: store.clone(),
+            clock: opts.clock.clone(),
+            owner: owner.clone(),
+            runtime: RwLock::new(rt.clone()),
+            metrics: Metrics::default(),
+            started: Instant::now(),
+            last_tick_ms: AtomicU64::new(0),
+            tick: Duration::from_millis(d.tick_ms),
+            reported_uncovered: Mutex::new(BTreeSet::new()),
+            last_sweep_ms: Mutex::new(None),
+            breakers_seen: Mutex::new(BTreeMap::new()),
+            inflight: Mutex::new(InFlight::default()),
+            wake: tokio::sync::Notify::new(),
+        });
+        let now = shared.now();
+        tracing::info!(
+            node = %owner,
+            clock = %opts.clock.description,
+            config = %rt.loaded.source,
+            database = %crate::store::redact_url(&rt.loaded.database_url()),
+            platforms = ?rt.platforms().iter().map(|p| p.code()).collect::<Vec<_>>(),
+            "巡检守护进程启动 (xunjian daemon starting)"
+        );
+        *shared.last_sweep_ms.lock().unwrap_or_else(|p| p.into_inner()) =
+            store.last_finished_job(JobKind::Sweep.code()).await?.and_then(|j| j.finished_at_ms);
+        sync_registry(&shared, &rt, now).await?;
+
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut background = JoinSet::new();
+        if !d.listen.trim().is_empty() {
+            let addr = d.listen.trim().to_string();
+            let listener = tokio::net::TcpListener::bind(&addr)
+                .await
+                .map_err(|source| DaemonError::Listen { addr: addr.clone(), source })?;
+            let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
+            tracing::info!(addr = %bound, "HTTP endpoint listening (/healthz, /metrics)");
+            let s = shared.clone();
+            let handler: Handler = Arc::new(move |path: String| {
+                let s = s.clone();
+                Box::pin(async move {
+                    match path.as_str() {
+                        "/healthz" => s.healthz().await,
+                        "/metrics" => s.metrics_text().await,
+                        _ => Response::text(404, "not found: try /healthz or /metrics\n"),
+                    }
+                })
+            });
+            background.spawn(super::http::serve(listener, handler, stop_rx.clone()));
+        }
+        background.spawn(heartbeat_loop(shared.clone(), stop_rx.clone()));
+        if let Some(every) = sd_notify::watchdog_enabled() {
+            background.spawn(watchdog_loop(shared.clone(), every / 2, stop_rx.clone()));
+        }
+
+        let mut jobs = JobTimes::at_start(&rt, &store, now).await?;
+        shared.mark_tick();
+        notify(&[sd_notify::NotifyState::Ready, sd_notify::NotifyState::Status("running")]);
+        tracing::info!(node = %owner, "ready");
+
+        let mut tasks: JoinSet<()> = JoinSet::new();
+        let mut ticker = tokio::time::interval(shared.tick);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let outbox_busy = Arc::new(AtomicBool::new(false));
+        let mut last_outbox: Option<Instant> = None;
+        let mut last_sync = Instant::now();
+        let mut last_status = Instant::now();
+        let mut store_failing = false;
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = shared.wake.notified() => {}
+                c = control.recv() => match c {
+                    Some(Control::Reload) => {
+                        if let Some(new_rt) = reload(&shared).await {
+                            jobs = jobs.reloaded(&new_rt, shared.now());
+                        }
+                        continue;
+                    }
+                    Some(Control::Shutdown) | None => break,
+                },
+            }
+            while let Some(done) = tasks.try_join_next() {
+                if let Err(e) = done
+                    && e.is_panic()
+                {
+                    tracing::error!(error = %e, "a check task panicked");
+                }
+            }
+            shared.mark_tick();
+            let rt = shared.rt();
+            let now = shared.now();
+
+            for (job, occurrence) in jobs.take_due(&rt, now) {
+                let (s, r) = (shared.clone(), rt.clone());
+                tasks.spawn(async move { run_job(&s, &r, job, occurrence).await });
+            }
+
+            match lease_and_spawn(&shared, &rt, now, &mut tasks).await {
+                Ok(()) if store_failing => {
+                    tracing::info!("database reachable again");
+                    store_failing = false;
+                }
+                Ok(()) => {}
+                Err(e) if !store_failing => {
+                    tracing::error!(error = %e, "cannot lease due checks; retrying every tick");
+                    store_failing = true;
+                }
+                Err(_) => {}
+            }
+
+            let outbox_every = Duration::from_secs(rt.loaded.config.daemon.outbox_interval_secs);
+            if last_outbox.is_none_or(|t| t.elapsed() >= outbox_every) && !outbox_busy.swap(true, Ordering::AcqRel) {
+                last_outbox = Some(Instant::now());
+                let (s, r, busy) = (shared.clone(), rt.clone(), outbox_busy.clone());
+                tasks.spawn(async move {
+                    deliver(&s, &r).await;
+                    busy.store(false, Ordering::Release);
+                });
+            }
+
+            watch_breakers(&shared, &rt, now).await;
+
+            if last_sync.elapsed() >= Duration::from_secs(60) {
+                last_sync = Instant::now();
+                if let Err(e) = sync_registry(&shared, &rt, now).await {
+                    tracing::warn!(error = %e, "cannot sync the registry's accounts into the schedule");
+                }
+            }
+            if last_status.elapsed() >= Duration::from_secs(30) {
+                last_status = Instant::now();
+                let status = format!(
+                    "running: {} checks done, {} fetches, clock {}",
+                    shared.metrics.checks_with("done"),
+                    shared.metrics.fetch_total(),
+                    now.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M")
+                );
+                notify(&[sd_notify::NotifyState::Status(&status)]);
+            }
+        }
+
+        // ---- shutdown ----
+        notify(&[sd_notify::NotifyState::Stopping, sd_notify::NotifyState::Status("stopping")]);
+        let rt = shared.rt();
+        let grace = Duration::from_secs(rt.loaded.config.daemon.shutdown_grace_secs);
+        tracing::info!(
+            in_flight = tasks.len(),
+            grace_secs = grace.as_secs(),
+            "stopping: no new work; letting in-flight checks finish"
+        );
+        let drained = tokio::time::timeout(grace, async {
+            while tasks.join_next().await.is_some() {
+                shared.mark_tick();
+            }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                left = tasks.len(),
+                "grace period over; abandoning in-flight checks (their leases are given back)"
+            );
+            tasks.abort_all();
+            while tasks.join_next().await.is_some() {}
+        }
+        let _ = stop_tx.send(true);
+        background.abort_all();
+        match store.release_leases(&shared.owner).await {
+            Ok(n) => tracing::info!(released = n, "leases given back"),
+            Err(e) => tracing::warn!(error = %e, "cannot give leases back; they expire by themselves"),
+        }
+        // One last delivery, so a notice planned just now does not wait for
+        // the next start (or for another daemon).
+        deliver(&shared, &rt).await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+async fn heartbeat_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    loop {
+        let rt = shared.rt();
+        let every = (rt.lease() / 3).max(Duration::from_millis(100));
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        // A stuck scheduler must lose its leases to the other daemons.
+        if !shared.alive() {
+            continue;
+        }
+        let until = shared.lease_until(&rt, shared.now());
+        let (checks, jobs): (Vec<DueCheck>, Vec<(JobKind, i64)>) = {
+            let f = shared.inflight();
+            (f.checks.values().cloned().collect(), f.jobs.iter().copied().collect())
+        };
+        for lease in checks {
+            match shared.store.heartbeat_check(&lease, until).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    account = lease.account_id,
+                    kind = %lease.kind.code(),
+                    "lease lost while checking (it expired and another daemon took the check over)"
+                ),
+                Err(e) => tracing::warn!(error = %e, "lease heartbeat failed"),
+            }
+        }
+        for (job, occurrence_ms) in jobs {
+            if let Err(e) = shared.store.heartbeat_job(job.code(), occurrence_ms, &shared.owner, until).await {
+                tracing::warn!(job = %job, error = %e, "job lease heartbeat failed");
+            }
+        }
+    }
+}
+
+async fn watchdog_loop(shared: Arc<Shared>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let every = every.max(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        // Fed only while the scheduler itself ticks: systemd restarts a
+        // daemon whose loop hangs, not just one whose process died.
+        if shared.alive() {
+            notify(&[sd_notify::NotifyState::Watchdog]);
+        } else {
+            tracing::error!(
+                age_secs = shared.tick_age().as_secs(),
+                "scheduler not ticking; withholding the watchdog ping"
+            );
+        }
+    }
+}
+
+/// Reloads configuration and registry. Returns the new runtime, or `None`
+/// (old one kept) when the new configuration is invalid.
+async fn reload(shared: &Arc<Shared>) -> Option<Arc<Runtime>> {
+    notify(&[sd_notify::NotifyState::Reloading]);
+    // The file the daemon started with, wherever it was found; without
+    // one, the standard search again (a file may have appeared).
+    let loaded = match &shared.rt().loaded.source {
+        ConfigSource::File(path) => LoadedConfig::from_file(path),
+        ConfigSource::Defaults => LoadedConfig::load(None),
+    }
+    .map_err(|e| e.to_string());
+    let built = loaded.and_then(|l| Runtime::build(l, shared.clock.clock.clone()));
+    let result = match built {
+        Err(e) => {
+            // One line, for the journal: toml's messages span several.
+            let e = e.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" | ");
+            tracing::error!(
+                error = %e,
+                "配置无效，已拒绝，继续使用原配置 (SIGHUP: the new configuration is invalid and was rejected; keeping the old one)"
+            );
+            None
+        }
+        Ok(new_rt) => {
+            let old = shared.rt();
+            if new_rt.loaded.database_url() != old.loaded.database_url() {
+                tracing::warn!("the database URL changed; it takes effect at the next start");
+            }
+            let new_rt = Arc::new(new_rt);
+            *shared.runtime.write().unwrap_or_else(|p| p.into_inner()) = new_rt.clone();
+            shared.reported_uncovered.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            if let Err(e) = sync_registry(shared, &new_rt, shared.now()).await {
+                tracing::warn!(error = %e, "cannot sync the registry after reload");
+            }
+            tracing::info!(
+                config = %new_rt.loaded.source,
+                platforms = ?new_rt.platforms().iter().map(|p| p.code()).collect::<Vec<_>>(),
+                "配置已重新加载 (configuration and registry reloaded)"
+            );
+            Some(new_rt)
+        }
+    };
+    notify(&[sd_notify::NotifyState::Ready]);
+    result
+}
+
+/// Brings the schedule in line with the registry and says, once per
+/// platform, which accounts nothing can check.
+async fn sync_registry(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let (added, removed) = shared.store.sync_poll_checks(&rt.platforms(), now.timestamp_millis()).await?;
+    if added + removed > 0 {
+        tracing::info!(added, removed, "schedule synced with the registry");
+    }
+    let gauges = shared.store.daemon_gauges(now.timestamp_millis()).await?;
+    let mut reported = shared.reported_uncovered.lock().unwrap_or_else(|p| p.into_inner());
+    for (platform, n) in gauges.accounts_by_platform {
+        let covered = Platform::from_code(&platform).is_some_and(|p| rt.adapters.contains_key(&p));
+        if !covered && reported.insert(platform.clone()) {
+            tracing::warn!(
+                platform = %platform,
+                accounts = n,
+                "no adapter for this platform (or it is disabled): its accounts are not polled and show as not checked"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Leases due checks for every platform with free capacity and starts
+/// them, one task per account.
+async fn lease_and_spawn(
+    shared: &Arc<Shared>,
+    rt: &Arc<Runtime>,
+    now: DateTime<Utc>,
+    tasks: &mut JoinSet<()>,
+) -> Result<(), StoreError> {
+    for (platform, sem) in &rt.semaphores {
+        let free = sem.available_permits();
+        if free == 0 {
+            continue;
+        }
+        let leases = shared
+            .store
+            .lease_due_checks(
+                &shared.owner,
+                *platform,
+                now.timestamp_millis(),
+                shared.lease_until(rt, now),
+                free as i64,
+            )
+            .await?;
+        let mut by_account: BTreeMap<i64, Vec<DueCheck>> = BTreeMap::new();
+        for l in leases {
+            by_account.entry(l.account_id).or_default().push(l);
+        }
+        for (_, group) in by_account {
+            let permit = match sem.clone().try_acquire_owned() {
+                Ok(p) => p,
+                Err(_) => {
+                    // Cannot happen (we leased no more than the free
+                    // permits), but never run beyond the limit: give back.
+                    for l in &group {
+                        let _ = shared.store.fail_check(l, l.due_at_ms, "no capacity").await;
+                    }
+                    continue;
+                }
+            };
+            let (s, r) = (shared.clone(), rt.clone());
+            tasks.spawn(async move { run_checks(s, r, group, permit).await });
+        }
+    }
+    Ok(())
+}
+
+async fn run_checks(shared: Arc<Shared>, rt: Arc<Runtime>, group: Vec<DueCheck>, _permit: OwnedSemaphorePermit) {
+    let mut guard = shared.track_checks(&group);
+    for lease in group {
+        let started = shared.now();
+        let label = lease.kind.label();
+        match check_once(&shared, &rt, &lease, started).await {
+            Ok((next, outcome)) => {
+                let now = shared.now();
+                let next = next.map(|n| (n.at.timestamp_millis(), n.reason));
+                match shared
+                    .store
+                    .complete_check(&lease, next, started.timestamp_millis(), now.timestamp_millis(), &outcome)
+                    .await
+                {
+                    Ok(true) => {
+                        shared.metrics.record_check(label, "done");
+                        tracing::debug!(account = lease.account_id, kind = %lease.kind.code(), %outcome, "check done");
+                    }
+                    Ok(false) => {
+                        shared.metrics.record_check(label, "lease_lost");
+                        tracing::warn!(
+                            account = lease.account_id,
+                            kind = %lease.kind.code(),
+                            "lease lost before completion (another daemon took the check over); its run counts"
+                        );
+                    }
+                    Err(e) => {
+                        shared.metrics.record_check(label, "error");
+                        tracing::error!(account = lease.account_id, error = %e, "cannot record a finished check");
+                    }
+                }
+            }
+            Err(e) => {
+                shared.metrics.record_check(label, "error");
+                tracing::error!(account = lease.account_id, kind = %lease.kind.code(), error = %e, "check failed; retrying later");
+                let retry = shared.now() + rt.policy.retry;
+                if let Err(e2) = shared.store.fail_check(&lease, retry.timestamp_millis(), &e.to_string()).await {
+                    tracing::error!(error = %e2, "cannot give a failed check back; its lease will expire");
+                }
+            }
+        }
+        guard.done(lease.id);
+    }
+    drop(guard);
+    drop(_permit);
+    shared.wake.notify_one();
+}
+
+/// One check: fetch, evaluate, plan. Returns the next due time (for a
+/// recurring check) and the outcome to record.
+async fn check_once(
+    shared: &Shared,
+    rt: &Runtime,
+    lease: &DueCheck,
+    started: DateTime<Utc>,
+) -> Result<(Option<plan::NextCheck>, String), StoreError> {
+    let store = &shared.store;
+    let Some(account) = store.get_account(lease.account_id).await? else {
+        return Ok((None, "account_gone".into()));
+    };
+    if store.is_retired(account.id).await?
+        || matches!(account.spec.status, LifecycleStatus::Planned | LifecycleStatus::Closed)
+    {
+        // No longer polled; the row goes (the next registry sync agrees).
+        return Ok((None, "not_polled".into()));
+    }
+    let Some(adapter) = rt.adapters.get(&lease.platform) else {
+        return Ok((None, "no_adapter".into()));
+    };
+    let clock = shared.clock.clock.as_ref();
+    let report: PollReport = match lease.kind {
+        CheckKind::Poll | CheckKind::Repost { .. } => {
+            poll::poll_account(store, adapter.as_ref(), &account, clock).await?
+        }
+        CheckKind::Search => poll::search_account(store, adapter.as_ref(), &account, clock).await?,
+    };
+    for f in &report.fetches {
+        shared.metrics.record_fetch(f);
+    }
+    let now = shared.now();
+    evaluate(shared, rt, &[account.id], now).await?;
+    if account.spec.is_source && rt.rules.repost_delay.enabled && report.outcome == Some(OutcomeClass::Ok) {
+        schedule_repost_checks(shared, rt, &account, &report.posts, now).await?;
+    }
+    let outcome = report.outcome.map(|o| o.code().to_string()).unwrap_or_else(|| "nothing_fetched".into());
+    if !lease.kind.is_recurring() {
+        return Ok((None, outcome));
+    }
+    let state = AccountState {
+        is_source: account.spec.is_source,
+        status: account.spec.status,
+        last_post_at: last_post_at(store, account.id).await?,
+        outcome: report.outcome.unwrap_or(OutcomeClass::Ok),
+    };
+    let next = plan::next_poll(&state, &rt.rules, &rt.policy, now);
+    tracing::debug!(
+        account = account.id,
+        name = %account.spec.display_name,
+        outcome = %outcome,
+        took_ms = (now - started).num_milliseconds(),
+        next = %next.at.to_rfc3339(),
+        reason = next.reason,
+        "polled"
+    );
+    Ok((Some(next), outcome))
+}
+
+/// When the account last posted, as the zombie rule counts it: an exact
+/// time as given, an approximate one from when we first saw the post.
+async fn last_post_at(store: &Store, account_id: i64) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let posts = store.latest_posts(account_id, 20, true).await?;
+    Ok(posts
+        .iter()
+        .filter_map(|p| {
+            if p.post.published_at_exact {
+                Some(p.post.published_at)
+            } else {
+                Utc.timestamp_millis_opt(p.first_seen_at_ms).single()
+            }
+        })
+        .max())
+}
+
+/// Runs the rules for `account_ids` and records findings and notices.
+async fn evaluate(shared: &Shared, rt: &Runtime, account_ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+    if account_ids.is_empty() {
+        return Ok(());
+    }
+    let accounts: HashMap<i64, Account> = shared
+        .store
+        .list_accounts(&AccountFilter { include_retired: true, ..Default::default() })
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let notify_cfg = &rt.loaded.config.notify;
+    let office = rt.loaded.config.general.office_name.as_str();
+    let planner = |t: &crate::store::FindingTransition| match accounts.get(&t.finding.account_id) {
+        Some(a) => crate::notify::plan_notices(notify_cfg, office, a, t),
+        None => Vec::new(),
+    };
+    let scope = CheckScope { account_ids: Some(account_ids.to_vec()), rules: None };
+    let out = check_and_record(&shared.store, &rt.rules, &rt.calendar, now, &scope, &planner).await?;
+    for t in &out.transitions {
+        tracing::info!(
+            account = t.finding.account_id,
+            rule = %t.finding.rule,
+            subject = %t.finding.subject,
+            event = ?t.kind,
+            to = ?t.to,
+            summary = %t.finding.summary_zh,
+            "finding changed"
+        );
+    }
+    Ok(())
+}
+
+/// After a source's successful check: each of its key items whose repost
+/// deadline is still ahead gets a check of every target account on its
+/// platform just after that deadline (once: the row's key is the item).
+async fn schedule_repost_checks(
+    shared: &Shared,
+    rt: &Runtime,
+    source: &Account,
+    posts: &[Post],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let since = now - SOURCE_ITEM_WINDOW;
+    let items: Vec<&Post> =
+        posts.iter().filter(|p| !p.is_pinned && p.published_at >= since && p.published_at <= now).collect();
+    if items.is_empty() {
+        return Ok(());
+    }
+    let platform = source.spec.platform;
+    let targets: Vec<Account> = shared
+        .store
+        .list_accounts(&AccountFilter { platform: Some(platform), ..Default::default() })
+        .await?
+        .into_iter()
+        .filter(|a| a.id != source.id && matches!(a.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening))
+        .collect();
+    let ctx = RuleContext { now, calendar: &rt.calendar, rules: &rt.rules };
+    for item in items {
+        let at = match plan::repost_check_at(platform, item.published_at, &ctx, &rt.policy) {
+            Ok(at) => at,
+            Err(e) => {
+                tracing::warn!(post = %item.id, error = %e, "cannot compute a repost deadline (holiday calendar?)");
+                continue;
+            }
+        };
+        if at <= now {
+            continue;
+        }
+        let kind = CheckKind::Repost { source_account_id: source.id, post_id: item.id.clone() };
+        let mut added = 0;
+        for t in &targets {
+            if shared.store.schedule_check(t.id, platform, &kind, at.timestamp_millis(), "repost deadline").await? {
+                added += 1;
+            }
+        }
+        if added > 0 {
+            tracing::info!(
+                source = %source.spec.display_name,
+                post = %item.id,
+                targets = added,
+                check_at = %at.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339(),
+                "new key item: targets will be checked just after its repost deadline"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Runs one occurrence of a job if this daemon claims it.
+async fn run_job(shared: &Shared, rt: &Runtime, job: JobKind, occurrence: DateTime<Utc>) {
+    let now = shared.now();
+    let occ_ms = occurrence.timestamp_millis();
+    match shared
+        .store
+        .claim_job(job.code(), occ_ms, &shared.owner, now.timestamp_millis(), shared.lease_until(rt, now))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            tracing::error!(job = %job, error = %e, "cannot claim a job occurrence");
+            return;
+        }
+    }
+    let _guard = shared.track_job(job, occ_ms);
+    let d = &rt.loaded.config.daemon;
+    let outcome: Result<String, String> = match runs_on(job, &d.workday_only, &rt.calendar, occurrence) {
+        Ok(false) => Ok("skipped: not a working day".to_string()),
+        other => {
+            if let Err(e) = other {
+                tracing::warn!(job = %job, error = %e, "the holiday calendar cannot say whether today is a working day; running the job anyway");
+            }
+            run_job_body(shared, rt, job, occurrence, now).await
+        }
+    };
+    let (text, result) = match &outcome {
+        Ok(t) => (t.clone(), if t.starts_with("skipped") { "skipped" } else { "ok" }),
+        Err(e) => (format!("error: {e}"), "error"),
+    };
+    shared.metrics.record_job(job.code(), result);
+    match &outcome {
+        Ok(t) => tracing::info!(job = %job, occurrence = %occurrence.to_rfc3339(), outcome = %t, "job finished"),
+        Err(e) => tracing::error!(job = %job, occurrence = %occurrence.to_rfc3339(), error = %e, "job failed"),
+    }
+    let finished = shared.now();
+    if let Err(e) = shared.store.finish_job(job.code(), occ_ms, &shared.owner, finished.timestamp_millis(), &text).await
+    {
+        tracing::error!(job = %job, error = %e, "cannot record a finished job");
+    }
+    if job == JobKind::Sweep && result == "ok" {
+        *shared.last_sweep_ms.lock().unwrap_or_else(|p| p.into_inner()) = Some(finished.timestamp_millis());
+    }
+}
+
+/// `occurrence` is the cron time the job is for; checks it schedules are
+/// due then (not at the tick that noticed it).
+async fn run_job_body(
+    shared: &Shared,
+    rt: &Runtime,
+    job: JobKind,
+    occurrence: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let store = &shared.store;
+    let cfg = &rt.loaded.config;
+    let e = |e: StoreError| e.to_string();
+    match job {
+        JobKind::Sweep => {
+            sync_registry(shared, rt, now).await.map_err(e)?;
+            let moved =
+                store.advance_checks(&CheckKind::Poll, occurrence.timestamp_millis(), "sweep").await.map_err(e)?;
+            // Accounts nothing can poll are still evaluated, so their
+            // coverage says "not checked" rather than nothing at all.
+            let uncovered: Vec<i64> = store
+                .list_accounts(&AccountFilter::default())
+                .await
+                .map_err(e)?
+                .into_iter()
+                .filter(|a| !rt.adapters.contains_key(&a.spec.platform))
+                .filter(|a| !matches!(a.spec.status, LifecycleStatus::Planned | LifecycleStatus::Closed))
+                .map(|a| a.id)
+                .collect();
+            evaluate(shared, rt, &uncovered, now).await.map_err(e)?;
+            Ok(format!("{moved} checks brought forward; {} accounts without an adapter evaluated", uncovered.len()))
+        }
+        JobKind::PortalCheck => portal_check(shared, rt, now).await.map_err(e),
+        JobKind::ImpostorSearch => {
+            let searchable: Vec<Platform> = rt
+                .adapters
+                .iter()
+                .filter(|(_, a)| a.capabilities().supports(xunjian_adapters::Capability::UserSearch))
+                .map(|(p, _)| *p)
+                .collect();
+            let added = store
+                .schedule_for_all(&searchable, &CheckKind::Search, occurrence.timestamp_millis(), "impostor search")
+                .await
+                .map_err(e)?;
+            Ok(format!("{added} searches scheduled"))
+        }
+        JobKind::Digest => outbox::run_digest(store, &cfg.notify, &cfg.general.office_name, now).await,
+        JobKind::Reminders => outbox::plan_reminders(store, &cfg.notify, &cfg.general.office_name, now).await,
+        JobKind::Prune => {
+            tracing::info!("evidence pruning is not built yet: nothing was deleted");
+            Ok("skipped: evidence pruning not built yet".into())
+        }
+        JobKind::QuarterlyReport => {
+            // The report of the quarter that closed before this occurrence
+            // (the default schedule fires on each quarter's first day).
+            let quarter = crate::report::Quarter::of_instant(occurrence).previous();
+            let formats = crate::report::configured_formats(&cfg.report).map_err(|e| e.to_string())?;
+            let out_dir = crate::report::default_out_dir(&rt.loaded);
+            let files = crate::report::write_quarterly(
+                store,
+                cfg,
+                quarter,
+                &formats,
+                &out_dir,
+                &rt.calendar,
+                &crate::report::NoProgress,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            Ok(format!("{quarter} report written: {}", names.join(", ")))
+        }
+    }
+}
+
+/// A platform that keeps refusing us trips its circuit breaker; its
+/// accounts then show "not checked" (their fetches are recorded as
+/// `blocked` without a request). Each opening is logged, and the operator
+/// (the office's addresses) gets one notice per platform and source a day
+/// across the cluster: the Message-ID names the day.
+async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
+    let mut opened = Vec::new();
+    {
+        let mut seen = shared.breakers_seen.lock().unwrap_or_else(|p| p.into_inner());
+        for (platform, adapter) in &rt.adapters {
+            let health = adapter.health();
+            let mut breakers = vec![("main", health.breaker)];
+            breakers.extend(health.sources.into_iter().map(|s| (s.source, s.breaker)));
+            for (source, b) in breakers {
+                let before = seen.insert((*platform, source), b.times_opened).unwrap_or(0);
+                if b.times_opened > before && b.state == "open" {
+                    opened.push((*platform, source, b));
+                }
+            }
+        }
+    }
+    for (platform, source, b) in opened {
+        let why = b.last_refusal.clone().unwrap_or_default();
+        tracing::error!(
+            platform = %platform,
+            source,
+            refusals = b.consecutive_refusals,
+            retry_in_secs = b.retry_in_secs.unwrap_or(0),
+            last_refusal = %why,
+            "circuit breaker open: the platform keeps refusing us; its accounts show as not checked until it recovers"
+        );
+        let cfg = &rt.loaded.config.notify;
+        let recipients: Vec<String> = cfg.office_recipients.iter().map(|a| a.as_str().to_string()).collect();
+        if recipients.is_empty() {
+            continue;
+        }
+        let day = now.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d");
+        let label =
+            if source == "main" { platform.code().to_string() } else { format!("{}-{source}", platform.code()) };
+        let notice = crate::store::NewNotice {
+            kind: crate::store::NoticeKind::Operator,
+            channel: crate::store::Channel::Email,
+            recipients,
+            urgent: true,
+            payload: serde_json::json!({
+                "v": 1,
+                "type": "operator",
+                "title": format!("{}连续拒绝抓取，已暂停访问", platform.display_name()),
+                "body": format!(
+                    "{}（{source}）连续 {} 次拒绝巡检程序的请求（最近一次：{why}），已暂停访问约 {} 秒，之后试探恢复。\n\
+                     暂停期间该平台账号的检查记为“未能检查”，不会据此认定违规。\n\
+                     如反复出现，请检查 Cookie 等密钥是否过期，或在配置中降低该平台的请求频率。",
+                    platform.display_name(),
+                    b.consecutive_refusals,
+                    b.retry_in_secs.unwrap_or(0),
+                ),
+                "url": null,
+            }),
+            message_id: cfg.message_id(&format!("operator-breaker-{label}-{day}")),
+            due_at_ms: now.timestamp_millis(),
+            finding_id: None,
+            event_id: None,
+        };
+        match shared.store.enqueue_notice(&notice, now.timestamp_millis()).await {
+            Ok(Some(id)) => {
+                tracing::info!(notice = id, platform = %platform, "operator notified of the open circuit breaker")
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot write the operator notice"),
+        }
+    }
+}
+
+/// Reads the superior portal homepage of every account in its opening
+/// window, once per distinct page, then evaluates those accounts.
+async fn portal_check(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) -> Result<String, StoreError> {
+    let rule = &rt.rules.opening_notice;
+    if !rule.enabled {
+        return Ok("skipped: the opening-notice rule is off".into());
+    }
+    let window = chrono::TimeDelta::days(i64::from(rule.days));
+    let in_window = |a: &Account| {
+        let start = match (a.spec.status, a.spec.opened_on) {
+            (LifecycleStatus::Opening | LifecycleStatus::Active, Some(d)) => crate::rules::local_midnight(d),
+            (LifecycleStatus::Opening, None) => Utc.timestamp_millis_opt(a.created_at_ms).single().unwrap_or(now),
+            _ => return false,
+        };
+        start <= now && now < start + window
+    };
+    let accounts: Vec<Account> = shared
+        .store
+        .list_accounts(&AccountFilter::default())
+        .await?
+        .into_iter()
+        .filter(|a| a.spec.superior_portal_url.as_deref().is_some_and(|u| !u.trim().is_empty()))
+        .filter(in_window)
+        .collect();
+    if accounts.is_empty() {
+        return Ok("no account in its opening window".into());
+    }
+    let label = accounts[0].spec.platform;
+    let client = match xunjian_adapters::build_portal_client(&rt.loaded.config.platforms, label) {
+        Ok(Some(c)) => c,
+        Ok(None) => return Ok("skipped: portal reading is disabled ([platforms.portal])".into()),
+        Err(e) => return Ok(format!("skipped: portal client: {e}")),
+    };
+    let mut pages: BTreeMap<String, Platform> = BTreeMap::new();
+    for a in &accounts {
+        let url = a.spec.superior_portal_url.clone().unwrap_or_default().trim().to_string();
+        pages.entry(url).or_insert(a.spec.platform);
+    }
+    let mut ok = 0;
+    for (url, platform) in &pages {
+        let report = poll::read_portal(&shared.store, &client, url, *platform, shared.clock.clock.as_ref()).await?;
+        for f in &report.fetches {
+            shared.metrics.record_fetch(f);
+        }
+        if report.outcome == Some(OutcomeClass::Ok) {
+            ok += 1;
+        }
+    }
+    let ids: Vec<i64> = accounts.iter().map(|a| a.id).collect();
+    evaluate(shared, rt, &ids, shared.now()).await?;
+    Ok(format!("{ok} of {} portal pages read for {} accounts", pages.len(), ids.len()))
+}
+
+/// One delivery round from the outbox.
+async fn deliver(shared: &Shared, rt: &Runtime) {
+    match rt.outbox.send_due(&shared.store, shared.now(), &shared.owner).await {
+        Ok(d) => {
+            shared.metrics.record_notices("sent", d.sent);
+            shared.metrics.record_notices("retrying", d.retrying);
+            shared.metrics.record_notices("failed", d.failed);
+            if d.sent + d.retrying + d.failed > 0 {
+                tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox delivered");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "outbox delivery failed"),
+    }
+}

@@ -1,0 +1,264 @@
+//! Polling one account through its platform's adapter: every fetch becomes
+//! an observation with all its raw responses as evidence.
+//!
+//! A successful fetch stores what it saw (profile, posts, search hits). A
+//! failed one is stored as its outcome class with its captures and no data
+//! (law 1: a captcha page must never read as an empty timeline; the store
+//! refuses data on a failed outcome anyway). A platform without an adapter
+//! produces no observation at all: the rules then say "not checked".
+
+use crate::accounts::Account;
+use crate::clock::Clock;
+use crate::store::{NewObservation, ObservedData, Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use xunjian_adapters::model::{ObservationKind, OutcomeClass, Platform, Post};
+use xunjian_adapters::portal::PortalClient;
+use xunjian_adapters::{Adapter, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig, Secret};
+
+/// One fetch, for the metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchStat {
+    pub platform: Platform,
+    pub kind: ObservationKind,
+    pub outcome: OutcomeClass,
+    pub duration: Duration,
+    /// Raw responses received (requests that got an answer).
+    pub responses: usize,
+}
+
+/// What a poll did.
+#[derive(Debug, Clone, Default)]
+pub struct PollReport {
+    /// `None` when nothing was fetched (the adapter observes none of it).
+    pub outcome: Option<OutcomeClass>,
+    pub observation_ids: Vec<i64>,
+    pub fetches: Vec<FetchStat>,
+    /// The posts of a successful timeline read (for key items of sources).
+    pub posts: Vec<Post>,
+}
+
+impl PollReport {
+    /// The outcome to remember for the account: the first fetch that could
+    /// not check, else the platform's answer.
+    fn fold(&mut self, outcome: OutcomeClass) {
+        self.outcome = Some(match self.outcome {
+            None => outcome,
+            Some(OutcomeClass::Ok) => outcome,
+            Some(earlier) => earlier,
+        });
+    }
+}
+
+/// The platform secrets (operator cookies, sessions) from the environment,
+/// credential files or `$CREDENTIALS_DIRECTORY` (see [`crate::secrets`]).
+pub fn platform_secrets() -> Result<PlatformSecrets, String> {
+    let get = |name: &str| -> Result<Option<Secret>, String> {
+        Ok(crate::secrets::lookup(name).map_err(|e| e.to_string())?.map(|(s, _)| Secret::new(s.expose())))
+    };
+    Ok(PlatformSecrets {
+        weibo_cookie: get("weibo-cookie")?,
+        wechat_mp_cookie: get("wechat-mp-cookie")?,
+        wechat_mp_token: get("wechat-mp-token")?,
+    })
+}
+
+/// The adapters of the enabled platforms. Weibo resolves relative times
+/// ("3小时前") against `clock`, so a simulated clock stays consistent; other
+/// adapters come as `xunjian_adapters::build_adapters` makes them.
+pub fn build_adapters(
+    cfg: &PlatformsConfig,
+    secrets: &PlatformSecrets,
+    clock: Arc<dyn Clock>,
+) -> Result<Vec<Arc<dyn Adapter>>, String> {
+    let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
+    for adapter in xunjian_adapters::build_adapters(cfg, secrets)? {
+        if adapter.platform() == Platform::Weibo {
+            let c = clock.clone();
+            let weibo = xunjian_adapters::weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone())?
+                .with_clock(Arc::new(move || c.now()));
+            out.push(Arc::new(weibo));
+        } else {
+            out.push(adapter);
+        }
+    }
+    Ok(out)
+}
+
+struct Attempt<'a> {
+    store: &'a Store,
+    platform: Platform,
+    clock: &'a dyn Clock,
+}
+
+impl Attempt<'_> {
+    /// Records one fetch (success with its data, or failure with its
+    /// evidence) and returns the observation id.
+    async fn record<T>(
+        &self,
+        kind: ObservationKind,
+        target: &str,
+        account_id: Option<i64>,
+        result: &FetchResult<T>,
+        duration: Duration,
+        data: ObservedData<'_>,
+    ) -> Result<(i64, FetchStat), StoreError> {
+        let observed_at: DateTime<Utc> = self.clock.now();
+        let duration_ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        let platform = self.platform;
+        let (id, outcome, responses) = match result {
+            Ok(fetched) => {
+                // Follow-ups that failed (a detail fetch throttled) leave the
+                // answer true but less complete: say so.
+                let detail = (!fetched.incomplete.is_empty()).then(|| {
+                    let parts: Vec<String> = fetched.incomplete.iter().map(FetchFailure::to_string).collect();
+                    format!("incomplete: {}", parts.join("; "))
+                });
+                let obs = NewObservation {
+                    account_id,
+                    platform,
+                    kind,
+                    target: target.to_string(),
+                    source: fetched.source.to_string(),
+                    observed_at,
+                    duration_ms,
+                    outcome: OutcomeClass::Ok,
+                    http_status: fetched.captures.last().and_then(|c| c.http_status),
+                    detail,
+                    captures: &fetched.captures,
+                };
+                let id = self.store.record_observation(&obs, data).await?;
+                (id, OutcomeClass::Ok, fetched.captures.len())
+            }
+            Err(failed) => {
+                let obs = NewObservation {
+                    account_id,
+                    platform,
+                    kind,
+                    target: target.to_string(),
+                    source: failed.source.to_string(),
+                    observed_at,
+                    duration_ms,
+                    outcome: failed.class(),
+                    http_status: failed.failure.http_status(),
+                    detail: Some(failed.failure.to_string()),
+                    captures: &failed.captures,
+                };
+                let id = self.store.record_observation(&obs, ObservedData::Nothing).await?;
+                (id, failed.class(), failed.captures.len())
+            }
+        };
+        Ok((id, FetchStat { platform, kind, outcome, duration, responses }))
+    }
+}
+
+/// The regular check of an account: its profile (existence, verification,
+/// interaction settings), then its timeline. After the platform refused us
+/// (captcha, blocked, login wall, throttled) or said the account is gone,
+/// the timeline is not asked for: it could only be refused or gone too,
+/// and asking again is impolite.
+pub async fn poll_account(
+    store: &Store,
+    adapter: &dyn Adapter,
+    account: &Account,
+    clock: &dyn Clock,
+) -> Result<PollReport, StoreError> {
+    let at = Attempt { store, platform: account.spec.platform, clock };
+    let uid = account.spec.platform_id.as_str();
+    let mut report = PollReport::default();
+    if let Some(fut) = adapter.profile(uid) {
+        let started = Instant::now();
+        let result = fut.await;
+        let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Profile(&f.value));
+        let (id, stat) =
+            at.record(ObservationKind::Profile, uid, Some(account.id), &result, started.elapsed(), data).await?;
+        report.observation_ids.push(id);
+        report.fold(stat.outcome);
+        report.fetches.push(stat);
+        if let Err(failed) = &result {
+            let stop = failed.failure.is_refusal()
+                || matches!(failed.failure, FetchFailure::CircuitOpen { .. })
+                || matches!(failed.class(), OutcomeClass::NotFound | OutcomeClass::Banned);
+            if stop {
+                return Ok(report);
+            }
+        }
+    }
+    if let Some(fut) = adapter.timeline(uid) {
+        let started = Instant::now();
+        let result = fut.await;
+        let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Posts(&f.value.posts));
+        let (id, stat) =
+            at.record(ObservationKind::Timeline, uid, Some(account.id), &result, started.elapsed(), data).await?;
+        report.observation_ids.push(id);
+        report.fold(stat.outcome);
+        report.fetches.push(stat);
+        if let Ok(fetched) = result {
+            report.posts = fetched.value.posts;
+        }
+    }
+    Ok(report)
+}
+
+/// The names to search for impostors of `account`.
+pub fn search_queries(account: &Account) -> Vec<String> {
+    crate::rules::names::search_queries(
+        &account.spec.display_name,
+        account.spec.region.as_deref(),
+        &crate::rules::names::default_decorations(),
+    )
+}
+
+/// The impostor search for one account: each of its search terms, one
+/// observation each (searches belong to no account: `account_id` is empty
+/// and the query is the target). Stops at the first refusal.
+pub async fn search_account(
+    store: &Store,
+    adapter: &dyn Adapter,
+    account: &Account,
+    clock: &dyn Clock,
+) -> Result<PollReport, StoreError> {
+    let at = Attempt { store, platform: account.spec.platform, clock };
+    let mut report = PollReport::default();
+    for query in search_queries(account) {
+        let Some(fut) = adapter.search_users(&query) else { break };
+        let started = Instant::now();
+        let result = fut.await;
+        let data =
+            result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Search { query: &query, hits: &f.value });
+        let (id, stat) = at.record(ObservationKind::Search, &query, None, &result, started.elapsed(), data).await?;
+        report.observation_ids.push(id);
+        report.fold(stat.outcome);
+        report.fetches.push(stat);
+        if let Err(failed) = &result
+            && (failed.failure.is_refusal() || matches!(failed.failure, FetchFailure::CircuitOpen { .. }))
+        {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// One read of a superior government portal's homepage (for the opening
+/// notice rule), stored as a `portal` observation of the page (`target` =
+/// its URL, no account). `platform` labels it with the platform of the
+/// account it is read for.
+pub async fn read_portal(
+    store: &Store,
+    client: &PortalClient,
+    url: &str,
+    platform: Platform,
+    clock: &dyn Clock,
+) -> Result<PollReport, StoreError> {
+    let at = Attempt { store, platform, clock };
+    let mut report = PollReport::default();
+    let started = Instant::now();
+    let result = client.page(url).await;
+    let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Portal(&f.value));
+    let (id, stat) = at.record(ObservationKind::Portal, url, None, &result, started.elapsed(), data).await?;
+    report.observation_ids.push(id);
+    report.fold(stat.outcome);
+    report.fetches.push(stat);
+    Ok(report)
+}

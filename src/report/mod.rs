@@ -1,0 +1,290 @@
+//! The quarterly assessment report (季度检查情况通报).
+//!
+//! [`data`] computes a [`QuarterReport`] from the store (definitions of
+//! registered, checked, 合格, 不合格 and 覆盖不足 are there); the writers
+//! format it: [`xlsx`] (总体情况, 附件1, 附件2, 账号指标, with native charts),
+//! [`html`] (the printable notice with inline SVG charts) and [`pdf`] (the
+//! HTML printed by headless Chromium with CJK fonts embedded).
+//!
+//! Time is injected: the quarter and the cut-off are arguments; nothing here
+//! reads the clock.
+
+pub mod config;
+pub mod data;
+pub mod html;
+pub mod pdf;
+pub mod quarter;
+pub mod svg;
+pub mod xlsx;
+
+pub use config::ReportConfig;
+pub use data::{
+    AccountMetrics, Assessment, CategoryStat, NoProgress, PreviousComparison, ProblemLine,
+    Progress, QuarterReport, QuarterRequest, Rectification, ReportInputs, RepostStats, Tally,
+};
+pub use quarter::{BadQuarter, Quarter};
+
+use crate::calendar::{CalendarError, HolidayCalendar};
+use crate::config::Config;
+use crate::rules::SettingsError;
+use crate::store::{Store, StoreError};
+use std::path::{Path, PathBuf};
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Xlsx,
+    Html,
+    Pdf,
+}
+
+impl Format {
+    pub const ALL: [Format; 3] = [Format::Xlsx, Format::Html, Format::Pdf];
+
+    pub fn ext(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Html => "html",
+            Format::Pdf => "pdf",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Format, ReportError> {
+        let t = s.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.ext() == t)
+            .ok_or_else(|| ReportError::BadFormat(s.to_string()))
+    }
+
+    /// `xlsx,pdf` → formats, deduplicated, in the order xlsx, html, pdf.
+    pub fn parse_list(s: &str) -> Result<Vec<Format>, ReportError> {
+        let mut v = s
+            .split(',')
+            .filter(|x| !x.trim().is_empty())
+            .map(Format::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        if v.is_empty() {
+            return Err(ReportError::BadFormat(s.to_string()));
+        }
+        v.sort();
+        v.dedup();
+        Ok(v)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+    #[error(transparent)]
+    Rules(#[from] SettingsError),
+    #[error(transparent)]
+    Quarter(#[from] BadQuarter),
+    #[error("不支持的报告格式 (unknown report format) `{0}`: 可选 xlsx、html、pdf")]
+    BadFormat(String),
+    #[error("配置有误 (invalid configuration): {0}")]
+    Config(String),
+    #[error("无法写入 {path} (cannot write): {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("XLSX 生成失败 (cannot write the workbook) {path}: {message}")]
+    Xlsx { path: PathBuf, message: String },
+    #[error(
+        "找不到 Chromium（`{program}`），无法生成 PDF (Chromium not found, cannot print the PDF)。\
+         请安装 Debian 软件包：apt-get install chromium fonts-noto-cjk fonts-arphic-uming fonts-wqy-microhei，\
+         或在 [report] chromium 中写明路径；XLSX 和 HTML 不需要它：--format xlsx,html"
+    )]
+    ChromiumMissing { program: String },
+    #[error("Chromium 生成 PDF 失败 (printing to PDF failed): {0}")]
+    Pdf(String),
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
+    move |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Reads the store and computes the report.
+pub async fn build_quarter_report(
+    store: &Store,
+    cfg: &Config,
+    req: &QuarterRequest,
+    calendar: &HolidayCalendar,
+    progress: &dyn Progress,
+) -> Result<QuarterReport, ReportError> {
+    cfg.report.validate().map_err(ReportError::Config)?;
+    let rules = cfg.rules.resolve()?;
+    let inputs = data::read_inputs(store, req, progress).await?;
+    progress.step("计算统计结果 (assembling)");
+    let opt = data::AssembleOptions {
+        office_name: &cfg.general.office_name,
+        min_coverage: cfg.report.min_coverage,
+        rectification_workdays: cfg.report.rectification_workdays,
+        rules: &rules,
+        calendar,
+    };
+    data::assemble(&inputs, req, &opt)
+}
+
+/// The file name (without extension) of a report:
+/// `2026Q3-政务新媒体检查情况通报` or `2026Q3-汉滨区-政务新媒体检查情况通报`.
+pub fn file_stem(report: &QuarterReport) -> String {
+    let mut s = report.quarter.to_string();
+    if let Some(r) = &report.region {
+        s.push('-');
+        s.extend(r.chars().map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        }));
+    }
+    s.push_str("-政务新媒体检查情况通报");
+    s
+}
+
+/// Writes the quarter's report for the whole registry, as of the quarter's
+/// end, in `formats` into `out_dir` (created if needed); returns the files
+/// written. This is what the daemon runs at quarter close.
+pub async fn write_quarterly(
+    store: &Store,
+    cfg: &Config,
+    quarter: Quarter,
+    formats: &[Format],
+    out_dir: &Path,
+    calendar: &HolidayCalendar,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>, ReportError> {
+    write_quarterly_with(
+        store,
+        cfg,
+        &QuarterRequest::new(quarter),
+        formats,
+        out_dir,
+        calendar,
+        progress,
+    )
+    .await
+}
+
+/// [`write_quarterly`] with a region, a cut-off and a report date.
+pub async fn write_quarterly_with(
+    store: &Store,
+    cfg: &Config,
+    req: &QuarterRequest,
+    formats: &[Format],
+    out_dir: &Path,
+    calendar: &HolidayCalendar,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>, ReportError> {
+    // Fail before any work when the PDF cannot be printed.
+    if formats.contains(&Format::Pdf) {
+        pdf::find_chromium(&cfg.report.chromium)?;
+    }
+    progress.begin(data::READ_STEPS + 1 + formats.len() as u64);
+    let report = build_quarter_report(store, cfg, req, calendar, progress).await?;
+    let written = write_report(&report, &cfg.report, formats, out_dir, progress).await?;
+    progress.finish();
+    Ok(written)
+}
+
+/// Writes a computed report in `formats` into `out_dir` (created if
+/// needed), as `<file_stem>.<ext>`; returns the files written.
+pub async fn write_report(
+    report: &QuarterReport,
+    cfg: &ReportConfig,
+    formats: &[Format],
+    out_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let mut formats = formats.to_vec();
+    formats.sort();
+    formats.dedup();
+    if formats.is_empty() {
+        return Err(ReportError::BadFormat(String::new()));
+    }
+    let chromium = if formats.contains(&Format::Pdf) {
+        Some(pdf::find_chromium(&cfg.chromium)?)
+    } else {
+        None
+    };
+    std::fs::create_dir_all(out_dir).map_err(io_err(out_dir))?;
+    let stem = file_stem(report);
+    let html_text = if formats
+        .iter()
+        .any(|f| matches!(f, Format::Html | Format::Pdf))
+    {
+        Some(html::render(report, cfg))
+    } else {
+        None
+    };
+    let mut written = Vec::new();
+    for f in &formats {
+        let path = out_dir.join(format!("{stem}.{}", f.ext()));
+        match f {
+            Format::Xlsx => {
+                progress.step("写入 XLSX");
+                xlsx::write(report, &path)?;
+            }
+            Format::Html => {
+                progress.step("写入 HTML");
+                std::fs::write(&path, html_text.as_deref().expect("rendered"))
+                    .map_err(io_err(&path))?;
+            }
+            Format::Pdf => {
+                progress.step("打印 PDF (Chromium)");
+                let program = chromium.as_ref().expect("found above");
+                pdf::print(program, html_text.as_deref().expect("rendered"), &path, cfg).await?;
+            }
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Where reports go: `[report] out_dir` (relative to the configuration
+/// file's directory), else `reports` in the data directory.
+pub fn default_out_dir(loaded: &crate::config::LoadedConfig) -> PathBuf {
+    let configured = loaded.config.report.out_dir.trim();
+    if configured.is_empty() {
+        return loaded.data_dir().join("reports");
+    }
+    let p = PathBuf::from(configured);
+    if p.is_absolute() {
+        return p;
+    }
+    match &loaded.source {
+        crate::config::ConfigSource::File(f) => f.parent().map(|d| d.join(&p)).unwrap_or(p),
+        crate::config::ConfigSource::Defaults => p,
+    }
+}
+
+/// `[report] formats` as formats.
+pub fn configured_formats(cfg: &ReportConfig) -> Result<Vec<Format>, ReportError> {
+    Format::parse_list(&cfg.formats.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse() {
+        assert_eq!(
+            Format::parse_list("pdf,xlsx,XLSX").unwrap(),
+            vec![Format::Xlsx, Format::Pdf]
+        );
+        assert!(Format::parse_list("").is_err());
+        assert!(
+            matches!(Format::parse_list("xlsx,docx"), Err(ReportError::BadFormat(f)) if f == "docx")
+        );
+    }
+}

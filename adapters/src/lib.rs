@@ -18,6 +18,7 @@ pub mod config;
 pub mod douyin;
 pub mod feed;
 pub mod http;
+mod json_value;
 pub mod kuaishou;
 pub mod model;
 pub mod outcome;

@@ -14,13 +14,23 @@ use std::sync::LazyLock;
 /// anything else. Malformed sequences become U+FFFD rather than an error:
 /// the classifier still needs to read the rest of the page.
 pub fn decode_body<'a>(body: &'a [u8], content_type: Option<&str>) -> (Cow<'a, str>, &'static Encoding) {
+    decode_with(body, content_type, |b| sniff_meta_charset(&b[..b.len().min(2048)]))
+}
+
+/// [`decode_body`] with the in-document declaration found by `sniff`
+/// (a `<meta charset>` for HTML, the `<?xml encoding?>` for feeds).
+pub(crate) fn decode_with<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+    sniff: impl FnOnce(&[u8]) -> Option<String>,
+) -> (Cow<'a, str>, &'static Encoding) {
     if let Some((enc, bom_len)) = Encoding::for_bom(body) {
         let (text, _) = enc.decode_without_bom_handling(&body[bom_len..]);
         return (text, enc);
     }
     let declared = content_type
         .and_then(charset_param)
-        .or_else(|| sniff_meta_charset(&body[..body.len().min(2048)]))
+        .or_else(|| sniff(body))
         .and_then(|label| Encoding::for_label(label.as_bytes()));
     let enc = match declared {
         Some(enc) => enc,

@@ -8,7 +8,7 @@
 
 use crate::outcome::FetchFailure;
 use crate::text::html_title;
-use encoding_rs::{Encoding, UTF_8};
+use encoding_rs::Encoding;
 use std::borrow::Cow;
 
 /// The transport facts a classifier needs besides the body (the same type
@@ -244,28 +244,7 @@ pub fn looks_like_refusal_page(text: &str) -> bool {
 /// UTF-8 when valid; GB18030 otherwise (Chinese feeds without a
 /// declaration are far more often GBK than anything else).
 pub fn decode_xml<'a>(body: &'a [u8], content_type: Option<&str>) -> (Cow<'a, str>, &'static Encoding) {
-    if let Some((enc, bom_len)) = Encoding::for_bom(body) {
-        let (text, _) = enc.decode_without_bom_handling(&body[bom_len..]);
-        return (text, enc);
-    }
-    let declared = content_type
-        .and_then(charset_param)
-        .or_else(|| xml_decl_encoding(&body[..body.len().min(256)]))
-        .and_then(|label| Encoding::for_label(label.as_bytes()));
-    let enc = match declared {
-        Some(enc) => enc,
-        None if std::str::from_utf8(body).is_ok() => UTF_8,
-        None => encoding_rs::GB18030,
-    };
-    let (text, _, _) = enc.decode(body);
-    (text, enc)
-}
-
-fn charset_param(content_type: &str) -> Option<String> {
-    content_type.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"').to_string())
-    })
+    crate::text::decode_with(body, content_type, |b| xml_decl_encoding(&b[..b.len().min(256)]))
 }
 
 fn xml_decl_encoding(head: &[u8]) -> Option<String> {

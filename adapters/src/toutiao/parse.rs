@@ -13,6 +13,7 @@ use crate::text::{decode_body, html_to_text};
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use crate::json_value::{as_bool_like, as_i64, id_string};
 
 pub const SRC_PAGE: SourceName = "www.toutiao.com profile page (browser)";
 const FEED_API: &str = "/api/pc/list/feed";
@@ -289,34 +290,6 @@ pub fn parse_page_captures(captures: &[Capture], page_url: &str) -> Result<PageR
         }
         Err(f) if f.is_refusal() || f.is_transient() => Err(f),
         Err(f) => Ok(PageReading { profile: Err(f.clone()), timeline: Err(f) }),
-    }
-}
-
-fn as_i64(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn as_bool_like(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::Number(_) | Value::String(_) => match as_i64(v)? {
-            0 => Some(false),
-            1 => Some(true),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn id_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Some(n.to_string()),
-        _ => None,
     }
 }
 

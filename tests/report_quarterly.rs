@@ -1382,7 +1382,7 @@ async fn supervision_follows_the_registry_through_the_quarter() {
         .await
         .unwrap();
         s.import_accounts(
-            &[y.clone()],
+            std::slice::from_ref(&y),
             &opts("c.xlsx"),
             at(day("2026-08-01"), 0, 0).timestamp_millis(),
         )

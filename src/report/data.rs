@@ -48,8 +48,8 @@ use crate::calendar::HolidayCalendar;
 use crate::rules::repost_delay::{in_time, repost_deadline};
 use crate::rules::{Evidence, Gravity, ResolvedRules, RuleContext, RuleId};
 use crate::store::{
-    AccountFilter, AccountSpan, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent,
-    RepostLink, SourcePost, Store, StoredFinding,
+    AccountFilter, AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate,
+    ReportEvent, SourcePost, Store, StoredFinding,
 };
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
@@ -387,7 +387,9 @@ pub struct ReportInputs {
     pub observations: Vec<ObservationAggregate>,
     pub followers: Vec<FollowerSpan>,
     pub source_posts: Vec<SourcePost>,
-    pub reposts: Vec<RepostLink>,
+    /// Earliest repost per (source post, other account), sorted by target
+    /// account then source post.
+    pub reposts: Vec<FirstRepost>,
     pub findings: Vec<StoredFinding>,
     /// Every event of every finding (no time limit: a later dismissal
     /// withdraws an earlier open period).
@@ -406,6 +408,9 @@ pub trait Progress: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoProgress;
 impl Progress for NoProgress {}
+
+/// Source posts per repost query.
+const REPOST_CHUNK: usize = 64;
 
 /// Number of `step` calls [`read_inputs`] makes.
 pub const READ_STEPS: u64 = 7;
@@ -437,7 +442,14 @@ pub async fn read_inputs(
     let followers = store.follower_spans(from, to).await?;
     progress.step("核对转载 (reposts)");
     let source_posts = store.source_posts(from, to).await?;
-    let reposts = store.repost_links(from, to).await?;
+    // In chunks of source posts: one query's rows stay small whatever the
+    // number of accounts reposting.
+    let mut reposts = Vec::new();
+    for chunk in source_posts.chunks(REPOST_CHUNK) {
+        let (first, last) = (chunk[0].row_id, chunk[chunk.len() - 1].row_id);
+        reposts.extend(store.first_reposts(from, to, first, last).await?);
+    }
+    reposts.sort_unstable_by_key(|r| (r.target_account_id, r.source_row_id));
     progress.step("读取问题记录 (findings)");
     let findings = store.list_findings(&Default::default()).await?;
     progress.step("读取问题变化 (finding events)");
@@ -458,6 +470,7 @@ pub async fn read_inputs(
 /// A source account's key item and its repost deadline (when known).
 #[derive(Debug, Clone)]
 struct SourceItemInfo<'a> {
+    row_id: i64,
     account_id: i64,
     post_id: &'a str,
     platform: Platform,
@@ -685,6 +698,7 @@ pub fn assemble(
             None
         };
         items.push(SourceItemInfo {
+            row_id: s.row_id,
             account_id: s.account_id,
             post_id: s.post_id.as_str(),
             platform,
@@ -692,23 +706,6 @@ pub fn assemble(
             exact: s.published_at_exact,
             deadline,
         });
-    }
-    // Earliest repost per (target, source item). Links from accounts on
-    // another platform are never looked up: only items on an account's own
-    // platform are (below).
-    let mut first_repost: HashMap<(i64, i64, &str), &RepostLink> = HashMap::new();
-    for r in &inputs.reposts {
-        let k = (
-            r.target_account_id,
-            r.source_account_id,
-            r.source_post_id.as_str(),
-        );
-        match first_repost.get(&k) {
-            Some(x) if x.published_at_ms <= r.published_at_ms => {}
-            _ => {
-                first_repost.insert(k, r);
-            }
-        }
     }
     // Missing reposts established by the repost rule: findings whose open
     // period overlaps the quarter and whose opening measured `missing`.
@@ -736,6 +733,16 @@ pub fn assemble(
     for it in &items {
         sources_by_platform.entry(it.platform).or_default().push(it);
     }
+    let reposts: std::borrow::Cow<'_, [FirstRepost]> = if inputs
+        .reposts
+        .is_sorted_by_key(|r| (r.target_account_id, r.source_row_id))
+    {
+        std::borrow::Cow::Borrowed(&inputs.reposts)
+    } else {
+        let mut v = inputs.reposts.clone();
+        v.sort_unstable_by_key(|r| (r.target_account_id, r.source_row_id));
+        std::borrow::Cow::Owned(v)
+    };
     let repost_stats = |a: &Account| -> RepostStats {
         let mut st = RepostStats::default();
         if !matches!(
@@ -748,13 +755,21 @@ pub fn assemble(
             return st;
         };
         let created = spans[&a.id].created_at_ms;
+        // This account's reposts (the list is sorted by target); links from
+        // accounts on another platform never meet an item of theirs here.
+        let lo = reposts.partition_point(|r| r.target_account_id < a.id);
+        let hi = reposts.partition_point(|r| r.target_account_id <= a.id);
+        let mine: HashMap<i64, &FirstRepost> = reposts[lo..hi]
+            .iter()
+            .map(|r| (r.source_row_id, r))
+            .collect();
         let mut delays = Vec::new();
         for it in list {
             if it.account_id == a.id || it.published_ms < created {
                 continue;
             }
             let platform = it.platform;
-            let repost = first_repost.get(&(a.id, it.account_id, it.post_id));
+            let repost = mine.get(&it.row_id);
             match (it.deadline, repost) {
                 // A repost with exact times on both sides: on time or late.
                 (Some(d), Some(r)) if it.exact && r.published_at_exact => {

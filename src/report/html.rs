@@ -123,7 +123,7 @@ pub fn overview_paragraphs(r: &QuarterReport) -> Vec<String> {
     if t.low_coverage > 0 {
         let low = r.named_with(Assessment::LowCoverage);
         out.push(format!(
-            "另有{}个账号本季度有效监测天数不足应监测天数的{:.0}%（平台出现验证码、访问拦截等情况），记为“覆盖不足”，未作合格判定，未计入合格率：{}。",
+            "另有{}个账号本季度有效监测天数不足应监测天数的{:.0}%（因平台验证码、访问拦截、登录限制或尚无抓取记录等原因），记为“覆盖不足”，未作合格判定，未计入合格率：{}。",
             t.low_coverage,
             r.min_coverage * 100.0,
             names(&low, 30)

@@ -19,7 +19,7 @@ pub use findings::{
     next_state,
 };
 pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
-pub use report::{AccountSpan, FollowerSpan, ObservationAggregate, PostAggregate, RepostLink, ReportEvent, SourcePost};
+pub use report::{AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent, SourcePost};
 pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun};
 pub use observations::{
     CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, StoredSearchHit,

@@ -66,6 +66,8 @@ pub struct FollowerSpan {
 /// A non-pinned post of a source account (`accounts.is_source = 1`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourcePost {
+    /// `posts.id`
+    pub row_id: i64,
     pub account_id: i64,
     pub platform: String,
     pub post_id: String,
@@ -73,14 +75,17 @@ pub struct SourcePost {
     pub published_at_exact: bool,
 }
 
-/// A post of another account that links to a source post by the
-/// platform's repost link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepostLink {
-    pub source_account_id: i64,
-    pub source_post_id: String,
+/// The earliest repost of one source post by one other account (its posts
+/// whose platform repost link points at the source post's id or
+/// alternative id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstRepost {
+    /// `posts.id` of the source post.
+    pub source_row_id: i64,
     pub target_account_id: i64,
     pub published_at_ms: i64,
+    /// False when any of the account's reposts of the item has an
+    /// approximate time.
     pub published_at_exact: bool,
     pub first_seen_at_ms: i64,
 }
@@ -290,12 +295,13 @@ impl Store {
         Ok(out)
     }
 
-    /// Non-pinned posts of source accounts published in `[from_ms, to_ms)`.
+    /// Non-pinned posts of source accounts published in `[from_ms, to_ms)`,
+    /// by row id.
     pub async fn source_posts(&self, from_ms: i64, to_ms: i64) -> Result<Vec<SourcePost>> {
         let rows = sqlx::query(
-            "SELECT s.account_id, a.platform, s.platform_post_id, s.published_at_ms, s.published_at_exact \
+            "SELECT s.id, s.account_id, a.platform, s.platform_post_id, s.published_at_ms, s.published_at_exact \
              FROM posts s JOIN accounts a ON a.id = s.account_id WHERE a.is_source = 1 AND s.is_pinned = 0 \
-             AND s.published_at_ms >= $1 AND s.published_at_ms < $2 ORDER BY s.published_at_ms, s.id",
+             AND s.published_at_ms >= $1 AND s.published_at_ms < $2 ORDER BY s.id",
         )
         .bind(from_ms)
         .bind(to_ms)
@@ -304,6 +310,7 @@ impl Store {
         rows.iter()
             .map(|r| {
                 Ok(SourcePost {
+                    row_id: get_i64(r, "id")?,
                     account_id: get_i64(r, "account_id")?,
                     platform: get_string(r, "platform")?,
                     post_id: get_string(r, "platform_post_id")?,
@@ -314,40 +321,49 @@ impl Store {
             .collect()
     }
 
-    /// Posts of other accounts whose platform repost link points at a
-    /// source post published in `[from_ms, to_ms)` (see
-    /// [`Store::source_posts`]) by its id or alternative id. Targets on
-    /// another platform are the caller's to drop (ids are per platform).
-    /// Written as equality joins on `posts.repost_of_post_id` so both
-    /// planners use its index even before statistics exist.
-    pub async fn repost_links(&self, from_ms: i64, to_ms: i64) -> Result<Vec<RepostLink>> {
+    /// The earliest repost by each other account of each source post (see
+    /// [`Store::source_posts`]) published in `[from_ms, to_ms)` whose row id
+    /// is in `[first_row, last_row]` (callers walk the source posts in
+    /// chunks, which bounds memory). Targets on another platform are the
+    /// caller's to drop (ids are per platform). Written as equality joins on
+    /// `posts.repost_of_post_id` so both planners use its index even before
+    /// statistics exist.
+    pub async fn first_reposts(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        first_row: i64,
+        last_row: i64,
+    ) -> Result<Vec<FirstRepost>> {
         let rows = sqlx::query(
             "WITH src AS ( \
-               SELECT s.id, s.account_id, s.platform_post_id AS post_id, s.platform_post_id AS link \
+               SELECT s.id, s.account_id, s.platform_post_id AS link \
                FROM posts s JOIN accounts a ON a.id = s.account_id WHERE a.is_source = 1 AND s.is_pinned = 0 \
-               AND s.published_at_ms >= $1 AND s.published_at_ms < $2 \
+               AND s.published_at_ms >= $1 AND s.published_at_ms < $2 AND s.id >= $3 AND s.id <= $4 \
                UNION ALL \
-               SELECT s.id, s.account_id, s.platform_post_id, s.alt_id \
+               SELECT s.id, s.account_id, s.alt_id \
                FROM posts s JOIN accounts a ON a.id = s.account_id WHERE a.is_source = 1 AND s.is_pinned = 0 \
                AND s.alt_id IS NOT NULL AND s.alt_id <> s.platform_post_id \
-               AND s.published_at_ms >= $1 AND s.published_at_ms < $2) \
-             SELECT src.account_id AS source_account_id, src.post_id AS source_post_id, \
-             t.account_id AS target_account_id, t.published_at_ms, t.published_at_exact, t.first_seen_at_ms \
+               AND s.published_at_ms >= $1 AND s.published_at_ms < $2 AND s.id >= $3 AND s.id <= $4) \
+             SELECT src.id AS source_row_id, t.account_id AS target_account_id, \
+             MIN(t.published_at_ms) AS published_at_ms, MIN(t.published_at_exact) AS exact, \
+             MIN(t.first_seen_at_ms) AS first_seen_at_ms \
              FROM src JOIN posts t ON t.repost_of_post_id = src.link WHERE t.account_id <> src.account_id \
-             ORDER BY src.id, t.account_id, t.published_at_ms",
+             GROUP BY src.id, t.account_id ORDER BY src.id, t.account_id",
         )
         .bind(from_ms)
         .bind(to_ms)
+        .bind(first_row)
+        .bind(last_row)
         .fetch_all(self.pool())
         .await?;
         rows.iter()
             .map(|r| {
-                Ok(RepostLink {
-                    source_account_id: get_i64(r, "source_account_id")?,
-                    source_post_id: get_string(r, "source_post_id")?,
+                Ok(FirstRepost {
+                    source_row_id: get_i64(r, "source_row_id")?,
                     target_account_id: get_i64(r, "target_account_id")?,
                     published_at_ms: get_i64(r, "published_at_ms")?,
-                    published_at_exact: get_flag(r, "published_at_exact")?,
+                    published_at_exact: get_flag(r, "exact")?,
                     first_seen_at_ms: get_i64(r, "first_seen_at_ms")?,
                 })
             })

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use xunjian_adapters::model::{ObservationKind, OutcomeClass, Platform, Post};
 use xunjian_adapters::portal::PortalClient;
-use xunjian_adapters::{Adapter, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig, Secret};
+use xunjian_adapters::{Adapter, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig};
 
 /// One fetch, for the metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,19 +49,6 @@ impl PollReport {
             Some(earlier) => earlier,
         });
     }
-}
-
-/// The platform secrets (operator cookies, sessions) from the environment,
-/// credential files or `$CREDENTIALS_DIRECTORY` (see [`crate::secrets`]).
-pub fn platform_secrets() -> Result<PlatformSecrets, String> {
-    let get = |name: &str| -> Result<Option<Secret>, String> {
-        Ok(crate::secrets::lookup(name).map_err(|e| e.to_string())?.map(|(s, _)| Secret::new(s.expose())))
-    };
-    Ok(PlatformSecrets {
-        weibo_cookie: get("weibo-cookie")?,
-        wechat_mp_cookie: get("wechat-mp-cookie")?,
-        wechat_mp_token: get("wechat-mp-token")?,
-    })
 }
 
 /// The adapters of the enabled platforms. Weibo resolves relative times

@@ -84,7 +84,7 @@ impl Runtime {
         cfg.platforms.validate()?;
         let rules = cfg.rules.resolve().map_err(|e| e.to_string())?;
         let calendar = loaded.calendar().map_err(|e| e.to_string())?;
-        let secrets = poll::platform_secrets()?;
+        let secrets = crate::secrets::platform_secrets().map_err(|e| e.to_string())?;
         let adapters: BTreeMap<Platform, Arc<dyn Adapter>> =
             poll::build_adapters(&cfg.platforms, &secrets, clock)?.into_iter().map(|a| (a.platform(), a)).collect();
         let semaphores =

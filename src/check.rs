@@ -7,9 +7,8 @@ use crate::calendar::HolidayCalendar;
 use crate::rules::impostor::SearchEvidence;
 use crate::rules::opening_notice::{PortalSighting, SuperiorPosts};
 use crate::rules::{self, AccountFacts, Finding, ResolvedRules, RuleContext, RuleId, SourceItem};
-use crate::store::{AccountFilter, FindingTransition, NoticePlanner, Store, StoreError};
+use crate::store::{FindingTransition, NoticePlanner, Store, StoreError};
 use chrono::{DateTime, TimeDelta, Utc};
-use std::collections::HashMap;
 use xunjian_adapters::model::{ObservationKind, OutcomeClass};
 
 /// How far back the loader reads observations and posts. Long enough for
@@ -50,29 +49,62 @@ pub async fn load_facts(store: &Store, account: &Account, now: DateTime<Utc>) ->
     if let Some(p) = store.latest_profile(account.id).await? {
         facts.profiles.push(p);
     }
-    let mut captures = HashMap::new();
     let mut wanted: Vec<i64> = facts.observations.iter().map(|o| o.id).collect();
     wanted.extend(facts.posts.iter().filter_map(|p| p.last_observation_id));
     wanted.sort_unstable();
     wanted.dedup();
-    for id in wanted {
-        let c = store.observation_captures(id).await?;
-        if !c.is_empty() {
-            captures.insert(id, c);
-        }
-    }
-    facts.captures = captures;
+    facts.captures = store.captures_of(&wanted).await?;
+    Ok(facts)
+}
+
+/// What the rules read about a source account when it is not itself being
+/// checked: its posts (the key items, with the captures that showed them)
+/// and, as its only observations, the earliest and the latest successful
+/// timeline reads of the window (from when and until when its posts were
+/// watched, see [`SuperiorPosts`]). A source is polled every few
+/// minutes; loading its thousands of observations for every other
+/// account's check was the daemon's largest cost.
+async fn load_source_facts(store: &Store, account: &Account, now: DateTime<Utc>) -> Result<AccountFacts, StoreError> {
+    let from = (now - FACTS_WINDOW).timestamp_millis();
+    let to = now.timestamp_millis() + 1;
+    let mut facts = AccountFacts::new(account.clone());
+    let first = store.first_ok_observation(account.id, ObservationKind::Timeline, from, to, false).await?;
+    let last = store.first_ok_observation(account.id, ObservationKind::Timeline, from, to, true).await?;
+    facts.observations = first.into_iter().chain(last).collect();
+    facts.observations.dedup_by_key(|o| o.id);
+    let mut posts = store.posts_between(account.id, from, to).await?;
+    posts.sort_by_key(|p| std::cmp::Reverse(p.post.published_at));
+    facts.posts = posts;
+    let mut wanted: Vec<i64> = facts.posts.iter().filter_map(|p| p.last_observation_id).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    facts.captures = store.captures_of(&wanted).await?;
     Ok(facts)
 }
 
 /// The key items of one source account: its non-pinned posts of the last
 /// [`SOURCE_ITEM_WINDOW`].
+///
+/// One article read through two sources (a WeChat feed and Sogou) is
+/// stored twice under two ids; it is one key item, not two: posts with the
+/// same exact time and text count once (the one with the platform's own id,
+/// not a `sogou:` stand-in, when there is a choice).
 fn source_items(facts: &AccountFacts, now: DateTime<Utc>) -> Vec<SourceItem> {
     let since = now - SOURCE_ITEM_WINDOW;
-    facts
+    let mut posts: Vec<&crate::store::PostRecord> = facts
         .posts
         .iter()
         .filter(|p| !p.post.is_pinned && p.post.published_at >= since && p.post.published_at <= now)
+        .collect();
+    posts.sort_by_key(|p| (p.post.published_at, p.post.id.starts_with("sogou:"), p.row_id));
+    posts.dedup_by(|later, kept| {
+        later.post.published_at_exact
+            && kept.post.published_at_exact
+            && later.post.published_at == kept.post.published_at
+            && same_title(&later.post.text, &kept.post.text)
+    });
+    posts
+        .into_iter()
         .map(|p| SourceItem {
             account: facts.account.clone(),
             post: p.clone(),
@@ -81,19 +113,37 @@ fn source_items(facts: &AccountFacts, now: DateTime<Utc>) -> Vec<SourceItem> {
         .collect()
 }
 
+/// Equal, or one cut short with an ellipsis as Sogou shows long titles.
+fn same_title(a: &str, b: &str) -> bool {
+    let cut = |s: &str| s.trim().trim_end_matches("...").trim_end_matches('…').trim_end().to_string();
+    let (a, b) = (cut(a), cut(b));
+    !a.is_empty() && !b.is_empty() && (a.starts_with(&b) || b.starts_with(&a))
+}
+
 /// The account's search observations of the last `search_window_days`, with
 /// their hits and captures (failed ones too: the rules name them in their
 /// "not checked" reasons and never read them as evidence).
 async fn searches(store: &Store, facts: &AccountFacts, rules: &ResolvedRules, now: DateTime<Utc>) -> Result<Vec<SearchEvidence>, StoreError> {
     let since = (now - TimeDelta::days(i64::from(rules.search_window_days))).timestamp_millis();
-    let mut out = Vec::new();
+    // The daemon's searches are stored by query with no account (see
+    // poll::search_account); the account's own observations hold any a
+    // person made for it (`xunjian debug`, tests).
+    let queries = crate::poll::search_queries(&facts.account);
+    let mut found = store
+        .searches_for(facts.account.spec.platform, &queries, since, now.timestamp_millis() + 1)
+        .await?;
     for o in facts.observations.iter().filter(|o| o.kind == ObservationKind::Search && o.observed_at_ms >= since) {
+        if !found.iter().any(|f| f.id == o.id) {
+            found.push(o.clone());
+        }
+    }
+    found.sort_by_key(|o| (o.observed_at_ms, o.id));
+    let ids: Vec<i64> = found.iter().map(|o| o.id).collect();
+    let mut captures = store.captures_of(&ids).await?;
+    let mut out = Vec::new();
+    for o in found {
         let hits = if o.outcome == OutcomeClass::Ok { store.search_hits(o.id).await? } else { Vec::new() };
-        out.push(SearchEvidence {
-            observation: o.clone(),
-            hits,
-            captures: facts.captures.get(&o.id).cloned().unwrap_or_default(),
-        });
+        out.push(SearchEvidence { captures: captures.remove(&o.id).unwrap_or_default(), observation: o, hits });
     }
     Ok(out)
 }
@@ -122,10 +172,9 @@ pub async fn evaluate(
     now: DateTime<Utc>,
     scope: &CheckScope,
 ) -> Result<Vec<Finding>, StoreError> {
-    let registry = store.list_accounts(&AccountFilter::default()).await?;
     // Impostor candidates are compared with every account the office ever
     // registered, retired ones included (a retired account is not an impostor).
-    let everyone = store.list_accounts(&AccountFilter { include_retired: true, ..Default::default() }).await?;
+    let (registry, everyone) = store.registry_and_everyone().await?;
     let ctx = RuleContext { now, calendar, rules };
     let in_scope = |a: &Account| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
     let wants = |r: RuleId| scope.rules.as_ref().is_none_or(|rs| rs.contains(&r));
@@ -134,8 +183,10 @@ pub async fn evaluate(
     // source accounts' posts whatever their order in the registry.
     let mut loaded = Vec::new();
     for account in &registry {
-        if in_scope(account) || account.spec.is_source {
-            loaded.push((in_scope(account), load_facts(store, account, now).await?));
+        if in_scope(account) {
+            loaded.push((true, load_facts(store, account, now).await?));
+        } else if account.spec.is_source {
+            loaded.push((false, load_source_facts(store, account, now).await?));
         }
     }
     let superiors: Vec<SuperiorPosts<'_>> = loaded
@@ -150,6 +201,12 @@ pub async fn evaluate(
                 .filter(|o| o.kind == ObservationKind::Timeline && o.outcome == OutcomeClass::Ok)
                 .map(|o| o.observed_at_ms)
                 .min(),
+            watched_until_ms: f
+                .observations
+                .iter()
+                .filter(|o| o.kind == ObservationKind::Timeline && o.outcome == OutcomeClass::Ok)
+                .map(|o| o.observed_at_ms)
+                .max(),
         })
         .collect();
 

@@ -199,6 +199,11 @@ pub struct WechatConfig {
     pub sources: Vec<WechatSource>,
     /// Articles asked for per backend list request (`count`). Default 5.
     pub backend_page_size: u32,
+    /// Seconds a Sogou answer is reused (a profile and a timeline poll of
+    /// one account then cost one request). Real seconds, so a simulated
+    /// clock running faster should set 0 (the simulator's config does).
+    /// Default 300.
+    pub sogou_reuse_secs: u64,
     /// Politeness towards mp.weixin.qq.com article pages.
     pub policy: HttpPolicy,
     /// Politeness towards Sogou, which shows a captcha quickly: default 2
@@ -218,6 +223,7 @@ impl Default for WechatConfig {
             sogou_base_url: "https://weixin.sogou.com".to_string(),
             sources: vec![WechatSource::Sogou, WechatSource::Feed, WechatSource::Backend],
             backend_page_size: 5,
+            sogou_reuse_secs: 300,
             policy: HttpPolicy::default(),
             sogou_policy: HttpPolicy {
                 requests_per_minute: 2,

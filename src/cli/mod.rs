@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
 
 mod accounts;
+mod demo;
 mod findings;
 mod init;
 mod notices;
@@ -73,6 +74,10 @@ pub enum Command {
     /// 初始化：写出带注释的示例配置 xunjian.toml 和示例台账 accounts.xlsx
     /// (write an example configuration and registry into DIR)
     Init(init::InitArgs),
+    /// 演示：不需要外网，约一分钟模拟一个县区一个季度的巡检并生成通报
+    /// (demo: a simulated quarter of one county, offline, in about a minute)
+    #[command(long_about = demo::LONG_ABOUT)]
+    Demo(demo::DemoArgs),
     /// 账号台账：导入、列表、查看、导出、新增、改状态 (the account registry)
     #[command(subcommand)]
     Accounts(accounts::AccountsCommand),
@@ -170,6 +175,10 @@ async fn dispatch(cli: Cli) -> CliResult {
         // init must work before any configuration exists.
         return init::run(args).await;
     }
+    if let Command::Demo(args) = &cli.command {
+        // The demo writes its own configuration.
+        return demo::run(args, cli.log_level.as_deref()).await;
+    }
     let loaded = LoadedConfig::load(cli.config.as_deref()).map_err(CliError::invalid)?;
     init_logging(&loaded, cli.log_level.as_deref());
     match cli.command {
@@ -197,6 +206,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         }
         Command::Config(ConfigCommand::Check) => config_check(&loaded),
         Command::Debug(_) => unreachable!("handled in run"),
+        Command::Demo(_) => unreachable!("handled above"),
     }
 }
 

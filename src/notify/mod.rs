@@ -313,10 +313,14 @@ impl Sender {
                             || n.attempts >= i64::from(self.cfg.max_attempts));
                     let retry =
                         (!give_up).then(|| now_ms + self.backoff(n.attempts).num_milliseconds());
-                    if store
-                        .record_notice_failure(n.id, owner, now_ms, &e.to_string(), retry)
-                        .await?
-                    {
+                    let kept = if tried {
+                        store.record_notice_failure(n.id, owner, now_ms, &e.to_string(), retry).await?
+                    } else {
+                        // Not sent to the server: no attempt is counted.
+                        let at = now_ms + self.backoff(n.attempts.saturating_sub(1).max(1)).num_milliseconds();
+                        store.defer_untried_notice(n.id, owner, &e.to_string(), at).await?
+                    };
+                    if kept {
                         if give_up {
                             stats.failed += 1;
                         } else {

@@ -59,6 +59,9 @@ pub struct SuperiorPosts<'a> {
     /// The oldest successful timeline observation of that account: posts
     /// from before it may simply not have been seen.
     pub watched_since_ms: Option<i64>,
+    /// The newest successful timeline observation of that account: posts
+    /// after it have not been seen yet.
+    pub watched_until_ms: Option<i64>,
 }
 
 /// The opening window `[start, start + days)`, or `None` when the account
@@ -233,6 +236,15 @@ pub fn check_superior_post(
     }
     let grace_end = start + TimeDelta::days(i64::from(rule.grace_days));
     if ctx.now < grace_end {
+        // "Not yet posted" is only true of superiors read since the
+        // opening: an announcement of the day before may simply not have
+        // been fetched yet.
+        if !superiors.iter().all(|s| s.watched_until_ms.is_some_and(|w| w >= start.timestamp_millis())) {
+            return Some(f.not_checked(format!(
+                "开通以来尚未重新抓取上级政务新媒体，暂不判断是否已发布开通公告（{} 前须发布）",
+                fmt_local(grace_end)
+            )));
+        }
         return Some(f.verdict(
             Verdict::Warning,
             format!("上级政务新媒体尚未发布{who}的开通公告（{} 前须发布）", fmt_local(grace_end)),
@@ -240,6 +252,17 @@ pub fn check_superior_post(
     }
     // A miss is only a miss where we watched the superiors since the start.
     let watched = superiors.iter().all(|s| s.watched_since_ms.is_some_and(|w| w <= from.timestamp_millis()));
+    // ...and up to the deadline: a superior last read before it may have
+    // posted since.
+    let current = superiors.iter().all(|s| s.watched_until_ms.is_some_and(|w| w >= grace_end.timestamp_millis()));
+    if watched && !current {
+        let last = superiors.iter().filter_map(|s| s.watched_until_ms).min();
+        return Some(f.not_checked(format!(
+            "上级政务新媒体最近一次成功抓取（{}）早于开通公告期限 {}，无法判断是否已发布",
+            last.map(fmt_local_ms).unwrap_or_else(|| "无".into()),
+            fmt_local(grace_end)
+        )));
+    }
     if !watched {
         return Some(f.not_checked(format!(
             "上级政务新媒体自 {} 起的信息未完整抓取，无法判断是否发布开通公告",
@@ -390,16 +413,22 @@ mod tests {
             last_observation_id: None,
         }];
         let since = t("2026-10-01T00:00:00+08:00").timestamp_millis();
-        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &posts, watched_since_ms: Some(since) }];
+        let now = t("2026-11-10T09:00:00+08:00").timestamp_millis();
+        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &posts, watched_since_ms: Some(since), watched_until_ms: Some(now) }];
         let k = Kit::new("2026-11-10T10:00:00+08:00");
         assert_eq!(check_superior_post(&f, &sup, &rule(), &k.ctx()).unwrap().verdict, Verdict::Pass);
 
         let none: [PostRecord; 0] = [];
-        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &none, watched_since_ms: Some(since) }];
+        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &none, watched_since_ms: Some(since), watched_until_ms: Some(now) }];
         let v = check_superior_post(&f, &sup, &rule(), &k.ctx()).unwrap();
         assert_eq!(v.verdict, Verdict::Violation, "{}", v.summary_zh);
+        // Not read since before the deadline (11-04 00:00): it may have posted since.
+        let stale = t("2026-11-03T09:00:00+08:00").timestamp_millis();
+        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &none, watched_since_ms: Some(since), watched_until_ms: Some(stale) }];
+        let v = check_superior_post(&f, &sup, &rule(), &k.ctx()).unwrap();
+        assert!(matches!(v.verdict, Verdict::NotChecked { .. }), "{v:?}");
         let late = t("2026-11-05T00:00:00+08:00").timestamp_millis();
-        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &none, watched_since_ms: Some(late) }];
+        let sup = [SuperiorPosts { name: "宝鸡发布", posts: &none, watched_since_ms: Some(late), watched_until_ms: Some(now) }];
         assert!(matches!(check_superior_post(&f, &sup, &rule(), &k.ctx()).unwrap().verdict, Verdict::NotChecked { .. }));
         assert!(matches!(check_superior_post(&f, &[], &rule(), &k.ctx()).unwrap().verdict, Verdict::NotChecked { .. }));
     }

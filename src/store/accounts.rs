@@ -37,6 +37,16 @@ impl AccountFilter {
     }
 }
 
+/// Registry order: platform, region, name, id.
+fn registry_order(a: &Account, b: &Account) -> std::cmp::Ordering {
+    (a.spec.platform, &a.spec.region, &a.spec.display_name, a.id).cmp(&(
+        b.spec.platform,
+        &b.spec.region,
+        &b.spec.display_name,
+        b.id,
+    ))
+}
+
 /// One field that an import or a command changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldChange {
@@ -266,6 +276,26 @@ async fn record_changes(
 
 impl Store {
     /// Accounts matching the filter, ordered by platform, region and name.
+    /// The registry (as `list_accounts` with the default filter) and every
+    /// account ever registered, retired ones included, from one statement:
+    /// each check needs both, and on SQLite every row crosses a thread.
+    pub async fn registry_and_everyone(&self) -> Result<(Vec<Account>, Vec<Account>)> {
+        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
+        let (mut registry, mut everyone) = (Vec::new(), Vec::new());
+        let current = AccountFilter::default();
+        for row in &rows {
+            let (a, retired) = account_from_row(row)?;
+            if current.matches(&a, retired) {
+                registry.push(a.clone());
+            }
+            everyone.push(a);
+        }
+        registry.sort_by(registry_order);
+        everyone.sort_by(registry_order);
+        Ok((registry, everyone))
+    }
+
     pub async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>> {
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
@@ -278,14 +308,7 @@ impl Store {
                 out.push(a);
             }
         }
-        out.sort_by(|a, b| {
-            (a.spec.platform, &a.spec.region, &a.spec.display_name, a.id).cmp(&(
-                b.spec.platform,
-                &b.spec.region,
-                &b.spec.display_name,
-                b.id,
-            ))
-        });
+        out.sort_by(registry_order);
         Ok(out)
     }
 

@@ -396,6 +396,25 @@ impl super::Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Puts back a leased notice that was not tried in this pass (its
+    /// channel had just failed on another notice): due again at `retry_at_ms`,
+    /// and the attempt the lease counted is taken back, so a long outage
+    /// does not use up `max_attempts` on notices never sent to the server.
+    pub async fn defer_untried_notice(&self, id: i64, owner: &str, note: &str, retry_at_ms: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE notices SET state = 'pending', due_at_ms = $1, last_error = $2, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_owner = NULL, lease_until_ms = NULL \
+             WHERE id = $3 AND state = 'sending' AND lease_owner = $4",
+        )
+        .bind(retry_at_ms)
+        .bind(note)
+        .bind(id)
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Gives back what `owner` holds (a daemon stopping mid-pass): the rows
     /// are due again at once and the unfinished attempt is not counted.
     pub async fn release_notice_leases(&self, owner: &str) -> Result<u64> {

@@ -14,6 +14,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use xunjian_adapters::model::{
     Capture, CommentState, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post, PortalItem,
@@ -459,6 +460,37 @@ impl Store {
 
     /// Reads of a portal page (`target` = its URL) in `[from_ms, to_ms)`,
     /// oldest first, each with its items (none for a failed read).
+    /// Name searches on `platform` for any of `queries` in `[from, to)`,
+    /// oldest first. Searches belong to no account (several registered
+    /// accounts may share a name); the impostor rules read them by query.
+    pub async fn searches_for(
+        &self,
+        platform: Platform,
+        queries: &[String],
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<ObservationRecord>> {
+        let mut out = Vec::new();
+        for q in queries {
+            let sql = format!(
+                "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE kind = 'search' AND target = $1 \
+                 AND platform = $2 AND observed_at_ms >= $3 AND observed_at_ms < $4 ORDER BY observed_at_ms, id"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(q.as_str())
+                .bind(platform.code())
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(self.pool())
+                .await?;
+            for r in &rows {
+                out.push(observation_from_row(r)?);
+            }
+        }
+        out.sort_by_key(|o| (o.observed_at_ms, o.id));
+        Ok(out)
+    }
+
     pub async fn portal_reads(&self, url: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(ObservationRecord, Vec<PortalItem>)>> {
         let sql = format!(
             "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE kind = 'portal' AND target = $1 \
@@ -539,6 +571,63 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The captures of many observations at once, by observation id (ids
+    /// without captures are absent). Loading facts asks for hundreds; one
+    /// statement per observation was most of a check's time.
+    pub async fn captures_of(&self, observation_ids: &[i64]) -> Result<HashMap<i64, Vec<CaptureRef>>> {
+        let mut out: HashMap<i64, Vec<CaptureRef>> = HashMap::new();
+        // Bounded statements: SQLite allows 32766 variables, PostgreSQL 65535.
+        for chunk in observation_ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT observation_id, seq, sha256, url, http_status, fetched_at_ms, source FROM observation_captures \
+                 WHERE observation_id IN ({}) ORDER BY observation_id, seq",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.entry(get_i64(&r, "observation_id")?).or_default().push(CaptureRef {
+                    seq: get_i64(&r, "seq")?,
+                    sha256: get_string(&r, "sha256")?,
+                    url: get_string(&r, "url")?,
+                    http_status: get_opt_i64(&r, "http_status")?.map(|v| v as u16),
+                    fetched_at_ms: get_i64(&r, "fetched_at_ms")?,
+                    source: get_string(&r, "source")?,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The earliest (or, with `newest`, the latest) successful observation
+    /// of `kind` in `[from, to)`.
+    pub async fn first_ok_observation(
+        &self,
+        account_id: i64,
+        kind: ObservationKind,
+        from_ms: i64,
+        to_ms: i64,
+        newest: bool,
+    ) -> Result<Option<ObservationRecord>> {
+        let order = if newest { "DESC" } else { "ASC" };
+        let sql = format!(
+            "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE account_id = $1 AND kind = $2 AND outcome = $3 \
+             AND observed_at_ms >= $4 AND observed_at_ms < $5 ORDER BY observed_at_ms {order}, id {order} LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .bind(kind.code())
+            .bind(OutcomeClass::Ok.code())
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(observation_from_row).transpose()
     }
 
     /// The raw body stored under a SHA-256, decompressed.

@@ -155,6 +155,9 @@ pub fn parse_portal_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
     {
         return Err(f);
     }
+    if let Some(f) = truncated(&text, url) {
+        return Err(f);
+    }
     let page = extract_links(&text, url);
     if page.items.is_empty() {
         return Err(FetchFailure::parse(
@@ -167,6 +170,23 @@ pub fn parse_portal_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
         ));
     }
     Ok(page)
+}
+
+/// A page that opens `<html>`/`<body>` but never closes them was cut off
+/// (a dropped connection behind a proxy, a body shorter than the server
+/// meant): the notices below the cut are simply not there, so reading it
+/// as the homepage would report them "removed". Could not check.
+fn truncated(text: &str, url: &str) -> Option<FetchFailure> {
+    let lower = text.to_ascii_lowercase();
+    let opens = lower.contains("<html") || lower.contains("<body");
+    let closes = lower.contains("</html>") || lower.contains("</body>");
+    (opens && !closes).then(|| {
+        FetchFailure::parse(
+            url,
+            "</html>",
+            format!("the page ends after {} bytes without closing </body> or </html>: truncated", text.len()),
+        )
+    })
 }
 
 fn words(s: &str) -> impl Iterator<Item = String> + '_ {
@@ -500,6 +520,22 @@ mod tests {
         assert!(!by("版权所有").prominent);
         assert!(by("滚动通知").prominent);
         assert_eq!(p.items.iter().map(|i| i.position).collect::<Vec<_>>(), (0..p.items.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_page_cut_off_before_its_end_is_not_a_homepage() {
+        use crate::model::OutcomeClass;
+        let whole = r#"<html><body><div class="tzgg"><h2>通知公告</h2>
+            <a href="/0">市政府常务会议召开</a>
+            <a href="/1">关于开通“汉滨发布”政务微博的公告</a></div></body></html>"#;
+        assert_eq!(page(whole).items.len(), 2);
+        // The same page cut after its first link, as a dropped connection leaves it.
+        let cut = &whole[..whole.find("<a href=\"/1\"").unwrap()];
+        let err = parse_portal(cut.as_bytes(), "http://www.example.gov.cn/").unwrap_err();
+        assert_eq!(err.class(), OutcomeClass::ParseError, "{err:?}");
+        assert!(err.to_string().contains("truncated"), "{err}");
+        // A fragment without <html>/<body> is not judged by its ending.
+        assert_eq!(page(r#"<div class="tzgg"><a href="/1">通知</a></div>"#).items.len(), 1);
     }
 
     #[test]

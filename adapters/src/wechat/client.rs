@@ -23,9 +23,6 @@ pub const SRC_FEED: SourceName = crate::feed::SRC_FEED;
 pub const SRC_BACKEND_LIST: SourceName = "mp backend appmsgpublish";
 pub const SRC_BACKEND_SEARCH: SourceName = "mp backend searchbiz";
 
-/// How long a Sogou answer is reused (see [`WechatClient::sogou_search`]).
-pub const SOGOU_REUSE: std::time::Duration = std::time::Duration::from_secs(300);
-
 /// A Sogou answer and when it came.
 type RecentSearch = (std::time::Instant, Fetched<Vec<SogouAccount>>);
 
@@ -239,12 +236,13 @@ impl WechatClient {
     }
 
     /// Sogou account search for `query` (a name or a 微信号). A successful
-    /// answer is reused for [`SOGOU_REUSE`], with its capture as evidence,
+    /// answer is reused for `sogou_reuse_secs`, with its capture as evidence,
     /// so a profile and a timeline poll of one account cost one request.
     pub async fn sogou_search(&self, query: &str) -> FetchResult<Vec<SogouAccount>> {
         {
             let mut recent = self.sogou_recent.lock().unwrap_or_else(|p| p.into_inner());
-            recent.retain(|_, (at, _)| at.elapsed() < SOGOU_REUSE);
+            let reuse = std::time::Duration::from_secs(self.cfg.sogou_reuse_secs);
+            recent.retain(|_, (at, _)| at.elapsed() < reuse);
             if let Some((_, fetched)) = recent.get(query) {
                 return Ok(fetched.clone());
             }

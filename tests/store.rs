@@ -8,7 +8,7 @@ use xunjian::adapters::model::{
     Capture, CommentState, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post, Profile, RepostOf,
     SearchHit,
 };
-use xunjian::store::{AccountFilter, ImportOptions, NewObservation, ObservedData, Store, StoreError};
+use xunjian::store::{AccountFilter, ImportOptions, NewObservation, ObservedData, Store, StoreError, StoreOptions};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -162,6 +162,49 @@ async fn import_reports_added_changed_unchanged_missing_and_retires_only_when_as
         let back = r.changed.iter().find(|(a, _)| a.id == douyin.id).expect("douyin account changed");
         assert_eq!(back.1.iter().map(|c| c.field).collect::<Vec<_>>(), ["retired"]);
         assert!(!s.is_retired(douyin.id).await.unwrap());
+        db.finish().await;
+    }
+}
+
+/// The registry is cached in the store handle (every check reads it); a
+/// write through any handle, this process's or another's, is seen at the
+/// next read.
+#[tokio::test]
+async fn the_registry_cache_sees_every_write_from_any_handle() {
+    for db in common::backends().await {
+        let reader = &db.store;
+        let writer = Store::open(&db.url, &StoreOptions::default()).await.unwrap();
+        let names = |accounts: Vec<xunjian::accounts::Account>| {
+            accounts.into_iter().map(|a| format!("{}:{:?}", a.spec.display_name, a.spec.status)).collect::<Vec<_>>()
+        };
+        let all = AccountFilter { include_retired: true, ..Default::default() };
+        assert!(reader.list_accounts(&all).await.unwrap().is_empty());
+
+        let first = vec![spec(Platform::Weibo, "1", "汉滨发布", "汉滨区"), spec(Platform::Wechat, "MzA1", "旬阳发布", "旬阳县")];
+        let opts = ImportOptions { file_name: "a.csv".into(), ..Default::default() };
+        writer.import_accounts(&first, &opts, 10).await.unwrap();
+        assert_eq!(names(reader.list_accounts(&all).await.unwrap()), ["汉滨发布:Active", "旬阳发布:Active"], "{}", db.label);
+
+        let mut renamed = first.clone();
+        renamed[0].display_name = "汉滨区人民政府发布".into();
+        writer.import_accounts(&renamed, &opts, 20).await.unwrap();
+        let (registry, everyone) = reader.registry_and_everyone().await.unwrap();
+        assert_eq!(names(registry), ["汉滨区人民政府发布:Active", "旬阳发布:Active"], "{}", db.label);
+        assert_eq!(everyone.len(), 2);
+
+        let wechat = writer.find_account(Platform::Wechat, "MzA1").await.unwrap().unwrap();
+        writer.set_account_status(wechat.id, LifecycleStatus::Closing, 30, "cli").await.unwrap();
+        assert_eq!(names(reader.list_accounts(&all).await.unwrap())[1], "旬阳发布:Closing", "{}", db.label);
+
+        let retire = ImportOptions { retire_missing: true, ..opts.clone() };
+        writer.import_accounts(&renamed[..1], &retire, 40).await.unwrap();
+        let (registry, everyone) = reader.registry_and_everyone().await.unwrap();
+        assert_eq!(names(registry), ["汉滨区人民政府发布:Active"], "{}: a retired account left the registry", db.label);
+        assert_eq!(everyone.len(), 2);
+
+        writer.add_account(&spec(Platform::Douyin, "MS4w", "白河发布", "白河县"), 50, "cli").await.unwrap();
+        assert_eq!(reader.list_accounts(&AccountFilter::default()).await.unwrap().len(), 2, "{}", db.label);
+        writer.close().await;
         db.finish().await;
     }
 }

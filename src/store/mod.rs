@@ -90,7 +90,12 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The account rows and the stamp they were read under (see
+    /// `Store::all_accounts`); shared by the clones of one handle.
+    registry_cache: std::sync::Arc<std::sync::Mutex<Option<RegistryCache>>>,
 }
+
+type RegistryCache = ([i64; 3], std::sync::Arc<Vec<(crate::accounts::Account, bool)>>);
 
 /// A migration as recorded in the database.
 #[derive(Debug, Clone)]
@@ -136,7 +141,7 @@ impl Store {
             // daemon's writer. Set once per open.
             sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await?;
         }
-        Ok(Store { pool, backend })
+        Ok(Store { pool, backend, registry_cache: Default::default() })
     }
 
     pub fn backend(&self) -> Backend {

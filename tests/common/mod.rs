@@ -10,6 +10,8 @@ use xunjian::store::{Store, StoreOptions};
 pub struct TestDb {
     pub store: Store,
     pub label: &'static str,
+    /// Where the store lives, for a second handle on the same database.
+    pub url: String,
     pg_cleanup: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -31,7 +33,7 @@ pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
     let store = Store::open(&url, &StoreOptions::default()).await.expect("open sqlite store");
-    TestDb { store, label: "sqlite", pg_cleanup: None, _dir: Some(dir) }
+    TestDb { store, label: "sqlite", url, pg_cleanup: None, _dir: Some(dir) }
 }
 
 pub async fn postgres() -> Option<TestDb> {
@@ -51,7 +53,7 @@ pub async fn postgres() -> Option<TestDb> {
     let mut url = url::Url::parse(&admin_url).expect("postgres url");
     url.set_path(&format!("/{name}"));
     let store = Store::open(url.as_str(), &StoreOptions::default()).await.expect("open postgres store");
-    Some(TestDb { store, label: "postgres", pg_cleanup: Some((admin_url, name)), _dir: None })
+    Some(TestDb { store, label: "postgres", url: url.to_string(), pg_cleanup: Some((admin_url, name)), _dir: None })
 }
 
 /// A test that panicked never reached `finish`: drop databases left by test

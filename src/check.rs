@@ -245,9 +245,7 @@ pub async fn evaluate(
     }
     if rules.one_per_platform.enabled && wants(RuleId::OnePerPlatform) {
         findings.extend(
-            rules::one_per_platform::check_one_per_platform(&registry, &ctx)
-                .into_iter()
-                .filter(|f| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&f.account_id))),
+            rules::one_per_platform::check_one_per_platform_of(&registry, scope.account_ids.as_deref(), &ctx),
         );
     }
     findings.retain(|f| wants(f.rule));

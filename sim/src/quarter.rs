@@ -1,6 +1,6 @@
 //! The labelled quarter: a scripted world of more than 200 registered
 //! accounts over 2026年第三季度 (plus the National Day holiday and its 调休
-//! Saturday, to 2026-10-13), in which every rule is broken and kept just
+//! Saturday, to 2026-10-14 noon), in which every rule is broken and kept just
 //! around its threshold, with the findings a correct checker must report
 //! written down beside it.
 //!
@@ -116,7 +116,9 @@ pub struct Quarter {
     pub hand_labels: Vec<Label>,
     /// The daemon's first moment (2026-07-01 00:00).
     pub start: DateTime<Utc>,
-    /// Its last (2026-10-13 00:00).
+    /// Its last (2026-10-14 12:00): a day and a half after the last week
+    /// boundary (10-12 00:00), so no threshold falls in the undecided last
+    /// day that the labels leave alone.
     pub end: DateTime<Utc>,
     /// The report's quarter: [start, quarter_end).
     pub quarter_end: DateTime<Utc>,
@@ -247,7 +249,7 @@ impl Builder {
             next_bili: 3_546_000_001,
             history_from: cst(2026, 6, 1, 0, 0),
             start: cst(2026, 7, 1, 0, 0),
-            end: cst(2026, 10, 13, 0, 0),
+            end: cst(2026, 10, 14, 12, 0),
             world: World::default(),
             registry: Vec::new(),
             hand: Vec::new(),

@@ -558,6 +558,8 @@ async fn heartbeat_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         for lease in checks {
             match shared.store.heartbeat_check(&lease, until).await {
                 Ok(true) => {}
+                // Finished between the snapshot above and this update.
+                Ok(false) if !shared.inflight().checks.contains_key(&lease.id) => {}
                 Ok(false) => tracing::warn!(
                     account = lease.account_id,
                     kind = %lease.kind.code(),
@@ -712,7 +714,12 @@ async fn run_checks(shared: Arc<Shared>, rt: Arc<Runtime>, group: Vec<DueCheck>,
     for lease in group {
         let started = shared.now();
         let label = lease.kind.label();
-        match check_once(&shared, &rt, &lease, started).await {
+        let result = check_once(&shared, &rt, &lease, started).await;
+        // No longer in flight before it is recorded: a heartbeat that then
+        // finds the row changed knows the check finished, not that its lease
+        // was lost (completing takes well under a lease).
+        guard.done(lease.id);
+        match result {
             Ok((next, outcome)) => {
                 let now = shared.now();
                 let next = next.map(|n| (n.at.timestamp_millis(), n.reason));
@@ -748,7 +755,6 @@ async fn run_checks(shared: Arc<Shared>, rt: Arc<Runtime>, group: Vec<DueCheck>,
                 }
             }
         }
-        guard.done(lease.id);
     }
     drop(guard);
     drop(_permit);

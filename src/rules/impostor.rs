@@ -343,11 +343,18 @@ pub(crate) fn standing(
             };
         }
         // The longest registry unit the text names: 某县公安局交通警察大队 over 某县公安局.
+        // (As `names_unit`, with the text normalised once for the registry.)
+        let named = normalize_name(e);
         let unit = registry
             .iter()
             .filter_map(|a| a.spec.owner_unit.as_deref())
-            .filter(|u| names_unit(e, u))
-            .max_by_key(|u| normalize_name(u).chars().count());
+            .filter_map(|u| {
+                let n = normalize_name(u);
+                let len = n.chars().count();
+                (len >= 2 && named.contains(&n)).then_some((len, u))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, u)| u);
         if let Some(u) = unit {
             return Standing::RegistryUnit {
                 entity: e.to_string(),

@@ -77,6 +77,14 @@ fn registry_evidence(a: &Account) -> Evidence {
 /// has more than one on the platform, a pass otherwise, "not checked" when
 /// the registry names no owner unit. Nothing when the rule is off.
 pub fn check_one_per_platform(registry: &[Account], ctx: &RuleContext<'_>) -> Vec<Finding> {
+    check_one_per_platform_of(registry, None, ctx)
+}
+
+/// [`check_one_per_platform`] with findings only for the accounts in
+/// `only` (all when `None`); the groups are still formed over the whole
+/// registry. The daemon checks one account at a time, and building every
+/// account's finding to keep one was a fifth of its time per check.
+pub fn check_one_per_platform_of(registry: &[Account], only: Option<&[i64]>, ctx: &RuleContext<'_>) -> Vec<Finding> {
     let rule = &ctx.rules.one_per_platform;
     if !rule.enabled {
         return Vec::new();
@@ -84,18 +92,18 @@ pub fn check_one_per_platform(registry: &[Account], ctx: &RuleContext<'_>) -> Ve
     // (platform, normalised owner) → the counted accounts, by id.
     let mut groups: BTreeMap<(&str, String), Vec<&Account>> = BTreeMap::new();
     for a in registry.iter().filter(|a| counts(a) && !is_exception(a)) {
-        if let Some(o) = owner(a) {
-            groups
-                .entry((a.spec.platform.code(), normalize_name(o)))
-                .or_default()
-                .push(a);
-        }
+        // Normalised once per account (`owner` would normalise it again).
+        let Some(key) = a.spec.owner_unit.as_deref().map(normalize_name).filter(|k| !k.is_empty()) else {
+            continue;
+        };
+        groups.entry((a.spec.platform.code(), key)).or_default().push(a);
     }
     for g in groups.values_mut() {
         g.sort_by_key(|a| a.id);
     }
     let mut out = Vec::new();
-    let mut accounts: Vec<&Account> = registry.iter().filter(|a| counts(a)).collect();
+    let wanted = |a: &Account| only.is_none_or(|ids| ids.contains(&a.id));
+    let mut accounts: Vec<&Account> = registry.iter().filter(|a| counts(a) && wanted(a)).collect();
     accounts.sort_by_key(|a| a.id);
     for a in accounts {
         let platform = a.spec.platform;
@@ -194,14 +202,16 @@ pub fn check_unregistered(
         Ok(ok) => ok,
         Err(reason) => return vec![overall.not_checked(reason)],
     };
-    // The unit's registered accounts on this platform that still exist.
+    // The unit's registered accounts on this platform that still exist
+    // (each owner normalised once: this runs at every check).
+    let unit = normalize_name(o);
     let mut registered: Vec<&Account> = registry
         .iter()
         .chain(std::iter::once(account))
         .filter(|a| {
             a.spec.platform == platform
                 && counts(a)
-                && owner(a).is_some_and(|x| normalize_name(x) == normalize_name(o))
+                && a.spec.owner_unit.as_deref().is_some_and(|x| normalize_name(x) == unit)
         })
         .collect();
     registered.sort_by_key(|a| a.id);
@@ -339,6 +349,11 @@ mod tests {
             "WeChat is another platform"
         );
         assert_eq!(by_account(&v, 4).verdict, Verdict::Pass, "another unit");
+        // One account's check sees the same verdict, with its group formed
+        // over the whole registry, and only its own finding.
+        let only = check_one_per_platform_of(&reg, Some(&[2]), &k.ctx());
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0], *by_account(&v, 2));
     }
 
     #[test]

@@ -22,7 +22,7 @@
 
 use crate::model::*;
 use crate::quarter::{Label, Quarter, RegistryRow, Severity, cst};
-use crate::util::encode_base64;
+use crate::util::{Rng, encode_base64};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Timelike, Utc};
 use chrono_tz::Asia::Shanghai;
 
@@ -46,23 +46,6 @@ pub const PROBLEMS: [(&str, SimPlatform, &str, &str); 6] = [
     ("宝鸡发布", SimPlatform::Weibo, "impostor", "7月15日出现假冒账号“寶雞發佈”（繁体字、未认证）"),
     ("渭滨区民政局", SimPlatform::Weibo, "closing_notice", "拟于10月15日关停，未提前30天置顶停更公告"),
 ];
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo).max(1) as u64)) as i64
-    }
-}
 
 /// How an account departs from a normal one.
 #[derive(Default)]

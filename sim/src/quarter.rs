@@ -31,6 +31,7 @@
 //! regulations' plain meaning — not with xunjian's code.
 
 use crate::model::*;
+use crate::util::Rng;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, TimeZone, Utc, Weekday};
 use chrono_tz::Asia::Shanghai;
 use serde::Serialize;
@@ -161,23 +162,6 @@ pub fn wechat_deadline(published: DateTime<Utc>) -> DateTime<Utc> {
         if is_workday(d) {
             return local_midnight(d + Days::new(1));
         }
-    }
-}
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % ((hi - lo).max(1) as u64)) as i64
     }
 }
 

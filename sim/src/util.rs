@@ -165,3 +165,23 @@ mod tests {
         assert_eq!(weibo_count_display(88), serde_json::json!(88));
     }
 }
+
+/// xorshift64*: a small deterministic generator, so a scenario built from
+/// one seed is the same world on every machine.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// In `lo..hi` (`lo` when the range is empty).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % ((hi - lo).max(1) as u64)) as i64
+    }
+}

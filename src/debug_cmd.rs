@@ -42,7 +42,16 @@ fn capture_time(file: &Path) -> DateTime<Utc> {
 }
 
 /// `account` names the account whose notices a portal page is searched for.
-pub fn parse_cmd(target: &str, kind: &str, file: &Path, account: Option<&str>) -> anyhow::Result<i32> {
+/// `opts` carries the HTTP status and content type the response came with
+/// and the account id it was fetched for, so it is judged as the daemon
+/// would judge it.
+pub fn parse_cmd(
+    target: &str,
+    kind: &str,
+    file: &Path,
+    account: Option<&str>,
+    opts: &xunjian_adapters::ParseOptions,
+) -> anyhow::Result<i32> {
     let Some(target) = target_arg(target) else { return Ok(2) };
     let body = match std::fs::read(file) {
         Ok(b) => b,
@@ -51,7 +60,7 @@ pub fn parse_cmd(target: &str, kind: &str, file: &Path, account: Option<&str>) -
             return Ok(2);
         }
     };
-    match xunjian_adapters::parse_target_file(target, kind, &body, capture_time(file), account) {
+    match xunjian_adapters::parse_target_file(target, kind, &body, capture_time(file), account, opts) {
         Ok(observation) => {
             print_json(&observation)?;
             Ok(0)
@@ -170,20 +179,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("profile.json");
         std::fs::write(&good, br#"{"ok":1,"data":{"userInfo":{"id":1,"screen_name":"a"}}}"#).unwrap();
-        assert_eq!(parse_cmd("weibo", "profile", &good, None).unwrap(), 0);
+        assert_eq!(parse_cmd("weibo", "profile", &good, None, &Default::default()).unwrap(), 0);
         let captcha = dir.path().join("captcha.html");
         std::fs::write(&captcha, "<html><title>安全验证</title>验证码</html>").unwrap();
-        assert_eq!(parse_cmd("weibo", "timeline", &captcha, None).unwrap(), 1);
-        assert_eq!(parse_cmd("weibo", "nosuchkind", &good, None).unwrap(), 2);
-        assert_eq!(parse_cmd("myspace", "profile", &good, None).unwrap(), 2);
-        assert_eq!(parse_cmd("weibo", "profile", &dir.path().join("missing.json"), None).unwrap(), 2);
+        assert_eq!(parse_cmd("weibo", "timeline", &captcha, None, &Default::default()).unwrap(), 1);
+        assert_eq!(parse_cmd("weibo", "nosuchkind", &good, None, &Default::default()).unwrap(), 2);
+        assert_eq!(parse_cmd("myspace", "profile", &good, None, &Default::default()).unwrap(), 2);
+        assert_eq!(parse_cmd("weibo", "profile", &dir.path().join("missing.json"), None, &Default::default()).unwrap(), 2);
         let feed = dir.path().join("feed.xml");
         std::fs::write(
             &feed,
             r#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>a</title><link>https://x/1</link><guid>1</guid><pubDate>Fri, 20 Nov 2026 09:00:00 +0800</pubDate></item></channel></rss>"#,
         )
         .unwrap();
-        assert_eq!(parse_cmd("feed", "timeline", &feed, None).unwrap(), 0);
+        assert_eq!(parse_cmd("feed", "timeline", &feed, None, &Default::default()).unwrap(), 0);
     }
 
     #[test]

@@ -175,7 +175,7 @@ pub async fn poll_account(
     if let Some(fut) = adapter.timeline(uid) {
         let started = Instant::now();
         let result = fut.await;
-        let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Posts(&f.value.posts));
+        let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Timeline(&f.value));
         let (id, stat) =
             at.record(ObservationKind::Timeline, uid, Some(account.id), &result, started.elapsed(), data).await?;
         report.observation_ids.push(id);

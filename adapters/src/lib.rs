@@ -38,6 +38,7 @@ pub use outcome::{Failed, FetchFailure, FetchResult, Fetched};
 
 use chrono::{DateTime, Utc};
 use model::{Platform, Post, Profile, SearchHit, Timeline};
+use weibo::ResponseMeta;
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
@@ -311,13 +312,80 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).expect("observations serialise")
 }
 
-/// Parses a saved response as `kind` of `platform`, as if served with
-/// HTTP 200, and returns the normalized observation as JSON.
-pub fn parse_file(platform: Platform, kind: &str, body: &[u8], now: DateTime<Utc>) -> Result<serde_json::Value, DebugError> {
+/// How `debug parse` judges a saved response: the HTTP status and content
+/// type it came with, and the account it was fetched for.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// The HTTP status the response came with; `None` is 200.
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    /// The id the response was fetched for (uid, mid, `__biz`, sec_uid,
+    /// author id, feed link): an answer stating another is `wrong_account`.
+    pub expect_id: Option<String>,
+}
+
+impl ParseOptions {
+    fn meta(&self) -> ResponseMeta<'_> {
+        ResponseMeta {
+            status: self.status.unwrap_or(200),
+            content_type: self.content_type.as_deref(),
+            location: None,
+            retry_after_secs: None,
+        }
+    }
+
+    /// The identity check every client makes, on the JSON of a parsed
+    /// answer: a timeline's `owner`, a profile's `platform_id`.
+    fn check_identity(&self, value: serde_json::Value, url: &str) -> Result<serde_json::Value, DebugError> {
+        let Some(expected) = self.expect_id.as_deref() else { return Ok(value) };
+        let stated = |v: &serde_json::Value| -> Option<String> {
+            ["owner", "platform_id"].iter().find_map(|k| v.get(*k).and_then(|x| x.as_str()).map(str::to_string))
+        };
+        let mut found = stated(&value);
+        for part in ["timeline", "profile", "author", "page"] {
+            if found.is_none() {
+                found = value.get(part).and_then(stated);
+            }
+        }
+        match found {
+            Some(found) if !model::same_account_id(expected, &found) => Err(DebugError::Failure(
+                FetchFailure::wrong_account(url, expected, &found, "the answer states another account's id"),
+            )),
+            _ => Ok(value),
+        }
+    }
+}
+
+/// Parses a saved response as `kind` of `platform`, as if served with the
+/// HTTP status in `opts` (200 by default), and returns the normalized
+/// observation as JSON. With `opts.expect_id`, an answer that states it is
+/// about another account is judged `wrong_account`, as the daemon would.
+pub fn parse_file(
+    platform: Platform,
+    kind: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+    opts: &ParseOptions,
+) -> Result<serde_json::Value, DebugError> {
     let url = format!("file:{}/{kind}", platform.code());
+    let meta = opts.meta();
+    let value = parse_file_as(platform, kind, body, now, &meta, &url)?;
+    opts.check_identity(value, &url)
+}
+
+fn parse_file_as(
+    platform: Platform,
+    kind: &str,
+    body: &[u8],
+    now: DateTime<Utc>,
+    meta: &ResponseMeta,
+    url: &str,
+) -> Result<serde_json::Value, DebugError> {
+    let url = url.to_string();
+    let meta = *meta;
     match (platform, kind) {
-        (Platform::Weibo, "profile") => weibo::parse::parse_profile(body, &url).map(|v| to_json(&v)),
-        (Platform::Weibo, "timeline") => match weibo::parse::parse_timeline(body, &url, now) {
+        (Platform::Weibo, "profile") => weibo::parse::parse_profile_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Weibo, "timeline") => match weibo::parse::parse_timeline_response(&meta, body, &url, now) {
             Ok(weibo::TimelinePage::Posts(t)) => Ok(timeline_json(&t)),
             Ok(weibo::TimelinePage::NoContent { msg }) => {
                 return Err(DebugError::Unresolved(format!(
@@ -327,23 +395,23 @@ pub fn parse_file(platform: Platform, kind: &str, body: &[u8], now: DateTime<Utc
             }
             Err(e) => Err(e),
         },
-        (Platform::Weibo, "post") => weibo::parse::parse_status_show(body, &url, now).map(|p| post_json(&p)),
-        (Platform::Weibo, "longtext") => weibo::parse::parse_longtext(body, &url).map(|v| to_json(&v)),
-        (Platform::Weibo, "search") => weibo::parse::parse_user_search(body, &url).map(|v| to_json(&v)),
-        (Platform::Wechat, "article") => wechat::article::parse_article(body, &url).map(|a| article_json(&a)),
-        (Platform::Wechat, "sogou") => wechat::sogou::parse_sogou_search(body, &url).map(|v| to_json(&v)),
-        (Platform::Wechat, "backend") => wechat::backend::parse_appmsgpublish(body, &url).map(|t| timeline_json(&t)),
-        (Platform::Wechat, "searchbiz") => wechat::backend::parse_searchbiz(body, &url).map(|v| to_json(&v)),
-        (Platform::Wechat, "about") => wechat::about::parse_about(body, &url).map(|v| to_json(&v)),
-        (Platform::Bilibili, "dynamics") => bilibili::parse::parse_dynamics(body, &url).map(|t| timeline_json(&t)),
-        (Platform::Bilibili, "profile") => bilibili::parse::parse_acc_info(body, &url).map(|v| to_json(&v)),
-        (Platform::Bilibili, "live") => bilibili::parse::parse_master_info(body, &url).map(|v| to_json(&v)),
-        (Platform::Bilibili, "search") => bilibili::parse::parse_user_search(body, &url).map(|v| to_json(&v)),
-        (Platform::Bilibili, "nav") => bilibili::parse::parse_nav(&weibo::ResponseMeta::OK, body, &url)
+        (Platform::Weibo, "post") => weibo::parse::parse_status_show_response(&meta, body, &url, now).map(|p| post_json(&p)),
+        (Platform::Weibo, "longtext") => weibo::parse::parse_longtext_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Weibo, "search") => weibo::parse::parse_user_search_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Wechat, "article") => wechat::article::classify_article_response(&meta, body, &url).and_then(|p| p.into_result(&url)).map(|a| article_json(&a)),
+        (Platform::Wechat, "sogou") => wechat::sogou::parse_sogou_search_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Wechat, "backend") => wechat::backend::parse_appmsgpublish_response(&meta, body, &url).map(|t| timeline_json(&t)),
+        (Platform::Wechat, "searchbiz") => wechat::backend::parse_searchbiz_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Wechat, "about") => wechat::about::parse_about_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "dynamics") => bilibili::parse::parse_dynamics_response(&meta, body, &url).map(|t| timeline_json(&t)),
+        (Platform::Bilibili, "profile") => bilibili::parse::parse_acc_info_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "live") => bilibili::parse::parse_master_info_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "search") => bilibili::parse::parse_user_search_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "nav") => bilibili::parse::parse_nav(&meta, body, &url)
             .map(|k| serde_json::json!({"img_key": k.img_key, "sub_key": k.sub_key, "mixin_key": k.mixin_key()})),
         (Platform::Douyin, "page") => return saved_page(body, &url, douyin::parse::parse_page_captures),
-        (Platform::Douyin, "profile") => douyin::parse::parse_profile_api(body, &url).map(|v| to_json(&v)),
-        (Platform::Douyin, "posts") => match douyin::parse::parse_posts_api(body, &url) {
+        (Platform::Douyin, "profile") => douyin::parse::parse_profile_api_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Douyin, "posts") => match douyin::parse::parse_posts_api_response(&meta, body, &url) {
             Ok(t) if t.posts.is_empty() => {
                 return Err(DebugError::Unresolved(
                     "empty aweme_list: Douyin answers this both for accounts without posts and to clients it does not trust; the profile's aweme_count decides".into(),
@@ -352,11 +420,11 @@ pub fn parse_file(platform: Platform, kind: &str, body: &[u8], now: DateTime<Utc
             other => other.map(|t| timeline_json(&t)),
         },
         (Platform::Toutiao, "page") => return saved_page(body, &url, toutiao::parse::parse_page_captures),
-        (Platform::Toutiao, "feed") => toutiao::parse::parse_feed(body, &url)
+        (Platform::Toutiao, "feed") => toutiao::parse::parse_feed_response(&meta, body, &url)
             .map(|f| serde_json::json!({"timeline": timeline_json(&f.timeline), "author": to_json(&f.author)})),
         (Platform::Kuaishou, "page") => return saved_page(body, &url, kuaishou::parse::parse_page_captures),
-        (Platform::Kuaishou, "answer") => kuaishou::parse::parse_answer(body, &url).map(|d| {
-            serde_json::json!({"timeline": timeline_json(&Timeline { posts: d.posts, next_cursor: d.pcursor, total: None }), "profile": to_json(&d.profile)})
+        (Platform::Kuaishou, "answer") => kuaishou::parse::parse_answer_response(&meta, body, &url).map(|d| {
+            serde_json::json!({"timeline": timeline_json(&Timeline::new(d.posts, d.pcursor, None)), "profile": to_json(&d.profile)})
         }),
         _ => {
             return Err(DebugError::Usage(format!(
@@ -378,7 +446,9 @@ pub fn parse_target_file(
     body: &[u8],
     now: DateTime<Utc>,
     account: Option<&str>,
+    opts: &ParseOptions,
 ) -> Result<serde_json::Value, DebugError> {
+    let meta = opts.meta();
     let usage = |known: &[&str]| {
         Err(DebugError::Usage(format!("unknown kind {kind:?} for {target}; known kinds: {}", known.join(", "))))
     };
@@ -386,23 +456,25 @@ pub fn parse_target_file(
         "feed" => {
             let url = format!("file:feed/{kind}");
             match kind {
-                "timeline" => feed::parse::parse_timeline(body, &url, now).map(|t| timeline_json(&t)),
-                "feed" => feed::parse::parse_feed(body, &url).map(|f| to_json(&f)),
+                "timeline" => feed::parse::parse_feed_response(&meta, body, &url)
+                    .map(|f| timeline_json(&feed::parse::feed_timeline(&f, now))),
+                "feed" => feed::parse::parse_feed_response(&meta, body, &url).map(|f| to_json(&f)),
                 _ => return usage(FEED_PARSE_KINDS),
             }
             .map_err(DebugError::Failure)
+            .and_then(|v| opts.check_identity(v, &url))
         }
         "portal" => {
             let url = format!("file:portal/{kind}");
             match kind {
-                "home" => portal::parse::parse_portal(body, &url).map(|page| portal_json(&page, account)),
-                "notice" => portal::parse::parse_notice(body, &url).map(|n| to_json(&n)),
+                "home" => portal::parse::parse_portal_response(&meta, body, &url).map(|page| portal_json(&page, account)),
+                "notice" => portal::parse::parse_notice_response(&meta, body, &url).map(|n| to_json(&n)),
                 _ => return usage(PORTAL_PARSE_KINDS),
             }
             .map_err(DebugError::Failure)
         }
         code => match Platform::from_code(code) {
-            Some(platform) => parse_file(platform, kind, body, now),
+            Some(platform) => parse_file(platform, kind, body, now, opts),
             None => {
                 let mut known: Vec<&str> = Platform::ALL.iter().map(|p| p.code()).collect();
                 known.extend(["feed", "portal"]);
@@ -479,6 +551,10 @@ fn timeline_json(t: &Timeline) -> serde_json::Value {
         "posts": t.posts.iter().map(post_json).collect::<Vec<_>>(),
         "next_cursor": t.next_cursor,
         "total": t.total,
+        "owner": t.owner,
+        "more": t.more,
+        "source_updated_at": t.source_updated_at,
+        "completeness": to_json(&t.completeness()),
         "latest_unpinned_post_id": t.latest_unpinned().map(|p| p.id.clone()),
     })
 }

@@ -132,10 +132,17 @@ pub enum OutcomeClass {
     Throttled,
     ParseError,
     NetworkError,
+    /// The answer was about another account than the one asked for (a
+    /// proxy or CDN cache-key collision, a migrated account, a wrong
+    /// registry id). Never an observation of the account asked for.
+    WrongAccount,
+    /// A relay or feed answered, but its own freshness says it stopped
+    /// updating: its silence proves nothing about the account.
+    StaleSource,
 }
 
 impl OutcomeClass {
-    pub const ALL: [OutcomeClass; 9] = [
+    pub const ALL: [OutcomeClass; 11] = [
         OutcomeClass::Ok,
         OutcomeClass::NotFound,
         OutcomeClass::Banned,
@@ -145,6 +152,8 @@ impl OutcomeClass {
         OutcomeClass::Throttled,
         OutcomeClass::ParseError,
         OutcomeClass::NetworkError,
+        OutcomeClass::WrongAccount,
+        OutcomeClass::StaleSource,
     ];
 
     pub fn code(self) -> &'static str {
@@ -158,6 +167,8 @@ impl OutcomeClass {
             OutcomeClass::Throttled => "throttled",
             OutcomeClass::ParseError => "parse_error",
             OutcomeClass::NetworkError => "network_error",
+            OutcomeClass::WrongAccount => "wrong_account",
+            OutcomeClass::StaleSource => "stale_source",
         }
     }
 
@@ -294,13 +305,74 @@ pub struct Profile {
 }
 
 /// A page of an account's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Besides the posts it says how far the answer can be trusted to reach
+/// (law 1: silence is proved, never assumed): whose timeline it states it
+/// is (`owner`), whether the platform says more exists beyond what was
+/// read (`more`), the account's own post count (`total`) and, for feeds
+/// and relays, when the source itself last changed (`source_updated_at`).
+/// [`Timeline::completeness`] turns these into what the answer proves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Timeline {
     pub posts: Vec<Post>,
     /// Opaque cursor for the next page, when there is one.
     pub next_cursor: Option<String>,
     /// The platform's total post count, when given.
     pub total: Option<i64>,
+    /// The account id the answer itself states it is about (Weibo card
+    /// `user.id`, Bilibili `host_mid`/author mid, WeChat `__biz`, Douyin
+    /// `sec_uid`, Toutiao author id, a feed's channel link), when it states
+    /// one. Clients compare it with the id asked for and refuse a
+    /// mismatch as [`OutcomeClass::WrongAccount`].
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Whether the source says more items exist beyond those read:
+    /// `Some(true)` for a next cursor / `has_more` / a total above what was
+    /// shown, `Some(false)` when it says this is everything, `None` when it
+    /// cannot tell (a feed is a fixed window).
+    #[serde(default)]
+    pub more: Option<bool>,
+    /// When the source itself says it last changed (RSS `lastBuildDate`,
+    /// Atom `<updated>`, a relay's cache time). A relay that stopped
+    /// updating keeps answering 200 with this in the past.
+    #[serde(default)]
+    pub source_updated_at: Option<DateTime<Utc>>,
+}
+
+/// What one timeline answer proves about the account's recent posts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "completeness", rename_all = "snake_case")]
+pub enum Completeness {
+    /// It shows at least one non-pinned post, so (the platform listing
+    /// newest first) it shows the account's newest post, and nothing was
+    /// published between `oldest` (the oldest non-pinned post shown) and
+    /// the look that it does not show.
+    ReachesBack { newest: DateTime<Utc>, oldest: DateTime<Utc> },
+    /// It shows no non-pinned post, the source says there is nothing more,
+    /// and its own post count agrees (no more posts than it showed).
+    Nothing,
+    /// It proves nothing: no non-pinned post was shown and either more
+    /// exists (an old pinned post alone on page 1), or nothing corroborates
+    /// an empty list (an empty feed, an empty dynamics page).
+    Unresolved,
+}
+
+impl Completeness {
+    pub fn code(self) -> &'static str {
+        match self {
+            Completeness::ReachesBack { .. } => "reaches_back",
+            Completeness::Nothing => "nothing",
+            Completeness::Unresolved => "unresolved",
+        }
+    }
+}
+
+/// Whether the id an answer states is the id that was asked for. Ids are
+/// compared as the platforms print them, ignoring surrounding whitespace
+/// and ASCII case (WeChat `gh_` ids and `__biz` are case-insensitive in
+/// practice; numeric ids are unaffected).
+pub fn same_account_id(asked: &str, stated: &str) -> bool {
+    asked.trim().eq_ignore_ascii_case(stated.trim())
 }
 
 /// One account found by a name search (used to find impostors).
@@ -339,6 +411,36 @@ impl Capture {
 }
 
 impl Timeline {
+    /// A timeline with the given posts, cursor and total; the rest unknown.
+    pub fn new(posts: Vec<Post>, next_cursor: Option<String>, total: Option<i64>) -> Timeline {
+        Timeline { posts, next_cursor, total, ..Timeline::default() }
+    }
+
+    /// What this answer proves (see [`Completeness`]).
+    pub fn completeness(&self) -> Completeness {
+        let unpinned = self.posts.iter().filter(|p| !p.is_pinned).map(|p| p.published_at);
+        let (mut newest, mut oldest) = (None::<DateTime<Utc>>, None::<DateTime<Utc>>);
+        for t in unpinned {
+            newest = Some(newest.map_or(t, |n| n.max(t)));
+            oldest = Some(oldest.map_or(t, |o| o.min(t)));
+        }
+        if let (Some(newest), Some(oldest)) = (newest, oldest) {
+            return Completeness::ReachesBack { newest, oldest };
+        }
+        let shown = i64::try_from(self.posts.len()).unwrap_or(i64::MAX);
+        let says_no_more = self.more == Some(false) || (self.more.is_none() && self.next_cursor.is_none() && self.total.is_some());
+        match self.total {
+            Some(total) if says_no_more && total <= shown => Completeness::Nothing,
+            _ => Completeness::Unresolved,
+        }
+    }
+
+    /// The id stated by the answer, when it differs from `asked`: the
+    /// answer is about another account.
+    pub fn wrong_owner(&self, asked: &str) -> Option<&str> {
+        self.owner.as_deref().filter(|o| !same_account_id(asked, o))
+    }
+
     /// The newest post that is not pinned: a pinned post sits on top of the
     /// timeline whatever its age, so it says nothing about recent activity.
     pub fn latest_unpinned(&self) -> Option<&Post> {

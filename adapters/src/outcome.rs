@@ -42,6 +42,16 @@ pub enum FetchFailure {
     #[serde(rename = "network_error")]
     #[error("network error (HTTP {http_status:?}{}): {detail} ({url})", if *timeout { ", timeout" } else { "" })]
     Network { url: String, http_status: Option<u16>, timeout: bool, detail: String },
+    /// The answer states it is about another account than the one asked
+    /// for: `expected` is the id asked for, `found` the id the answer gives.
+    #[serde(rename = "wrong_account")]
+    #[error("wrong account: asked for {expected}, the answer is about {found}: {detail} ({url})")]
+    WrongAccount { url: String, expected: String, found: String, detail: String },
+    /// A relay or feed that answers but says it stopped updating at
+    /// `updated` (its own `lastBuildDate`, `<updated>` or cache time).
+    #[serde(rename = "stale_source")]
+    #[error("stale source (last updated {updated}): {detail} ({url})")]
+    StaleSource { url: String, updated: String, detail: String },
     /// Our own circuit breaker refused to send the request because the
     /// platform kept blocking us. Stored as `blocked`: nothing was checked.
     #[serde(rename = "blocked")]
@@ -60,6 +70,8 @@ impl FetchFailure {
             FetchFailure::Throttled { .. } => OutcomeClass::Throttled,
             FetchFailure::ParseError { .. } => OutcomeClass::ParseError,
             FetchFailure::Network { .. } => OutcomeClass::NetworkError,
+            FetchFailure::WrongAccount { .. } => OutcomeClass::WrongAccount,
+            FetchFailure::StaleSource { .. } => OutcomeClass::StaleSource,
         }
     }
 
@@ -73,6 +85,8 @@ impl FetchFailure {
             | FetchFailure::Throttled { url, .. }
             | FetchFailure::ParseError { url, .. }
             | FetchFailure::Network { url, .. }
+            | FetchFailure::WrongAccount { url, .. }
+            | FetchFailure::StaleSource { url, .. }
             | FetchFailure::CircuitOpen { url, .. } => url,
         }
     }
@@ -118,13 +132,25 @@ impl FetchFailure {
             | FetchFailure::LoginRequired { detail, .. }
             | FetchFailure::Throttled { detail, .. }
             | FetchFailure::ParseError { detail, .. }
-            | FetchFailure::Network { detail, .. } => {
+            | FetchFailure::Network { detail, .. }
+            | FetchFailure::WrongAccount { detail, .. }
+            | FetchFailure::StaleSource { detail, .. } => {
                 detail.push_str("; ");
                 detail.push_str(note);
             }
             FetchFailure::CircuitOpen { .. } => {}
         }
         self
+    }
+
+    /// The answer is about `found`, not the `expected` account asked for.
+    pub fn wrong_account(url: &str, expected: &str, found: &str, detail: impl Into<String>) -> Self {
+        FetchFailure::WrongAccount {
+            url: url.to_string(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+            detail: detail.into(),
+        }
     }
 
     pub(crate) fn parse(url: &str, field: impl Into<String>, detail: impl Into<String>) -> Self {

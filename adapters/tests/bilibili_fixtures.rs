@@ -7,7 +7,7 @@ use xunjian_adapters::bilibili::parse::{self, BilibiliProfile};
 use xunjian_adapters::bilibili::wbi;
 use xunjian_adapters::model::{CommentState, OutcomeClass};
 use xunjian_adapters::weibo::ResponseMeta;
-use xunjian_adapters::{DebugError, FetchFailure, parse_target_file};
+use xunjian_adapters::{DebugError, FetchFailure, ParseOptions, parse_target_file};
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bilibili").join(rel);
@@ -182,6 +182,7 @@ fn debug_parse_shows_pinned_forward_source_times_and_comment_state() {
         &fixture("x_polymer_web-dynamic_feed_space_pinned_forward.json"),
         now,
         None,
+        &ParseOptions::default(),
     )
     .unwrap();
     let posts = v["posts"].as_array().unwrap();
@@ -190,9 +191,9 @@ fn debug_parse_shows_pinned_forward_source_times_and_comment_state() {
     assert_eq!(posts[7]["repost_delay_secs"], 302407);
     assert_eq!(posts[3]["comment_state"], "open");
     assert_eq!(v["latest_unpinned_post_id"], "965806534205374473");
-    match parse_target_file("bilibili", "profile", &fixture("synth/risk_control_352.json"), now, None) {
+    match parse_target_file("bilibili", "profile", &fixture("synth/risk_control_352.json"), now, None, &ParseOptions::default()) {
         Err(DebugError::Failure(f)) => assert_eq!(f.class(), OutcomeClass::Throttled),
         other => panic!("{other:?}"),
     }
-    assert!(matches!(parse_target_file("bilibili", "videos", b"{}", now, None), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_target_file("bilibili", "videos", b"{}", now, None, &ParseOptions::default()), Err(DebugError::Usage(_))));
 }

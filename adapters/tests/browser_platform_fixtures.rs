@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use std::path::PathBuf;
 use xunjian_adapters::browser::{CAPTURE_DOCUMENT, CAPTURE_DOM, CAPTURE_XHR};
 use xunjian_adapters::model::{Capture, CommentState, MessageEntry, OutcomeClass};
-use xunjian_adapters::{DebugError, douyin, kuaishou, parse_target_file, toutiao};
+use xunjian_adapters::{DebugError, ParseOptions, douyin, kuaishou, parse_target_file, toutiao};
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
@@ -249,18 +249,18 @@ fn kuaishou_answers_and_page() {
 fn debug_parse_knows_the_new_kinds() {
     let now = Utc::now();
     let v =
-        parse_target_file("douyin", "page", &fixture("douyin/synth/user_page_render_data.html"), now, None).unwrap();
+        parse_target_file("douyin", "page", &fixture("douyin/synth/user_page_render_data.html"), now, None, &ParseOptions::default()).unwrap();
     assert_eq!(v["profile"]["display_name"], "示例县发布");
     assert_eq!(v["timeline"]["posts"][0]["is_pinned"], true);
-    let v = parse_target_file("douyin", "page", &fixture("douyin/synth/captcha_middle_page.html"), now, None);
+    let v = parse_target_file("douyin", "page", &fixture("douyin/synth/captcha_middle_page.html"), now, None, &ParseOptions::default());
     assert!(matches!(v, Err(DebugError::Failure(ref f)) if f.class() == OutcomeClass::Captcha), "{v:?}");
-    let v = parse_target_file("douyin", "posts", &fixture("douyin/synth/aweme_post_empty.json"), now, None);
+    let v = parse_target_file("douyin", "posts", &fixture("douyin/synth/aweme_post_empty.json"), now, None, &ParseOptions::default());
     assert!(matches!(v, Err(DebugError::Unresolved(_))), "{v:?}");
-    let v = parse_target_file("toutiao", "feed", &fixture("toutiao/synth/pc_list_feed_profile_all.json"), now, None)
+    let v = parse_target_file("toutiao", "feed", &fixture("toutiao/synth/pc_list_feed_profile_all.json"), now, None, &ParseOptions::default())
         .unwrap();
     assert_eq!(v["author"]["verified"], true);
-    let v = parse_target_file("kuaishou", "page", &fixture("kuaishou/synth/profile_page_apollo_state.html"), now, None)
+    let v = parse_target_file("kuaishou", "page", &fixture("kuaishou/synth/profile_page_apollo_state.html"), now, None, &ParseOptions::default())
         .unwrap();
     assert_eq!(v["profile"]["display_name"], "示例县发布");
-    assert!(matches!(parse_target_file("xiaohongshu", "page", b"", now, None), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_target_file("xiaohongshu", "page", b"", now, None, &ParseOptions::default()), Err(DebugError::Usage(_))));
 }

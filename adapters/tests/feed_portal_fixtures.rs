@@ -10,7 +10,7 @@ use xunjian_adapters::feed::parse::{FeedFormat, parse_feed, parse_feed_response,
 use xunjian_adapters::model::CommentState;
 use xunjian_adapters::portal::parse::{NoticeKind, find_mentions, parse_notice, parse_portal, parse_portal_response};
 use xunjian_adapters::weibo::ResponseMeta;
-use xunjian_adapters::{DebugError, parse_target_file};
+use xunjian_adapters::{DebugError, ParseOptions, parse_target_file};
 
 fn sh(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Shanghai.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap().with_timezone(&Utc)
@@ -103,15 +103,15 @@ fn gbk_feed_declared_only_in_the_xml_declaration() {
 
 #[test]
 fn debug_parse_feed() {
-    let v = parse_target_file("feed", "timeline", &feed("synth/rsshub_wechat_rss2.xml"), now(), None).unwrap();
+    let v = parse_target_file("feed", "timeline", &feed("synth/rsshub_wechat_rss2.xml"), now(), None, &ParseOptions::default()).unwrap();
     assert_eq!(v["posts"].as_array().unwrap().len(), 3);
     assert_eq!(v["posts"][0]["published_at_shanghai"], "2024-05-20T09:30:00+08:00");
-    let v = parse_target_file("feed", "feed", &feed("synth/rsshub_douyin_atom.xml"), now(), None).unwrap();
+    let v = parse_target_file("feed", "feed", &feed("synth/rsshub_douyin_atom.xml"), now(), None, &ParseOptions::default()).unwrap();
     assert_eq!(v["format"], "atom");
-    let e = parse_target_file("feed", "timeline", &feed("synth/rsshub_error_page_upstream_403.html"), now(), None)
+    let e = parse_target_file("feed", "timeline", &feed("synth/rsshub_error_page_upstream_403.html"), now(), None, &ParseOptions::default())
         .unwrap_err();
     assert_eq!(e.to_json()["outcome"], "blocked");
-    assert!(matches!(parse_target_file("feed", "xml", b"", now(), None), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_target_file("feed", "xml", b"", now(), None, &ParseOptions::default()), Err(DebugError::Usage(_))));
 }
 
 const HOME: &str = "http://www.ankang.example.gov.cn/index.html";
@@ -191,16 +191,16 @@ fn gbk_notice_page_date() {
 fn debug_parse_portal_with_account() {
     let now = now();
     let v =
-        parse_target_file("portal", "home", &portal("synth/home_gbk_with_notice.html"), now, Some("汉滨发布")).unwrap();
+        parse_target_file("portal", "home", &portal("synth/home_gbk_with_notice.html"), now, Some("汉滨发布"), &ParseOptions::default()).unwrap();
     assert_eq!(v["account"], "汉滨发布");
     assert_eq!(v["mentions"][0]["kind"], "opening");
     assert_eq!(v["mentions"][0]["item"]["prominent"], true);
-    let v = parse_target_file("portal", "home", &portal("synth/home_utf8_without_notice.html"), now, Some("汉滨发布"))
+    let v = parse_target_file("portal", "home", &portal("synth/home_utf8_without_notice.html"), now, Some("汉滨发布"), &ParseOptions::default())
         .unwrap();
     assert_eq!(v["mentions"].as_array().unwrap().len(), 0);
-    let e = parse_target_file("portal", "home", &portal("synth/waf_chuangyu_block_200.html"), now, Some("汉滨发布"))
+    let e = parse_target_file("portal", "home", &portal("synth/waf_chuangyu_block_200.html"), now, Some("汉滨发布"), &ParseOptions::default())
         .unwrap_err();
     assert_eq!(e.to_json()["outcome"], "blocked");
-    let v = parse_target_file("portal", "notice", &portal("synth/notice_page_gbk.html"), now, None).unwrap();
+    let v = parse_target_file("portal", "notice", &portal("synth/notice_page_gbk.html"), now, None, &ParseOptions::default()).unwrap();
     assert_eq!(v["published_on"], "2024-05-20");
 }

@@ -15,7 +15,7 @@ use xunjian_adapters::wechat::article::{
 use xunjian_adapters::wechat::backend::{parse_appmsgpublish, parse_searchbiz, pick_biz};
 use xunjian_adapters::wechat::sogou::{parse_sogou_search, pick_account};
 use xunjian_adapters::weibo::ResponseMeta;
-use xunjian_adapters::{DebugError, FetchFailure, parse_file, parse_target_file};
+use xunjian_adapters::{DebugError, FetchFailure, ParseOptions, parse_file, parse_target_file};
 
 fn sh(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> DateTime<Utc> {
     Shanghai.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap().with_timezone(&Utc)
@@ -285,25 +285,25 @@ fn backend_list_search_and_errors() {
 #[test]
 fn debug_parse_prints_time_gh_id_and_original_flag() {
     let now = sh(2026, 1, 1, 0, 0, 0);
-    let v = parse_file(Platform::Wechat, "article", &joined_article(), now).unwrap();
+    let v = parse_file(Platform::Wechat, "article", &joined_article(), now, &ParseOptions::default()).unwrap();
     assert_eq!(v["published_at_shanghai"], "2025-11-07T08:31:48+08:00");
     assert_eq!(v["gh_id"], "gh_2f5c59ad6e1e");
     assert_eq!(v["original"], true);
     let failure =
-        parse_target_file("wechat", "article", &wechat("article_deleted_by_author.html"), now, None).unwrap_err();
+        parse_target_file("wechat", "article", &wechat("article_deleted_by_author.html"), now, None, &ParseOptions::default()).unwrap_err();
     assert_eq!(failure.to_json()["outcome"], "not_found");
     let failure =
-        parse_target_file("wechat", "sogou", &wechat("sogou_weixin_antispider_page_2017.html"), now, None).unwrap_err();
+        parse_target_file("wechat", "sogou", &wechat("sogou_weixin_antispider_page_2017.html"), now, None, &ParseOptions::default()).unwrap_err();
     assert_eq!(failure.to_json()["outcome"], "captcha");
     let failure =
-        parse_target_file("wechat", "article", &wechat("article_temporarily_unavailable.html"), now, None).unwrap_err();
+        parse_target_file("wechat", "article", &wechat("article_temporarily_unavailable.html"), now, None, &ParseOptions::default()).unwrap_err();
     assert_eq!(failure.to_json()["outcome"], "blocked");
     let failure =
-        parse_target_file("wechat", "article", &wechat("article_removed_violation.html"), now, None).unwrap_err();
+        parse_target_file("wechat", "article", &wechat("article_removed_violation.html"), now, None, &ParseOptions::default()).unwrap_err();
     assert_eq!(failure.to_json()["outcome"], "banned");
     let about =
-        parse_target_file("wechat", "about", &wechat("mp_aboutbiz_account_info_gov_org.html"), now, None).unwrap();
+        parse_target_file("wechat", "about", &wechat("mp_aboutbiz_account_info_gov_org.html"), now, None, &ParseOptions::default()).unwrap();
     assert_eq!(about["entity"], "上海市总工会");
-    assert!(matches!(parse_target_file("wechat", "comments", b"", now, None), Err(DebugError::Usage(_))));
-    assert!(matches!(parse_target_file("myspace", "x", b"", now, None), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_target_file("wechat", "comments", b"", now, None, &ParseOptions::default()), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_target_file("myspace", "x", b"", now, None, &ParseOptions::default()), Err(DebugError::Usage(_))));
 }

@@ -8,7 +8,7 @@ use common::fixture;
 use xunjian_adapters::model::{CommentState, MessageEntry, Platform};
 use xunjian_adapters::weibo::parse::{parse_longtext, parse_profile, parse_status_show, parse_timeline, parse_user_search};
 use xunjian_adapters::weibo::TimelinePage;
-use xunjian_adapters::{DebugError, FetchFailure, parse_file};
+use xunjian_adapters::{DebugError, FetchFailure, ParseOptions, parse_file};
 
 const TIMELINE: &str = "m_getIndex_107603_timeline_pinned_retweet.json";
 const PROFILE: &str = "m_getIndex_type_uid_profile_verified.json";
@@ -144,7 +144,7 @@ fn no_content_is_not_found_on_the_profile_but_unresolved_on_a_timeline() {
     assert!(matches!(parse_profile(&body, "u"), Err(FetchFailure::NotFound { .. })));
     assert_eq!(parse_timeline(&body, "u", now()).unwrap(), TimelinePage::NoContent { msg: Some("这里还没有内容".into()) });
     assert_eq!(parse_user_search(&body, "u").unwrap(), vec![]);
-    assert!(matches!(parse_file(Platform::Weibo, "timeline", &body, now()), Err(DebugError::Unresolved(_))));
+    assert!(matches!(parse_file(Platform::Weibo, "timeline", &body, now(), &ParseOptions::default()), Err(DebugError::Unresolved(_))));
 }
 
 #[test]
@@ -172,7 +172,7 @@ fn status_show_of_a_timeline_mblog() {
 
 #[test]
 fn parse_file_prints_pinned_repost_source_time_and_exact_times() {
-    let out = parse_file(Platform::Weibo, "timeline", &fixture(TIMELINE), now()).unwrap();
+    let out = parse_file(Platform::Weibo, "timeline", &fixture(TIMELINE), now(), &ParseOptions::default()).unwrap();
     let posts = out["posts"].as_array().unwrap();
     assert_eq!(posts[0]["is_pinned"], true);
     assert_eq!(posts[0]["published_at"], "2021-06-08T01:35:04Z");
@@ -181,9 +181,9 @@ fn parse_file_prints_pinned_repost_source_time_and_exact_times() {
     assert_eq!(posts[2]["repost_of"]["published_at_shanghai"], "2021-06-08T09:35:04+08:00");
     assert_eq!(posts[2]["repost_delay_secs"], 729_123);
     assert_eq!(out["latest_unpinned_post_id"], "4649031014551911");
-    let profile = parse_file(Platform::Weibo, "profile", &fixture(PROFILE), now()).unwrap();
+    let profile = parse_file(Platform::Weibo, "profile", &fixture(PROFILE), now(), &ParseOptions::default()).unwrap();
     assert_eq!(profile["verified_entity"], "上海鹰角网络科技有限公司");
     assert_eq!(profile["followers"], 1_455_000);
-    assert!(matches!(parse_file(Platform::Weibo, "comments", b"{}", now()), Err(DebugError::Usage(_))));
-    assert!(matches!(parse_file(Platform::Douyin, "timeline", b"{}", now()), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_file(Platform::Weibo, "comments", b"{}", now(), &ParseOptions::default()), Err(DebugError::Usage(_))));
+    assert!(matches!(parse_file(Platform::Douyin, "timeline", b"{}", now(), &ParseOptions::default()), Err(DebugError::Usage(_))));
 }

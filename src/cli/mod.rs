@@ -130,6 +130,15 @@ pub enum DebugCommand {
         /// 门户页面：要查找其开通/关停公告的账号名称 (portal: the account whose notices to look for)
         #[arg(long)]
         account: Option<String>,
+        /// 该响应的 HTTP 状态码，默认 200 (the HTTP status the response came with, e.g. 432)
+        #[arg(long)]
+        status: Option<u16>,
+        /// 该响应的 Content-Type (the response's content type)
+        #[arg(long)]
+        content_type: Option<String>,
+        /// 抓取时所查询的账号 ID；响应属于其他账号时判为 wrong_account (the id the response was fetched for)
+        #[arg(long)]
+        expect_id: Option<String>,
     },
     /// 实时抓取一个账号（需要网络），可保存为新样本 (fetch live; --save keeps the raw responses)
     Fetch {
@@ -213,8 +222,13 @@ async fn dispatch(cli: Cli) -> CliResult {
 async fn debug(cli: &Cli, cmd: &DebugCommand) -> CliResult<i32> {
     match cmd {
         // Parsing a file needs no configuration at all.
-        DebugCommand::Parse { platform, kind, file, account } => {
-            Ok(crate::debug_cmd::parse_cmd(platform, kind, file, account.as_deref())?)
+        DebugCommand::Parse { platform, kind, file, account, status, content_type, expect_id } => {
+            let opts = xunjian_adapters::ParseOptions {
+                status: *status,
+                content_type: content_type.clone(),
+                expect_id: expect_id.clone(),
+            };
+            Ok(crate::debug_cmd::parse_cmd(platform, kind, file, account.as_deref(), &opts)?)
         }
         DebugCommand::Fetch { platform, account, kind, save, account_name } => {
             let loaded = LoadedConfig::load(cli.config.as_deref()).map_err(CliError::invalid)?;

@@ -6,7 +6,7 @@
 //! here, e.g. `自 2026-11-02 09:00 起被平台拦截（blocked），共 5 次；最近一次成功抓取为 2026-10-30 08:00`.
 
 use super::{AccountFacts, RuleContext, fmt_local_ms};
-use crate::store::{ObservationRecord, PostRecord};
+use crate::store::{ObservationRecord, PostRecord, ReadCompleteness};
 use chrono::{DateTime, Utc};
 use xunjian_adapters::model::{ObservationKind, OutcomeClass};
 
@@ -22,6 +22,8 @@ pub fn outcome_zh(c: OutcomeClass) -> &'static str {
         OutcomeClass::Throttled => "被平台限流",
         OutcomeClass::ParseError => "页面解析失败",
         OutcomeClass::NetworkError => "网络错误",
+        OutcomeClass::WrongAccount => "平台返回的是其他账号的数据",
+        OutcomeClass::StaleSource => "数据源已停止更新",
     }
 }
 
@@ -141,6 +143,124 @@ pub fn require_recent<'f>(
     }
 }
 
+/// How long before a timeline read a profile read may be and still count
+/// as part of the same look (the poll reads the profile, then the timeline).
+const SAME_LOOK_MS: i64 = 15 * 60_000;
+
+/// The account's post count as stated at the moment of `obs`: the
+/// timeline read's own count, else the profile read of the same look.
+fn post_count_at(facts: &AccountFacts, obs: &ObservationRecord) -> Option<i64> {
+    obs.reach.post_count.or_else(|| {
+        facts
+            .profiles
+            .iter()
+            .filter(|p| p.observed_at_ms <= obs.observed_at_ms && obs.observed_at_ms - p.observed_at_ms <= SAME_LOOK_MS)
+            .max_by_key(|p| p.observed_at_ms)
+            .and_then(|p| p.profile.post_count)
+    })
+}
+
+/// The newest non-pinned post a read showed (from the posts it last saw).
+fn newest_unpinned_seen(facts: &AccountFacts, obs: &ObservationRecord) -> Option<DateTime<Utc>> {
+    posts_seen_by(facts, obs).into_iter().filter(|p| !p.post.is_pinned).map(|p| p.post.published_at).max()
+}
+
+/// Whether one successful timeline read proves the account's silence up to
+/// its moment (law 1: silence is proved, never assumed), given the reads
+/// before it that did (`earlier_proofs`, newest first). `stale_after_ms`
+/// is how old a relay's own "last updated" may be before its answer
+/// proves nothing (the zombie limit: a relay silent that long would hide
+/// exactly what the rule looks for).
+///
+/// * A read that showed the newest non-pinned post proves it — unless the
+///   source says it stopped updating, or the platform's post count grew
+///   since the last proving read while no newer post was seen (a post
+///   exists that this read did not show: incomplete).
+/// * A read that showed nothing beyond pinned posts proves it when the
+///   platform's own count agrees in the same answer, or when the count is
+///   unchanged since the last proving read.
+/// * Reads stored before the store kept completeness are judged as before.
+pub fn read_proves_silence(
+    facts: &AccountFacts,
+    obs: &ObservationRecord,
+    earlier_proofs: &[&ObservationRecord],
+    stale_after_ms: i64,
+) -> Result<(), String> {
+    if let Some(updated) = obs.reach.source_updated_at_ms
+        && obs.observed_at_ms - updated > stale_after_ms
+    {
+        return Err(format!(
+            "数据源已停止更新（stale_source）：{} 抓取的订阅源自称最后更新于 {}",
+            fmt_local_ms(obs.observed_at_ms),
+            fmt_local_ms(updated)
+        ));
+    }
+    let count = post_count_at(facts, obs);
+    let previous = earlier_proofs.first().copied();
+    let previous_count = previous.and_then(|p| post_count_at(facts, p));
+    match obs.reach.completeness {
+        None | Some(ReadCompleteness::Nothing) => Ok(()),
+        Some(ReadCompleteness::ReachesBack) => {
+            if let (Some(now_n), Some(then_n), Some(prev)) = (count, previous_count, previous)
+                && now_n > then_n
+                && newest_unpinned_seen(facts, obs) <= newest_unpinned_seen(facts, prev)
+            {
+                return Err(format!(
+                    "时间线抓取不完整（incomplete）：平台显示的信息总数由 {then_n} 增至 {now_n}，但 {} 的抓取未见新信息",
+                    fmt_local_ms(obs.observed_at_ms)
+                ));
+            }
+            Ok(())
+        }
+        Some(ReadCompleteness::Unresolved) => match (count, previous_count) {
+            (Some(now_n), Some(then_n)) if now_n == then_n => Ok(()),
+            _ => Err(format!(
+                "{} 的时间线抓取未能证明无更新（unresolved）：只见置顶信息或列表为空，且平台的信息总数不能佐证",
+                fmt_local_ms(obs.observed_at_ms)
+            )),
+        },
+    }
+}
+
+/// The newest successful timeline read within the coverage window that
+/// proves the account's silence up to its moment (see
+/// [`read_proves_silence`]), or why there is none.
+pub fn require_silence_proof<'f>(
+    facts: &'f AccountFacts,
+    ctx: &RuleContext<'_>,
+    stale_after_ms: i64,
+) -> Result<&'f ObservationRecord, String> {
+    let oks: Vec<&ObservationRecord> = of_kind(facts, ObservationKind::Timeline, ctx.now)
+        .into_iter()
+        .filter(|o| o.outcome == OutcomeClass::Ok)
+        .collect();
+    let mut proofs: Vec<&ObservationRecord> = Vec::new(); // newest first
+    let mut newest_refusal: Option<(i64, String)> = None;
+    for o in &oks {
+        match read_proves_silence(facts, o, &proofs, stale_after_ms) {
+            Ok(()) => {
+                proofs.insert(0, o);
+                newest_refusal = None;
+            }
+            Err(reason) => newest_refusal = Some((o.observed_at_ms, reason)),
+        }
+    }
+    let window_start_ms = ctx.now.timestamp_millis() - i64::from(ctx.rules.coverage_hours) * 3_600_000;
+    match (proofs.first(), newest_refusal) {
+        (Some(p), None) if p.observed_at_ms >= window_start_ms => Ok(p),
+        (_, Some((at, reason))) if at >= window_start_ms => {
+            let last = proofs
+                .first()
+                .map(|p| format!("；最近一次能证明的抓取为 {}", fmt_local_ms(p.observed_at_ms)))
+                .unwrap_or_default();
+            Err(format!("{reason}{last}"))
+        }
+        _ => require_recent(facts, ObservationKind::Timeline, ctx).and_then(|o| {
+            Err(format!("{} 之后没有能证明无更新的时间线抓取", fmt_local_ms(o.observed_at_ms)))
+        }),
+    }
+}
+
 /// Posts the given observation saw, as far as the store tells: those whose
 /// `last_observation_id` is it. Exact for the newest observation of an
 /// account (a later detail fetch may claim a few; that only shrinks the
@@ -167,11 +287,14 @@ pub fn timeline_reaches_back<'f>(
         .rev()
         .find(|o| o.outcome == OutcomeClass::Ok)
         .copied()?;
-    let oldest = posts_seen_by(facts, last_ok)
-        .into_iter()
-        .filter(|p| !p.post.is_pinned)
-        .map(|p| p.post.published_at)
-        .min()?;
+    let oldest = match last_ok.reach.completeness {
+        // Nothing beyond pinned posts, and the platform's count agrees.
+        Some(ReadCompleteness::Nothing) => return Some(last_ok),
+        Some(ReadCompleteness::Unresolved) => return None,
+        Some(ReadCompleteness::ReachesBack) | None => last_ok.reach.reach_from_ms.map(super::from_ms).or_else(|| {
+            posts_seen_by(facts, last_ok).into_iter().filter(|p| !p.post.is_pinned).map(|p| p.post.published_at).min()
+        })?,
+    };
     (oldest <= since).then_some(last_ok)
 }
 

@@ -311,6 +311,8 @@ mod tests {
                 outcome,
                 http_status: Some(200),
                 detail: None,
+                reach: Default::default(),
+                shape: None,
             },
             items: items
                 .iter()

@@ -67,6 +67,8 @@ impl Kit {
             outcome,
             http_status: Some(200),
             detail: None,
+            reach: Default::default(),
+            shape: None,
         });
         f.captures.insert(
             id,
@@ -229,6 +231,8 @@ pub fn search(
             outcome,
             http_status: Some(200),
             detail: None,
+            reach: Default::default(),
+            shape: None,
         },
         hits: hits
             .into_iter()

@@ -7,7 +7,7 @@
 //! * Weekly original: 001 第十六条 "每周至少发布1条原创信息", judged on the
 //!   last complete natural week (Monday–Sunday, Asia/Shanghai).
 
-use super::coverage::{require_recent, timeline_reaches_back};
+use super::coverage::{require_recent, require_silence_proof, timeline_reaches_back};
 use super::{
     AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local, from_ms, local_midnight,
 };
@@ -43,7 +43,11 @@ fn latest_possible(p: &PostRecord) -> DateTime<Utc> {
 pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding> {
     let rule = &ctx.rules.zombie;
     let f = Finding::new(RuleId::Zombie, facts.account.id, "account", rule.citation);
-    let last = match require_recent(facts, ObservationKind::Timeline, ctx) {
+    let limit = TimeDelta::days(i64::from(rule.days));
+    // Silence is counted only up to the newest read that proves it: an old
+    // pinned post alone, an empty list, a relay that stopped updating or a
+    // read missing a post the platform's count shows prove nothing.
+    let last = match require_silence_proof(facts, ctx, limit.num_milliseconds()) {
         Ok(o) => o,
         Err(reason) => return vec![f.not_checked(reason)],
     };
@@ -52,7 +56,6 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
         .with_evidence([facts.observation_evidence(last, "最近一次成功抓取的时间线")])
         .measure("checked_at_ms", last.observed_at_ms);
     let name = facts.name_zh();
-    let limit = TimeDelta::days(i64::from(rule.days));
 
     let newest = facts
         .posts

@@ -22,7 +22,8 @@ pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
 pub use report::{AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent, SourcePost};
 pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun};
 pub use observations::{
-    CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, StoredSearchHit,
+    CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, ReadCompleteness,
+    ReadReach, StoredSearchHit,
 };
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

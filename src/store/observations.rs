@@ -17,9 +17,24 @@ use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use xunjian_adapters::model::{
-    Capture, CommentState, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post, PortalItem,
-    PortalPage, Profile, RepostOf, SearchHit,
+    Capture, CommentState, Completeness, Counts, MessageEntry, ObservationKind, OutcomeClass, Platform, Post,
+    PortalItem, PortalPage, Profile, RepostOf, SearchHit, Timeline,
 };
+
+/// The shape of a portal page kept with its read (title, links, blocks), so
+/// the next read can be compared with the homepage as it was.
+fn portal_shape_json(page: &PortalPage) -> Option<String> {
+    let mut blocks: Vec<&str> = page.items.iter().filter_map(|i| i.block.as_deref()).collect();
+    blocks.sort_unstable();
+    blocks.dedup();
+    let v = serde_json::json!({
+        "title": page.title,
+        "links": page.items.len(),
+        "prominent": page.items.iter().filter(|i| i.prominent).count(),
+        "blocks": blocks,
+    });
+    Some(v.to_string())
+}
 
 /// A fetch attempt to record.
 #[derive(Debug, Clone)]
@@ -52,6 +67,62 @@ pub enum ObservedData<'a> {
     Search { query: &'a str, hits: &'a [SearchHit] },
     /// A portal homepage's links (observation kind `portal`, no account).
     Portal(&'a PortalPage),
+    /// A timeline read: its posts and what it proves (how far back it
+    /// reaches, the platform's own post count, the source's freshness).
+    Timeline(&'a Timeline),
+}
+
+/// How complete a timeline read was (see [`Timeline::completeness`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadCompleteness {
+    /// It showed the account's newest non-pinned post.
+    ReachesBack,
+    /// Nothing beyond pinned posts, and the platform's count agrees.
+    Nothing,
+    /// It proves nothing about silence.
+    Unresolved,
+}
+
+impl ReadCompleteness {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReadCompleteness::ReachesBack => "reaches_back",
+            ReadCompleteness::Nothing => "nothing",
+            ReadCompleteness::Unresolved => "unresolved",
+        }
+    }
+    pub fn from_code(s: &str) -> Option<Self> {
+        [Self::ReachesBack, Self::Nothing, Self::Unresolved].into_iter().find(|c| c.code() == s)
+    }
+}
+
+/// What a successful timeline read proves, as stored with it. All `None`
+/// for other kinds, failures, and reads stored before migration 0006.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadReach {
+    pub completeness: Option<ReadCompleteness>,
+    /// The oldest non-pinned post the read showed.
+    pub reach_from_ms: Option<i64>,
+    /// The account's post count the platform stated with the read.
+    pub post_count: Option<i64>,
+    /// When the feed or relay says it last changed.
+    pub source_updated_at_ms: Option<i64>,
+}
+
+impl ReadReach {
+    pub fn of(t: &Timeline) -> ReadReach {
+        let (completeness, reach_from_ms) = match t.completeness() {
+            Completeness::ReachesBack { oldest, .. } => (ReadCompleteness::ReachesBack, Some(ms(oldest))),
+            Completeness::Nothing => (ReadCompleteness::Nothing, None),
+            Completeness::Unresolved => (ReadCompleteness::Unresolved, None),
+        };
+        ReadReach {
+            completeness: Some(completeness),
+            reach_from_ms,
+            post_count: t.total,
+            source_updated_at_ms: t.source_updated_at.map(ms),
+        }
+    }
 }
 
 /// A stored observation.
@@ -68,6 +139,10 @@ pub struct ObservationRecord {
     pub outcome: OutcomeClass,
     pub http_status: Option<u16>,
     pub detail: Option<String>,
+    /// What a timeline read proves (migration 0006).
+    pub reach: ReadReach,
+    /// A portal read's page shape (JSON), to compare the next read with.
+    pub shape: Option<String>,
 }
 
 /// A raw response as linked to an observation.
@@ -229,7 +304,8 @@ async fn upsert_post(
 }
 
 const OBSERVATION_COLUMNS: &str =
-    "id, account_id, platform, kind, target, source, observed_at_ms, duration_ms, outcome, http_status, detail";
+    "id, account_id, platform, kind, target, source, observed_at_ms, duration_ms, outcome, http_status, detail, \
+     completeness, reach_from_ms, post_count, source_updated_at_ms, shape";
 
 fn observation_from_row(r: &AnyRow) -> Result<ObservationRecord> {
     Ok(ObservationRecord {
@@ -244,6 +320,16 @@ fn observation_from_row(r: &AnyRow) -> Result<ObservationRecord> {
         outcome: parse_code("observations.outcome", get_string(r, "outcome")?, OutcomeClass::from_code)?,
         http_status: get_opt_i64(r, "http_status")?.map(|v| v as u16),
         detail: get_opt_string(r, "detail")?,
+        reach: ReadReach {
+            completeness: match get_opt_string(r, "completeness")? {
+                Some(c) => Some(parse_code("observations.completeness", c, |s| ReadCompleteness::from_code(s))?),
+                None => None,
+            },
+            reach_from_ms: get_opt_i64(r, "reach_from_ms")?,
+            post_count: get_opt_i64(r, "post_count")?,
+            source_updated_at_ms: get_opt_i64(r, "source_updated_at_ms")?,
+        },
+        shape: get_opt_string(r, "shape")?,
     })
 }
 
@@ -337,7 +423,8 @@ impl Store {
                 value: format!("{} observation carrying data", obs.outcome.code()),
             });
         }
-        let needs_account = matches!(data, ObservedData::Profile(_) | ObservedData::Posts(_));
+        let needs_account =
+            matches!(data, ObservedData::Profile(_) | ObservedData::Posts(_) | ObservedData::Timeline(_));
         if matches!(data, ObservedData::Portal(_)) && obs.kind != ObservationKind::Portal {
             return Err(StoreError::BadValue { column: "observations.kind", value: "portal items on a non-portal observation".into() });
         }
@@ -348,10 +435,19 @@ impl Store {
             });
         }
         let observed_at_ms = ms(obs.observed_at);
+        let reach = match data {
+            ObservedData::Timeline(t) => ReadReach::of(t),
+            _ => ReadReach::default(),
+        };
+        let shape = match data {
+            ObservedData::Portal(page) => portal_shape_json(page),
+            _ => None,
+        };
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
             "INSERT INTO observations (account_id, platform, kind, target, source, observed_at_ms, duration_ms, \
-             outcome, http_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             outcome, http_status, detail, completeness, reach_from_ms, post_count, source_updated_at_ms, shape) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
         )
         .bind(obs.account_id)
         .bind(obs.platform.code())
@@ -363,6 +459,11 @@ impl Store {
         .bind(obs.outcome.code())
         .bind(obs.http_status.map(i64::from))
         .bind(&obs.detail)
+        .bind(reach.completeness.map(ReadCompleteness::code))
+        .bind(reach.reach_from_ms)
+        .bind(reach.post_count)
+        .bind(reach.source_updated_at_ms)
+        .bind(shape)
         .fetch_one(&mut *tx)
         .await?;
         let id = get_i64(&row, "id")?;
@@ -407,7 +508,12 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            ObservedData::Posts(posts) => {
+            ObservedData::Posts(_) | ObservedData::Timeline(_) => {
+                let posts = match data {
+                    ObservedData::Timeline(t) => t.posts.as_slice(),
+                    ObservedData::Posts(posts) => posts,
+                    _ => &[],
+                };
                 let account_id = obs.account_id.expect("checked above");
                 for p in posts {
                     upsert_post(&mut tx, account_id, id, observed_at_ms, p).await?;

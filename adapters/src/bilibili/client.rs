@@ -368,7 +368,7 @@ impl BilibiliClient {
             }
         }
         Ok(Fetched {
-            value: Timeline { posts, next_cursor: next, total: None },
+            value: Timeline::new(posts, next, None),
             captures,
             source: SRC_DYNAMICS,
             incomplete,

@@ -368,7 +368,7 @@ pub fn parse_dynamics_response(meta: &ResponseMeta, body: &[u8], url: &str) -> R
     } else {
         None
     };
-    Ok(Timeline { posts, next_cursor, total: None })
+    Ok(Timeline::new(posts, next_cursor, None))
 }
 
 fn parse_item(item: &Map<String, Value>, path: &str, url: &str) -> Result<Post, FetchFailure> {

@@ -147,7 +147,7 @@ pub fn parse_posts_api_response(meta: &ResponseMeta, body: &[u8], url: &str) -> 
     let posts = posts_from(list, "aweme_list", url)?;
     let more = v.get("has_more").and_then(as_bool_like) == Some(true);
     let next_cursor = more.then(|| v.get("max_cursor").and_then(id_string)).flatten();
-    Ok(Timeline { posts, next_cursor, total: None })
+    Ok(Timeline::new(posts, next_cursor, None))
 }
 
 // ---------------------------------------------------------------------
@@ -181,7 +181,7 @@ pub fn parse_render_data(html: &str, url: &str) -> Result<RenderedProfilePage, B
         posts_from(list, "RENDER_DATA.post.data", url).map(|posts| {
             let more = entry.pointer("/post/hasMore").and_then(as_bool_like) == Some(true);
             let cursor = entry.pointer("/post/maxCursor").and_then(id_string);
-            Timeline { posts, next_cursor: if more { cursor } else { None }, total: None }
+            Timeline::new(posts, if more { cursor } else { None }, None)
         })
     });
     Ok(RenderedProfilePage { profile, posts, is_spider })

@@ -100,7 +100,7 @@ pub fn parse_feed_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Resul
 /// The feed's items as a timeline, newest first as given. `now` is the
 /// fetch time, used only for items without any time (marked inexact).
 pub fn feed_timeline(feed: &Feed, now: DateTime<Utc>) -> Timeline {
-    Timeline { posts: feed.items.iter().map(|i| item_to_post(i, now)).collect(), next_cursor: None, total: None }
+    Timeline::new(feed.items.iter().map(|i| item_to_post(i, now)).collect(), None, None)
 }
 
 /// `parse_feed` + `feed_timeline`.

@@ -383,10 +383,10 @@ pub fn parse_page_captures(
         .clone()
         .ok_or_else(|| FetchFailure::parse(page_url, "visionProfile", "the page carried no profile"));
     let timeline = if !data.posts.is_empty() {
-        Ok(Timeline { posts: data.posts, next_cursor: data.pcursor, total: None })
+        Ok(Timeline::new(data.posts, data.pcursor, None))
     } else {
         match profile.as_ref().ok().and_then(|p| p.profile.post_count) {
-            Some(0) => Ok(Timeline { posts: Vec::new(), next_cursor: None, total: Some(0) }),
+            Some(0) => Ok(Timeline::new(Vec::new(), None, Some(0))),
             Some(n) => Err(FetchFailure::Blocked {
                 url: page_url.to_string(),
                 http_status: None,

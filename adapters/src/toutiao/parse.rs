@@ -106,7 +106,7 @@ pub fn parse_feed_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Resul
     let more = v.get("has_more").and_then(Value::as_bool) == Some(true);
     let next_cursor = if more { v.pointer("/next/max_behot_time").and_then(id_string) } else { None };
     let author = authors.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a);
-    Ok(ToutiaoFeed { timeline: Timeline { posts, next_cursor, total: None }, author })
+    Ok(ToutiaoFeed { timeline: Timeline::new(posts, next_cursor, None), author })
 }
 
 fn item_post(item: &Value, path: &str, url: &str) -> Result<Post, FetchFailure> {

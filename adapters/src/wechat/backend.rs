@@ -135,7 +135,7 @@ pub fn parse_appmsgpublish_response(meta: &ResponseMeta, body: &[u8], url: &str)
         }
     }
     let total = page.get("total_count").and_then(Value::as_i64);
-    Ok(Timeline { posts, next_cursor: None, total })
+    Ok(Timeline::new(posts, None, total))
 }
 
 fn appmsg_to_post(a: &Value) -> Result<Post, &'static str> {

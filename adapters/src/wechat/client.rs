@@ -341,7 +341,7 @@ impl WechatClient {
         let r = self.sogou_account(account).await?;
         Some(match r {
             Ok(f) => match f.value.latest_post() {
-                Some(post) => Ok(f.map(|_| Timeline { posts: vec![post], next_cursor: None, total: None })),
+                Some(post) => Ok(f.map(|_| Timeline::new(vec![post], None, None))),
                 None => {
                     let url = self.sogou_url(&Self::sogou_query(account).unwrap_or_default());
                     // Sogou left out 最近文章: that is not "no articles".
@@ -628,6 +628,10 @@ fn redact_failure(f: FetchFailure, token: &str) -> FetchFailure {
         F::Network { url, http_status, timeout, detail } => {
             F::Network { url: r(url), http_status, timeout, detail: r(detail) }
         }
+        F::WrongAccount { url, expected, found, detail } => {
+            F::WrongAccount { url: r(url), expected, found, detail: r(detail) }
+        }
+        F::StaleSource { url, updated, detail } => F::StaleSource { url: r(url), updated, detail: r(detail) },
         F::CircuitOpen { url, platform, retry_in_secs } => F::CircuitOpen { url: r(url), platform, retry_in_secs },
     }
 }

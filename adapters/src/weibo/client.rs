@@ -467,7 +467,7 @@ impl WeiboClient {
                 }
             }
         }
-        let mut timeline = Timeline { posts, next_cursor: cursor, total };
+        let mut timeline = Timeline::new(posts, cursor, total);
         self.fill_details(&mut timeline, now, &mut captures, &mut incomplete).await;
         Ok(Fetched { value: timeline, captures, source: SRC_TIMELINE, incomplete })
     }
@@ -503,7 +503,7 @@ impl WeiboClient {
         let failure = match profile.profile.post_count {
             Some(0) => {
                 return Ok(Fetched {
-                    value: Timeline { posts: Vec::new(), next_cursor: None, total: Some(0) },
+                    value: Timeline::new(Vec::new(), None, Some(0)),
                     captures,
                     source: SRC_TIMELINE,
                     incomplete: Vec::new(),

@@ -440,7 +440,7 @@ pub fn parse_timeline_response(
         .and_then(id_string)
         .filter(|s| !s.is_empty() && s != "0");
     let total = info.and_then(|i| i.get("total")).and_then(parse_count);
-    Ok(TimelinePage::Posts(Timeline { posts, next_cursor, total }))
+    Ok(TimelinePage::Posts(Timeline::new(posts, next_cursor, total)))
 }
 
 /// Posts are `card_type` 9 cards; type 11 groups more cards in `card_group`.

@@ -205,12 +205,115 @@ mod tests {
     use chrono::NaiveDate;
     use crate::rules::settings::ProfileName;
     use crate::rules::testkit::*;
+    use crate::store::{ReadCompleteness, ReadReach};
 
     const NOW: &str = "2026-11-21T10:00:00+08:00";
 
     fn one(v: Vec<Finding>) -> Finding {
         assert_eq!(v.len(), 1, "{v:?}");
         v.into_iter().next().unwrap()
+    }
+
+    /// Sets what the read `id` proves, as the store keeps it.
+    fn reach(f: &mut AccountFacts, id: i64, completeness: ReadCompleteness, count: Option<i64>) {
+        let o = f.observations.iter_mut().find(|o| o.id == id).unwrap();
+        o.reach = ReadReach { completeness: Some(completeness), post_count: count, ..ReadReach::default() };
+    }
+
+    fn not_checked_reason(r: &Finding) -> &str {
+        match &r.verdict {
+            Verdict::NotChecked { reason } => reason,
+            other => panic!("expected not checked, got {other:?}: {}", r.summary_zh),
+        }
+    }
+
+    #[test]
+    fn a_pinned_post_alone_with_more_pages_proves_no_silence() {
+        // Page 1 shows only a pinned post from March and the platform says
+        // there is more: the newest post may be on page 2.
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-11-21T09:00:00+08:00", OutcomeClass::Ok);
+        let mut pinned = post("pin", "2026-03-01T10:00:00+08:00");
+        pinned.is_pinned = true;
+        add_post(&mut f, 1, pinned);
+        reach(&mut f, 1, ReadCompleteness::Unresolved, Some(320));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert!(not_checked_reason(&r).contains("unresolved"), "{r:?}");
+    }
+
+    #[test]
+    fn an_unchanged_post_count_corroborates_an_unresolved_read() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        // A full read on 11-05 showed the newest post (11-04) with 320 posts.
+        k.timeline(&mut f, 1, "2026-11-05T09:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 1, post("p1", "2026-11-04T10:00:00+08:00"));
+        reach(&mut f, 1, ReadCompleteness::ReachesBack, Some(320));
+        // Today's read shows only the pinned post, the count is still 320.
+        k.timeline(&mut f, 2, "2026-11-21T09:00:00+08:00", OutcomeClass::Ok);
+        reach(&mut f, 2, ReadCompleteness::Unresolved, Some(320));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Violation, "{}", r.summary_zh);
+        assert_eq!(r.measured["checked_at_ms"], t("2026-11-21T09:00:00+08:00").timestamp_millis());
+        // A changed count is no corroboration: could not check.
+        reach(&mut f, 2, ReadCompleteness::Unresolved, Some(321));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert!(not_checked_reason(&r).contains("unresolved"), "{r:?}");
+    }
+
+    #[test]
+    fn a_grown_post_count_without_a_new_post_is_incomplete() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-11-05T09:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 1, post("p1", "2026-11-04T10:00:00+08:00"));
+        reach(&mut f, 1, ReadCompleteness::ReachesBack, Some(320));
+        // Today the same newest post is shown but the platform counts 322:
+        // two posts exist that this read did not show.
+        k.timeline(&mut f, 2, "2026-11-21T09:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 2, post("p1", "2026-11-04T10:00:00+08:00"));
+        reach(&mut f, 2, ReadCompleteness::ReachesBack, Some(322));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert!(not_checked_reason(&r).contains("incomplete"), "{r:?}");
+        // The count from the profile read of the same look counts too.
+        reach(&mut f, 2, ReadCompleteness::ReachesBack, None);
+        k.obs(&mut f, 3, ObservationKind::Profile, "2026-11-21T08:59:00+08:00", OutcomeClass::Ok);
+        let mut p = profile("某某县人民政府发布");
+        p.post_count = Some(322);
+        add_profile(&mut f, 3, p);
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert!(not_checked_reason(&r).contains("incomplete"), "{r:?}");
+    }
+
+    #[test]
+    fn a_relay_that_stopped_updating_proves_nothing() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-11-21T09:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 1, post("p1", "2026-10-20T10:00:00+08:00"));
+        reach(&mut f, 1, ReadCompleteness::ReachesBack, None);
+        // The relay itself says it last changed on 10-21: 31 days ago.
+        f.observations[0].reach.source_updated_at_ms = Some(t("2026-10-21T08:00:00+08:00").timestamp_millis());
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert!(not_checked_reason(&r).contains("stale_source"), "{r:?}");
+        // A relay refreshed yesterday proves the silence.
+        f.observations[0].reach.source_updated_at_ms = Some(t("2026-11-20T08:00:00+08:00").timestamp_millis());
+        assert_eq!(one(check_zombie(&f, &k.ctx())).verdict, Verdict::Violation);
+    }
+
+    #[test]
+    fn an_empty_list_counts_only_when_the_platform_count_agrees() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        f.account.spec.opened_on = Some(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+        k.timeline(&mut f, 1, "2026-11-21T09:00:00+08:00", OutcomeClass::Ok);
+        reach(&mut f, 1, ReadCompleteness::Unresolved, None);
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert!(not_checked_reason(&r).contains("unresolved"), "{r:?}");
+        reach(&mut f, 1, ReadCompleteness::Nothing, Some(0));
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Violation, "{}", r.summary_zh);
     }
 
     /// An account last seen just now whose newest post is `age` old.

@@ -51,6 +51,48 @@ impl PollReport {
     }
 }
 
+/// Runs one adapter fetch so that a panic inside it (a parser bug on
+/// hostile bytes) becomes a `parse_error` for this fetch, recorded like any
+/// other failure, instead of killing the worker and leaving the check to be
+/// retried — and to panic — forever. The responses of a panicked fetch are
+/// lost with its stack; the failure names where it happened.
+async fn guarded<T>(what: &str, fut: xunjian_adapters::BoxFuture<'_, FetchResult<T>>) -> FetchResult<T> {
+    struct CatchPanic<'a, T>(xunjian_adapters::BoxFuture<'a, FetchResult<T>>);
+    impl<T> std::future::Future for CatchPanic<'_, T> {
+        type Output = Result<FetchResult<T>, String>;
+        fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+            let inner = self.0.as_mut();
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || inner.poll(cx))) {
+                Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
+                Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+                Err(panic) => {
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    std::task::Poll::Ready(Err(msg))
+                }
+            }
+        }
+    }
+    match CatchPanic(fut).await {
+        Ok(r) => r,
+        Err(msg) => {
+            tracing::error!(what, panic = %msg, "adapter panicked; recorded as parse_error");
+            Err(xunjian_adapters::Failed {
+                failure: FetchFailure::ParseError {
+                    url: what.to_string(),
+                    field: "panic".into(),
+                    detail: format!("解析程序异常（已隔离，本次记为无法检查）: {msg}"),
+                },
+                captures: Vec::new(),
+                source: "adapter",
+            })
+        }
+    }
+}
+
 /// The adapters of the enabled platforms. Weibo resolves relative times
 /// ("3小时前") against `clock`, so a simulated clock stays consistent; other
 /// adapters come as `xunjian_adapters::build_adapters` makes them.
@@ -156,7 +198,7 @@ pub async fn poll_account(
     let mut report = PollReport::default();
     if let Some(fut) = adapter.profile(uid) {
         let started = Instant::now();
-        let result = fut.await;
+        let result = guarded("profile", fut).await;
         let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Profile(&f.value));
         let (id, stat) =
             at.record(ObservationKind::Profile, uid, Some(account.id), &result, started.elapsed(), data).await?;
@@ -174,7 +216,7 @@ pub async fn poll_account(
     }
     if let Some(fut) = adapter.timeline(uid) {
         let started = Instant::now();
-        let result = fut.await;
+        let result = guarded("timeline", fut).await;
         let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Timeline(&f.value));
         let (id, stat) =
             at.record(ObservationKind::Timeline, uid, Some(account.id), &result, started.elapsed(), data).await?;
@@ -211,7 +253,7 @@ pub async fn search_account(
     for query in search_queries(account) {
         let Some(fut) = adapter.search_users(&query) else { break };
         let started = Instant::now();
-        let result = fut.await;
+        let result = guarded("search", fut).await;
         let data =
             result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Search { query: &query, hits: &f.value });
         let (id, stat) = at.record(ObservationKind::Search, &query, None, &result, started.elapsed(), data).await?;
@@ -241,7 +283,7 @@ pub async fn read_portal(
     let at = Attempt { store, platform, clock };
     let mut report = PollReport::default();
     let started = Instant::now();
-    let result = client.page(url).await;
+    let result = guarded("portal", Box::pin(client.page(url))).await;
     let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Portal(&f.value));
     let (id, stat) = at.record(ObservationKind::Portal, url, None, &result, started.elapsed(), data).await?;
     report.observation_ids.push(id);

@@ -214,17 +214,39 @@ pub fn check_vanished(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Findin
         outcome_zh(latest.outcome).trim_start_matches("平台报告"),
         latest.outcome.code()
     );
-    if streak.len() as u32 >= rule.confirmations {
+    // "Gone" is the platform's structured word, confirmed: enough answers,
+    // from at least two independent endpoints (profile and timeline, or two
+    // APIs), spanning at least a day. One endpoint's hiccup, a cache that
+    // serves "not found" for an hour, or one bad afternoon is not a closure.
+    let mut endpoints: Vec<(ObservationKind, &str)> = streak.iter().map(|o| (o.kind, o.source.as_str())).collect();
+    endpoints.sort_by_key(|(k, s)| (k.code(), *s));
+    endpoints.dedup();
+    let span_ms = latest.observed_at_ms - first.observed_at_ms;
+    let f = f.measure("endpoints", endpoints.len()).measure("span_secs", span_ms / 1000);
+    let mut missing = Vec::new();
+    if (streak.len() as u32) < rule.confirmations {
+        missing.push(format!("需连续 {} 次", rule.confirmations));
+    }
+    if endpoints.len() < VANISHED_MIN_ENDPOINTS {
+        missing.push(format!("需 {VANISHED_MIN_ENDPOINTS} 个独立接口（如主页资料与时间线）一致"));
+    }
+    if span_ms < VANISHED_MIN_SPAN_MS {
+        missing.push("首末两次须相隔至少 24 小时".to_string());
+    }
+    if missing.is_empty() {
         let s = format!("{name}在台账中为“{status}”，但{since}，疑似未经公告和备案关停或消失");
         vec![f.verdict(Verdict::Violation, s)]
     } else {
-        let s = format!(
-            "{name}{since}，待再次确认（需连续 {} 次）",
-            rule.confirmations
-        );
+        let s = format!("{name}{since}，待再次确认（{}）", missing.join("，"));
         vec![f.verdict(Verdict::Warning, s)]
     }
 }
+
+/// Independent endpoints (kind + source) that must agree before an account
+/// is taken as gone.
+const VANISHED_MIN_ENDPOINTS: usize = 2;
+/// How far apart the first and the last "gone" answer must be.
+const VANISHED_MIN_SPAN_MS: i64 = 24 * 3_600_000;
 
 #[cfg(test)]
 mod tests {
@@ -337,15 +359,38 @@ mod tests {
         );
     }
 
+    /// One answer every 13 hours, alternating profile and timeline reads.
     fn vanished(outcomes: &[OutcomeClass]) -> Finding {
+        vanished_at(outcomes, 13, &[ObservationKind::Profile, ObservationKind::Timeline])
+    }
+
+    fn vanished_at(outcomes: &[OutcomeClass], every_hours: i64, kinds: &[ObservationKind]) -> Finding {
         let k = Kit::with(NOW, ProfileName::Baoji);
         let mut f = k.facts();
+        let n = outcomes.len() as i64;
         for (i, o) in outcomes.iter().enumerate() {
-            let at = (k.now - chrono::TimeDelta::hours(10 - i as i64)).to_rfc3339();
-            k.obs(&mut f, i as i64 + 1, ObservationKind::Profile, &at, *o);
+            let at = (k.now - chrono::TimeDelta::hours(every_hours * (n - i as i64))).to_rfc3339();
+            k.obs(&mut f, i as i64 + 1, kinds[i % kinds.len()], &at, *o);
         }
         let mut v = check_vanished(&f, &k.ctx());
         v.remove(0)
+    }
+
+    #[test]
+    fn vanished_needs_two_endpoints_a_day_apart() {
+        use OutcomeClass::*;
+        // Two profile answers a day apart: one endpoint only.
+        let f = vanished_at(&[Ok, NotFound, NotFound], 25, &[ObservationKind::Profile]);
+        assert_eq!(f.verdict, Verdict::Warning, "{}", f.summary_zh);
+        assert!(f.summary_zh.contains("独立接口"), "{}", f.summary_zh);
+        // Profile and timeline agree, but within two hours.
+        let f = vanished_at(&[Ok, NotFound, NotFound], 1, &[ObservationKind::Profile, ObservationKind::Timeline]);
+        assert_eq!(f.verdict, Verdict::Warning, "{}", f.summary_zh);
+        assert!(f.summary_zh.contains("24 小时"), "{}", f.summary_zh);
+        // Both, a day apart: gone.
+        let f = vanished_at(&[Ok, NotFound, NotFound], 25, &[ObservationKind::Profile, ObservationKind::Timeline]);
+        assert_eq!(f.verdict, Verdict::Violation, "{}", f.summary_zh);
+        assert_eq!(f.measured["endpoints"], 2);
     }
 
     #[test]
@@ -353,7 +398,8 @@ mod tests {
         use OutcomeClass::*;
         assert_eq!(vanished(&[Ok]).verdict, Verdict::Pass);
         assert_eq!(vanished(&[Ok, NotFound]).verdict, Verdict::Warning);
-        let f = vanished(&[Ok, NotFound, Captcha, Banned]);
+        // Timeline says not found, profile says banned 39 hours later.
+        let f = vanished(&[Ok, NotFound, Captcha, Captcha, Banned]);
         assert_eq!(
             f.verdict,
             Verdict::Violation,

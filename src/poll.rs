@@ -184,9 +184,10 @@ impl Attempt<'_> {
 
 /// The regular check of an account: its profile (existence, verification,
 /// interaction settings), then its timeline. After the platform refused us
-/// (captcha, blocked, login wall, throttled) or said the account is gone,
-/// the timeline is not asked for: it could only be refused or gone too,
-/// and asking again is impolite.
+/// (captcha, blocked, login wall, throttled) the timeline is not asked for:
+/// it could only be refused too, and asking again is impolite. After the
+/// profile said the account is gone, it is: that word needs a second
+/// endpoint's agreement.
 pub async fn poll_account(
     store: &Store,
     adapter: &dyn Adapter,
@@ -206,9 +207,10 @@ pub async fn poll_account(
         report.fold(stat.outcome);
         report.fetches.push(stat);
         if let Err(failed) = &result {
-            let stop = failed.failure.is_refusal()
-                || matches!(failed.failure, FetchFailure::CircuitOpen { .. })
-                || matches!(failed.class(), OutcomeClass::NotFound | OutcomeClass::Banned);
+            // A profile that says "gone" is still followed by the timeline:
+            // a second, independent endpoint must agree before an account
+            // counts as vanished (rules::closing_notice::check_vanished).
+            let stop = failed.failure.is_refusal() || matches!(failed.failure, FetchFailure::CircuitOpen { .. });
             if stop {
                 return Ok(report);
             }

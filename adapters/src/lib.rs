@@ -424,7 +424,7 @@ fn parse_file_as(
             .map(|f| serde_json::json!({"timeline": timeline_json(&f.timeline), "author": to_json(&f.author)})),
         (Platform::Kuaishou, "page") => return saved_page(body, &url, kuaishou::parse::parse_page_captures),
         (Platform::Kuaishou, "answer") => kuaishou::parse::parse_answer_response(&meta, body, &url).map(|d| {
-            serde_json::json!({"timeline": timeline_json(&Timeline::new(d.posts, d.pcursor, None)), "profile": to_json(&d.profile)})
+            serde_json::json!({"timeline": timeline_json(&d.timeline()), "profile": to_json(&d.profile)})
         }),
         _ => {
             return Err(DebugError::Usage(format!(

@@ -189,7 +189,10 @@ async fn risk_control_352_renews_the_session_and_retries() {
                 } else if req.param("offset") == Some("") {
                     Reply::json(fixture("x_polymer_web-dynamic_feed_space_pinned_forward.json"))
                 } else {
-                    Reply::json(fixture("synth/dynamics_forbidden_last_page.json"))
+                    // The synthetic last page, as this account's own: a
+                    // page by another author would be wrong_account.
+                    let last = String::from_utf8(fixture("synth/dynamics_forbidden_last_page.json")).unwrap();
+                    Reply::json(last.replace("3546000000000001", "161775300"))
                 }
             }
             _ => Reply::new(404, "text/html", "<title>404</title>"),
@@ -201,6 +204,7 @@ async fn risk_control_352_renews_the_session_and_retries() {
     // Two pages: 13 + 3 posts, paging by the first page's offset.
     assert_eq!(t.value.posts.len(), 16);
     assert_eq!(t.value.next_cursor, None);
+    assert_eq!((t.value.owner.as_deref(), t.value.more), (Some("161775300"), Some(false)));
     let feed_reqs: Vec<Seen> = server.requests().into_iter().filter(|r| r.path.ends_with("feed/space")).collect();
     assert_eq!(feed_reqs.len(), 4);
     assert_eq!(feed_reqs[3].param("offset"), Some("915793667264872453"));

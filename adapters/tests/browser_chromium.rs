@@ -70,7 +70,9 @@ fn routes(req: &Seen) -> Reply {
     let html = |f: &str| Reply::new(200, "text/html; charset=utf-8", fixture(f));
     match req.path.as_str() {
         p if p == format!("/user/{SEC}") => html("douyin/synth/user_page_xhr.html"),
-        "/user/ssr" => html("douyin/synth/user_page_render_data.html"),
+        // The rendered page asked by the account's numeric uid (the page
+        // states both its sec_uid and uid).
+        "/user/90000000001" => html("douyin/synth/user_page_render_data.html"),
         "/user/captcha" => html("douyin/synth/captcha_middle_page.html"),
         "/aweme/v1/web/user/profile/other/" => Reply::json(fixture("douyin/synth/user_profile_other_gov.json")),
         "/aweme/v1/web/aweme/post/" => Reply::json(fixture("douyin/synth/aweme_post_pinned.json")),
@@ -125,7 +127,7 @@ async fn server_rendered_data_and_a_captcha_page_with_200() {
     let server = TestServer::start(routes).await;
     let fetcher = Arc::new(BrowserFetcher::new(&browser_cfg(&path)).unwrap());
     let client = douyin::DouyinClient::new(fetcher, site(&server.base(), "/user/{platform_id}")).unwrap();
-    let r = client.read("ssr").await.unwrap_or_else(|f| panic!("{f}"));
+    let r = client.read("90000000001").await.unwrap_or_else(|f| panic!("{f}"));
     assert_eq!(r.value.timeline.clone().unwrap().posts.len(), 4);
     let f = client.read("captcha").await.unwrap_err();
     assert_eq!(f.class(), OutcomeClass::Captcha, "{f}");
@@ -141,7 +143,8 @@ async fn toutiao_and_kuaishou_pages_through_chromium() {
         toutiao::ToutiaoClient::new(fetcher.clone(), site(&server.base(), "/c/user/token/{platform_id}/")).unwrap();
     let token = "MS4wLjABAAAAsyntheticToutiaoGov000000000000000000000000000";
     let r = tt.read(token).await.unwrap_or_else(|f| panic!("{f}"));
-    assert_eq!(r.value.profile.clone().unwrap().profile.platform_id, token);
+    // The id the answer states (the numeric user_id), not the registry token.
+    assert_eq!(r.value.profile.clone().unwrap().profile.platform_id, "60000000001");
     assert_eq!(r.value.timeline.clone().unwrap().posts.len(), 3);
     let ks = kuaishou::KuaishouClient::new(fetcher, site(&server.base(), "/profile/{platform_id}")).unwrap();
     let r = ks.read("3xsyntheticgov").await.unwrap_or_else(|f| panic!("{f}"));

@@ -56,11 +56,12 @@ fn douyin_api_answers() {
     let cut = douyin::parse::parse_posts_api(&fixture("douyin/synth/aweme_post_truncated.json"), "u").unwrap_err();
     assert_eq!(cut.class(), OutcomeClass::NetworkError);
     assert_eq!(douyin::parse::parse_posts_api(b"", "u").unwrap_err().class(), OutcomeClass::Blocked);
+    // Words, not a structured code: could not check (browser_truth.rs).
     assert_eq!(
         douyin::parse::parse_profile_api(r#"{"status_code":2053,"status_msg":"用户不存在"}"#.as_bytes(), "u")
             .unwrap_err()
             .class(),
-        OutcomeClass::NotFound
+        OutcomeClass::Blocked
     );
     assert_eq!(
         douyin::parse::parse_profile_api(br#"{"status_code":8,"status_msg":"?"}"#, "u").unwrap_err().class(),
@@ -180,7 +181,9 @@ fn toutiao_feed_and_page() {
         fixture("toutiao/synth/pc_list_feed_profile_all.json"),
     );
     let r = toutiao::parse::parse_page_captures(&[doc.clone(), xhr], page_url).unwrap();
-    assert_eq!(r.profile.unwrap().profile.platform_id, "MS4wLjABAAAAsyntheticToutiaoGov000000000000000000000000000");
+    // The author keeps the id the answer states; the registry's token is
+    // not written over it (see browser_truth.rs for the identity check).
+    assert_eq!(r.profile.unwrap().profile.platform_id, "60000000001");
     assert_eq!(r.timeline.unwrap().posts.len(), 3);
     // No feed answer: the page is classified.
     assert_eq!(toutiao::parse::parse_page_captures(&[doc], page_url).unwrap_err().class(), OutcomeClass::ParseError);

@@ -7,7 +7,7 @@ use super::parse::{self, BilibiliProfile};
 use super::wbi::{WbiKeys, sign_query};
 use crate::config::BilibiliConfig;
 use crate::http::{BreakerStatus, PoliteClient, RawResponse, RequestSpec};
-use crate::model::{Capture, Platform, Post, SearchHit, Timeline};
+use crate::model::{Capture, OutcomeClass, Platform, Post, SearchHit, Timeline, same_account_id};
 use crate::outcome::{Failed, FetchFailure, FetchResult, Fetched, SourceName};
 use crate::weibo::{Clock, ResponseMeta};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -63,6 +63,12 @@ fn meta(raw: &RawResponse) -> ResponseMeta<'_> {
 
 /// Refusals after which a fresh buvid3 and fresh WBI keys may help: the
 /// voucher answer (signature refused) and `-352`.
+/// The live `Master/info` answer with an empty `info` (uid 0, no name):
+/// the live endpoint's own way of saying it knows no such user.
+fn is_empty_master_info(f: &FetchFailure) -> bool {
+    matches!(f, FetchFailure::ParseError { field, .. } if field == parse::EMPTY_MASTER_INFO_FIELD)
+}
+
 fn needs_new_session(f: &FetchFailure) -> bool {
     matches!(f, FetchFailure::Blocked { detail, .. } if detail.contains("v_voucher"))
         || matches!(f, FetchFailure::Throttled { detail, .. } if detail.contains("-352"))
@@ -268,7 +274,7 @@ impl BilibiliClient {
         let mut captures = Vec::new();
         let acc = self
             .signed("/x/space/wbi/acc/info", &[("mid", mid)], SRC_ACC_INFO, &mut captures, |raw| {
-                parse::parse_acc_info_response(&meta(raw), raw.body(), raw.url())
+                parse::parse_acc_info_for(&meta(raw), raw.body(), raw.url(), mid)
             })
             .await;
         let failure = match acc {
@@ -289,15 +295,31 @@ impl BilibiliClient {
                 parse::parse_master_info_response(&meta(raw), raw.body(), raw.url())
             })
             .await;
+        // The live answer must be about the account asked for before it
+        // confirms or replaces anything.
+        let live = live.and_then(|p| match p.profile.platform_id.as_str() {
+            uid if same_account_id(mid, uid) => Ok(p),
+            uid => Err(FetchFailure::wrong_account(&url, mid, uid, "the live master info answered with another uid")),
+        });
         match (failure, live) {
-            (f @ FetchFailure::NotFound { .. }, Ok(p)) if p.profile.platform_id == mid => {
+            (f @ FetchFailure::NotFound { .. }, Ok(p)) => {
                 let why = format!(
                     "acc/info said {f}, but the live master info shows {:?}: not believed",
                     p.profile.display_name
                 );
                 Err(Failed { failure: FetchFailure::parse(f.url(), "code", why), captures, source: SRC_ACC_INFO })
             }
-            (f @ FetchFailure::NotFound { .. }, _) => Err(Failed { failure: f, captures, source: SRC_ACC_INFO }),
+            // The live endpoint agrees only when it answers in its own
+            // shape with nobody in it (`info.uid` 0, no name); a refusal,
+            // a network error or another account's info confirms nothing.
+            (f @ FetchFailure::NotFound { .. }, Err(live_failure)) if is_empty_master_info(&live_failure) => {
+                Err(Failed { failure: f, captures, source: SRC_ACC_INFO })
+            }
+            (f @ FetchFailure::NotFound { .. }, Err(live_failure)) => Err(Failed {
+                failure: live_failure.with_note(&format!("acc/info said {f}, which the live master info could not confirm")),
+                captures,
+                source: SRC_ACC_INFO,
+            }),
             (f, Ok(value)) => Ok(Fetched { value, captures, source: SRC_MASTER_INFO, incomplete: vec![f] }),
             (f, Err(live_failure)) => Err(Failed {
                 failure: f.with_note(&format!("live master info fallback: {live_failure}")),
@@ -318,12 +340,26 @@ impl BilibiliClient {
             })
             .await
         {
+            Ok(value) if !same_account_id(mid, &value.profile.platform_id) => Err(Failed {
+                failure: FetchFailure::wrong_account(
+                    &url,
+                    mid,
+                    &value.profile.platform_id,
+                    "the live master info answered with another uid",
+                ),
+                captures,
+                source: SRC_MASTER_INFO,
+            }),
             Ok(value) => Ok(Fetched { value, captures, source: SRC_MASTER_INFO, incomplete: Vec::new() }),
             Err(failure) => Err(Failed { failure, captures, source: SRC_MASTER_INFO }),
         }
     }
 
-    /// The account's dynamics, up to `max_pages` pages.
+    /// The account's dynamics, up to `max_pages` pages. Every page must be
+    /// about `mid` (its stated owner, see
+    /// [`parse::parse_dynamics_response`]); a page about another account
+    /// makes the whole read `wrong_account`. `more` is what the last page
+    /// read said, and `Some(true)` when a later page could not be read.
     pub async fn timeline(&self, mid: &str) -> FetchResult<Timeline> {
         Self::check_mid(mid, SRC_DYNAMICS)?;
         let mut captures = Vec::new();
@@ -331,6 +367,8 @@ impl BilibiliClient {
         let mut posts: Vec<Post> = Vec::new();
         let mut offset = String::new();
         let mut next = None;
+        let mut more = None;
+        let mut owner = None;
         for page in 0..self.cfg.max_pages {
             let params = [
                 ("host_mid", mid),
@@ -340,20 +378,32 @@ impl BilibiliClient {
             ];
             let result = self
                 .signed("/x/polymer/web-dynamic/v1/feed/space", &params, SRC_DYNAMICS, &mut captures, |raw| {
-                    parse::parse_dynamics_response(&meta(raw), raw.body(), raw.url())
+                    let t = parse::parse_dynamics_response(&meta(raw), raw.body(), raw.url())?;
+                    match t.wrong_owner(mid) {
+                        Some(found) => Err(FetchFailure::wrong_account(
+                            raw.url(),
+                            mid,
+                            found,
+                            "the dynamics page is another account's (its items' author mid)",
+                        )),
+                        None => Ok(t),
+                    }
                 })
                 .await;
             match result {
-                Err(failure) if page == 0 => {
+                Err(failure) if page == 0 || failure.class() == OutcomeClass::WrongAccount => {
                     return Err(Failed { failure, captures, source: SRC_DYNAMICS });
                 }
                 Err(failure) => {
                     // Earlier pages were understood: a shorter, still
-                    // truthful timeline.
+                    // truthful timeline that says more exists.
                     incomplete.push(failure);
+                    more = Some(true);
                     break;
                 }
                 Ok(t) => {
+                    owner = owner.or(t.owner);
+                    more = t.more;
                     for p in t.posts {
                         if !posts.iter().any(|q| q.id == p.id) {
                             posts.push(p);
@@ -367,12 +417,10 @@ impl BilibiliClient {
                 }
             }
         }
-        Ok(Fetched {
-            value: Timeline::new(posts, next, None),
-            captures,
-            source: SRC_DYNAMICS,
-            incomplete,
-        })
+        let mut value = Timeline::new(posts, next, None);
+        value.owner = owner;
+        value.more = more;
+        Ok(Fetched { value, captures, source: SRC_DYNAMICS, incomplete })
     }
 
     /// Users whose name matches (first page of the signed user search).

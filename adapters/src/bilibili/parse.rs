@@ -9,7 +9,7 @@
 //! platform's word about an account.
 
 use crate::feed::response::{ResponseMeta, classify_status, empty_body, refusal_in_page, title_suffix};
-use crate::model::{CommentState, Counts, MessageEntry, Post, Profile, RepostOf, SearchHit, Timeline};
+use crate::model::{CommentState, Counts, MessageEntry, Post, Profile, RepostOf, SearchHit, Timeline, same_account_id};
 use crate::outcome::FetchFailure;
 use crate::text::{decode_body, html_to_text};
 use chrono::{DateTime, TimeZone, Utc};
@@ -207,8 +207,26 @@ pub fn parse_acc_info(body: &[u8], url: &str) -> Result<BilibiliProfile, FetchFa
 }
 
 /// `x/space/wbi/acc/info?mid=`: name, sign, level, `official`, `silence`.
-/// `-404` (啥都木有) = no such user; `silence: 1` = banned.
+/// `-404` (啥都木有) = no such user; `silence: 1` = banned. The profile's
+/// `platform_id` is `data.mid` as the answer states it.
 pub fn parse_acc_info_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<BilibiliProfile, FetchFailure> {
+    acc_info(meta, body, url, None)
+}
+
+/// [`parse_acc_info_response`] for a request about `asked`: an answer
+/// whose `data.mid` is another account is `wrong_account`, decided before
+/// its `silence` flag is read, so another account's ban is never taken as
+/// this account's.
+pub fn parse_acc_info_for(
+    meta: &ResponseMeta,
+    body: &[u8],
+    url: &str,
+    asked: &str,
+) -> Result<BilibiliProfile, FetchFailure> {
+    acc_info(meta, body, url, Some(asked))
+}
+
+fn acc_info(meta: &ResponseMeta, body: &[u8], url: &str, asked: Option<&str>) -> Result<BilibiliProfile, FetchFailure> {
     let env = classify(meta, body, url)?;
     match env.code {
         0 => {}
@@ -232,6 +250,9 @@ pub fn parse_acc_info_response(meta: &ResponseMeta, body: &[u8], url: &str) -> R
     }
     let data = env.data().and_then(Value::as_object).ok_or_else(|| FetchFailure::parse(url, "data", "missing"))?;
     let mid = data.get("mid").and_then(id_string).ok_or_else(|| FetchFailure::parse(url, "data.mid", "missing"))?;
+    if let Some(asked) = asked.filter(|a| !same_account_id(a, &mid)) {
+        return Err(FetchFailure::wrong_account(url, asked, &mid, "acc/info answered with another account's data.mid"));
+    }
     let name = non_empty(data.get("name")).ok_or_else(|| FetchFailure::parse(url, "data.name", "missing"))?;
     if data.get("silence").and_then(as_i64) == Some(1) {
         return Err(FetchFailure::Banned {
@@ -262,6 +283,10 @@ pub fn parse_acc_info_response(meta: &ResponseMeta, body: &[u8], url: &str) -> R
     })
 }
 
+/// The field a `Master/info` answer with an empty `info` (uid 0) fails on:
+/// the client reads it as the live endpoint knowing no such user.
+pub const EMPTY_MASTER_INFO_FIELD: &str = "data.info.uname";
+
 /// Parses a saved live `Master/info` answer as if served with HTTP 200.
 pub fn parse_master_info(body: &[u8], url: &str) -> Result<BilibiliProfile, FetchFailure> {
     parse_master_info_response(&ResponseMeta::OK, body, url)
@@ -288,7 +313,7 @@ pub fn parse_master_info_response(
     let uid = info.get("uid").and_then(id_string).filter(|u| u != "0");
     let name = non_empty(info.get("uname"));
     let (Some(uid), Some(name)) = (uid, name) else {
-        return Err(FetchFailure::parse(url, "data.info.uname", "empty user info: cannot tell who this is"));
+        return Err(FetchFailure::parse(url, EMPTY_MASTER_INFO_FIELD, "empty user info: cannot tell who this is"));
     };
     let ov = info.get("official_verify");
     let ov_type = ov.and_then(|o| o.get("type")).and_then(as_i64);
@@ -336,7 +361,17 @@ pub fn parse_dynamics(body: &[u8], url: &str) -> Result<Timeline, FetchFailure> 
 
 /// `x/polymer/web-dynamic/v1/feed/space?host_mid=&offset=`: one page of
 /// an account's dynamics. `next_cursor` is `data.offset` while
-/// `data.has_more`.
+/// `data.has_more`; `more` is `has_more` as stated (`None` when absent).
+///
+/// `owner` is the account the answer states it is about: `data.host_mid`
+/// when the answer carries it, otherwise the `module_author.mid` that
+/// authored most items (a space feed may show a co-published item by
+/// another author, so one foreign item does not make the page foreign).
+///
+/// An empty page is returned as an empty timeline: with `has_more` true
+/// or absent it proves nothing ([`Timeline::completeness`] is
+/// `Unresolved`), and even a coherent empty last page is only `Nothing`
+/// when a post count corroborates it, which this answer never carries.
 pub fn parse_dynamics_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Timeline, FetchFailure> {
     let env = classify(meta, body, url)?;
     if env.code != 0 {
@@ -349,6 +384,7 @@ pub fn parse_dynamics_response(meta: &ResponseMeta, body: &[u8], url: &str) -> R
         .ok_or_else(|| FetchFailure::parse(url, "data.items", "missing or not an array"))?;
     let has_more = data.get("has_more").and_then(Value::as_bool);
     let mut posts = Vec::new();
+    let mut authors: Vec<(String, usize)> = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let path = format!("data.items[{i}]");
         let item = item.as_object().ok_or_else(|| FetchFailure::parse(url, &path, "not an object"))?;
@@ -356,19 +392,37 @@ pub fn parse_dynamics_response(meta: &ResponseMeta, body: &[u8], url: &str) -> R
             // A placeholder for something deleted: nothing was published.
             continue;
         }
+        if let Some(mid) = item.get("modules").and_then(|m| m.pointer("/module_author/mid")).and_then(id_string) {
+            if mid != "0" {
+                match authors.iter_mut().find(|(m, _)| *m == mid) {
+                    Some((_, n)) => *n += 1,
+                    None => authors.push((mid, 1)),
+                }
+            }
+        }
         posts.push(parse_item(item, &path, url)?);
     }
-    if posts.is_empty() && has_more != Some(false) {
-        // "No dynamics" is only believed when the answer is coherent about
-        // it; an empty page that says there is more is not an answer.
-        return Err(FetchFailure::parse(url, "data.items", "no items, yet has_more is not false"));
-    }
+    let host_mid = data.get("host_mid").and_then(id_string).filter(|m| m != "0");
     let next_cursor = if has_more == Some(true) {
         data.get("offset").and_then(id_string).filter(|o| !o.is_empty() && o != "0")
     } else {
         None
     };
-    Ok(Timeline::new(posts, next_cursor, None))
+    let mut t = Timeline::new(posts, next_cursor, None);
+    t.owner = host_mid.or_else(|| majority(authors));
+    t.more = has_more;
+    Ok(t)
+}
+
+/// The most frequent id; on a tie the first seen.
+fn majority(counts: Vec<(String, usize)>) -> Option<String> {
+    let mut best: Option<(String, usize)> = None;
+    for (id, n) in counts {
+        if best.as_ref().is_none_or(|(_, m)| n > *m) {
+            best = Some((id, n));
+        }
+    }
+    best.map(|(id, _)| id)
 }
 
 fn parse_item(item: &Map<String, Value>, path: &str, url: &str) -> Result<Post, FetchFailure> {

@@ -414,7 +414,33 @@ const CHALLENGE_MARKERS: &[&str] = &[
     "请完成下列验证",
     "拖动滑块",
 ];
-const LOGIN_WALL_MARKERS: &[&str] = &["登录后查看", "登录后即可", "扫码登录", "请登录", "login-guide", "登录/注册"];
+const LOGIN_WALL_MARKERS: &[&str] = &[
+    "登录后查看",
+    "登录后即可",
+    "扫码登录",
+    "验证码登录",
+    "密码登录",
+    "请登录",
+    "login-guide",
+    "login-panel",
+    "login-pannel",
+    "登录/注册",
+];
+
+/// Phrases of a login panel's SMS-code option, which carry the captcha
+/// word 验证码 without being a challenge.
+const LOGIN_CODE_WORDS: &[&str] =
+    &["验证码登录", "短信验证码", "获取验证码", "发送验证码", "输入验证码", "手机验证码", "验证码已发送"];
+
+fn strip_login_code_words(text: &str) -> String {
+    let mut out = text.to_string();
+    for w in LOGIN_CODE_WORDS {
+        if out.contains(w) {
+            out = out.replace(w, " ");
+        }
+    }
+    out
+}
 
 /// Why a page that carried none of the data a parser looks for could not
 /// be read. Only called when the data is missing: a page with data is
@@ -450,9 +476,13 @@ pub fn classify_unreadable_page(page: &Capture, dom: Option<&Capture>, final_url
     let lower = both.to_lowercase();
     let title = html_title(&dom_text).or_else(|| html_title(&text));
     let title_s = title.as_ref().map(|t| format!(" (page title {t:?})")).unwrap_or_default();
-    if title.as_deref().is_some_and(|t| t.contains("验证"))
-        || contains_any(&lower, CHALLENGE_MARKERS)
-        || contains_any(&lower, CAPTCHA_MARKERS)
+    // A login panel offers "验证码登录" (log in with an SMS code) and "获取
+    // 验证码": those are login words, not a challenge. They are taken out
+    // before looking for captcha words, so a login wall is called one.
+    let challenge_text = strip_login_code_words(&lower);
+    if title.as_deref().is_some_and(|t| t.contains("验证") && !t.contains("登录"))
+        || contains_any(&challenge_text, CHALLENGE_MARKERS)
+        || contains_any(&challenge_text, CAPTCHA_MARKERS)
     {
         return FetchFailure::Captcha {
             url,

@@ -33,10 +33,13 @@ pub trait PageParser: Send + Sync + 'static {
     const SOURCE: SourceName;
     /// XHR answers the page makes that carry the data.
     const XHR_PATTERNS: &'static [&'static str];
-    /// Reads a loaded page. `Err` = the page as a whole was not an answer
-    /// (captcha, login wall, empty page) or was the platform's word that
-    /// the account is gone or banned.
-    fn parse(load: &PageLoad, now: DateTime<Utc>) -> Result<PageReading<Self::Profile>, FetchFailure>;
+    /// Reads a loaded page of the account `asked` (the registry's id, as in
+    /// the profile URL). `Err` = the page as a whole was not an answer
+    /// (captcha, login wall, empty page), was about another account
+    /// (`wrong_account`: the parser compares what the answers state with
+    /// `asked` before believing anything they say, a ban included) or was
+    /// the platform's word that the account is gone or banned.
+    fn parse(load: &PageLoad, asked: &str, now: DateTime<Utc>) -> Result<PageReading<Self::Profile>, FetchFailure>;
     fn profile(p: &Self::Profile) -> &Profile;
 }
 
@@ -113,7 +116,7 @@ impl<P: PageParser> BrowserPlatformClient<P> {
             let req = PageRequest { url: &url, xhr_patterns: P::XHR_PATTERNS };
             let outcome = match self.fetcher.load(&req).await {
                 Ok(load) => {
-                    let parsed = P::parse(&load, (self.clock)());
+                    let parsed = P::parse(&load, platform_id, (self.clock)());
                     captures.extend(load.captures);
                     parsed
                 }

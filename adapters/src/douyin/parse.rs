@@ -9,7 +9,7 @@ use crate::browser::extract::{self, BlobError, field};
 use crate::browser::platform::{PageParser, PageReading};
 use crate::browser::{PageLoad, classify_unreadable_page};
 use crate::feed::response::{ResponseMeta, classify_status, contains_any, refusal_in_page, title_suffix};
-use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline};
+use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline, same_account_id};
 use crate::outcome::{FetchFailure, SourceName};
 use crate::text::decode_body;
 use chrono::{DateTime, TimeZone, Utc};
@@ -85,16 +85,20 @@ fn classify_api(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Value, Fe
     match code {
         Some(0) => Ok(v),
         Some(c) => {
-            if contains_any(&msg, &["用户不存在", "账号已注销", "该账号已注销"]) {
-                return Err(FetchFailure::NotFound {
+            let detail = format!("status_code {c}, status_msg {msg:?}");
+            // No Douyin web `status_code` is documented anywhere we could
+            // read (MediaCrawler, f2, Douyin_TikTok_Download_API and RSSHub
+            // only test `status_code == 0`), so none is believed to mean
+            // "no such account" or "banned". `status_msg` is words: "用户不存在
+            // 或网络错误" is also what a distrusted or unsigned request gets, and
+            // "请求违反安全策略" is the security filter refusing us. Only the
+            // user object's own fields (`is_ban`, `user_canceled`) of an
+            // answer about the account asked for decide existence.
+            if contains_any(&msg, &["安全策略", "违反", "用户不存在", "网络错误"]) {
+                return Err(FetchFailure::Blocked {
                     url: url.to_string(),
-                    detail: format!("status_code {c}, status_msg {msg:?}"),
-                });
-            }
-            if contains_any(&msg, &["封禁", "违反"]) {
-                return Err(FetchFailure::Banned {
-                    url: url.to_string(),
-                    detail: format!("status_code {c}, status_msg {msg:?}"),
+                    http_status: Some(meta.status),
+                    detail: format!("{detail}: a refusal in words (also served to distrusted clients), not the platform's word about the account"),
                 });
             }
             if contains_any(&msg, &["频繁", "稍后"]) {
@@ -102,17 +106,17 @@ fn classify_api(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Value, Fe
                     url: url.to_string(),
                     http_status: Some(meta.status),
                     retry_after_secs: None,
-                    detail: format!("status_code {c}, status_msg {msg:?}"),
+                    detail,
                 });
             }
             if msg.contains("登录") {
-                return Err(FetchFailure::LoginRequired {
-                    url: url.to_string(),
-                    http_status: Some(meta.status),
-                    detail: format!("status_code {c}, status_msg {msg:?}"),
-                });
+                return Err(FetchFailure::LoginRequired { url: url.to_string(), http_status: Some(meta.status), detail });
             }
-            Err(FetchFailure::parse(url, "status_code", format!("status_code {c} not understood (status_msg {msg:?})")))
+            Err(FetchFailure::parse(
+                url,
+                "status_code",
+                format!("{detail} not understood (words such as 注销/封禁 are not believed without a structured field)"),
+            ))
         }
         None => Err(FetchFailure::parse(url, "status_code", "no status_code: JSON of another shape")),
     }
@@ -124,9 +128,53 @@ pub fn parse_profile_api(body: &[u8], url: &str) -> Result<DouyinProfile, FetchF
 }
 
 pub fn parse_profile_api_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<DouyinProfile, FetchFailure> {
+    parse_profile_api_for(meta, body, url, None)
+}
+
+/// [`parse_profile_api_response`] for a request about `asked` (a sec_uid
+/// or uid): a `user` stating other ids is `wrong_account`, decided before
+/// its `is_ban` / `user_canceled` are read, so another account's ban is
+/// never taken as this account's.
+pub fn parse_profile_api_for(
+    meta: &ResponseMeta,
+    body: &[u8],
+    url: &str,
+    asked: Option<&str>,
+) -> Result<DouyinProfile, FetchFailure> {
     let v = classify_api(meta, body, url)?;
     let user = v.get("user").filter(|u| u.is_object()).ok_or_else(|| FetchFailure::parse(url, "user", "missing"))?;
+    check_user(user, asked, url, "user")?;
     user_profile(user, url, "user")
+}
+
+/// The ids a user object states: `sec_uid` and `uid` (either case).
+fn user_ids(user: &Value) -> (Option<String>, Option<String>) {
+    (field(user, "sec_uid").and_then(id_string), field(user, "uid").and_then(id_string).filter(|u| u != "0"))
+}
+
+/// Whether the user object is the account asked for (by sec_uid or uid).
+/// A user that states neither id cannot be checked and passes.
+fn check_user(user: &Value, asked: Option<&str>, url: &str, path: &str) -> Result<(), FetchFailure> {
+    let Some(asked) = asked else { return Ok(()) };
+    let (sec_uid, uid) = user_ids(user);
+    let stated: Vec<&String> = sec_uid.iter().chain(uid.iter()).collect();
+    if stated.is_empty() || stated.iter().any(|id| same_account_id(asked, id)) {
+        return Ok(());
+    }
+    Err(FetchFailure::wrong_account(url, asked, stated[0], format!("{path} states another account")))
+}
+
+/// Whether a timeline states another owner than `asked`; a Douyin owner
+/// is a sec_uid, but a registry may know the account by its uid, which
+/// the posts' authors also state.
+fn check_owner(t: &Timeline, uids: &[String], asked: Option<&str>, url: &str) -> Result<(), FetchFailure> {
+    let Some(asked) = asked else { return Ok(()) };
+    match t.wrong_owner(asked) {
+        Some(found) if !uids.iter().any(|u| same_account_id(asked, u)) => {
+            Err(FetchFailure::wrong_account(url, asked, found, "the posts' author is another account"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Parses a saved `aweme/post` answer as if served with HTTP 200. An empty
@@ -137,7 +185,27 @@ pub fn parse_posts_api(body: &[u8], url: &str) -> Result<Timeline, FetchFailure>
     parse_posts_api_response(&ResponseMeta::OK, body, url)
 }
 
+/// `aweme/post`: the posts, `more` from `has_more` (0/1 or bool; `None`
+/// when absent), the next `max_cursor`, and `owner`: the sec_uid of the
+/// items' author (the most frequent, a collaboration may show another).
 pub fn parse_posts_api_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Timeline, FetchFailure> {
+    posts_api(meta, body, url).map(|(t, _)| t)
+}
+
+/// [`parse_posts_api_response`] for a request about `asked`: a list whose
+/// authors are another account is `wrong_account`.
+pub fn parse_posts_api_for(
+    meta: &ResponseMeta,
+    body: &[u8],
+    url: &str,
+    asked: Option<&str>,
+) -> Result<Timeline, FetchFailure> {
+    let (t, uids) = posts_api(meta, body, url)?;
+    check_owner(&t, &uids, asked, url)?;
+    Ok(t)
+}
+
+fn posts_api(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<(Timeline, Vec<String>), FetchFailure> {
     let v = classify_api(meta, body, url)?;
     let list = match v.get("aweme_list") {
         Some(Value::Array(a)) => a.as_slice(),
@@ -145,9 +213,39 @@ pub fn parse_posts_api_response(meta: &ResponseMeta, body: &[u8], url: &str) -> 
         Some(_) => return Err(FetchFailure::parse(url, "aweme_list", "not an array")),
     };
     let posts = posts_from(list, "aweme_list", url)?;
-    let more = v.get("has_more").and_then(as_bool_like) == Some(true);
-    let next_cursor = more.then(|| v.get("max_cursor").and_then(id_string)).flatten();
-    Ok(Timeline::new(posts, next_cursor, None))
+    let more = v.get("has_more").and_then(as_bool_like);
+    let next_cursor = (more == Some(true)).then(|| v.get("max_cursor").and_then(id_string)).flatten();
+    let mut t = Timeline::new(posts, next_cursor, None);
+    let (owner, uids) = list_owner(list);
+    t.owner = owner;
+    t.more = more;
+    Ok((t, uids))
+}
+
+/// The sec_uid most items' `author` states, and every uid stated.
+fn list_owner(list: &[Value]) -> (Option<String>, Vec<String>) {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut uids: Vec<String> = Vec::new();
+    for a in list {
+        let Some(author) = field(a, "author") else { continue };
+        let (sec_uid, uid) = user_ids(author);
+        if let Some(uid) = uid.filter(|u| !uids.contains(u)) {
+            uids.push(uid);
+        }
+        if let Some(sec) = sec_uid {
+            match counts.iter_mut().find(|(s, _)| *s == sec) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((sec, 1)),
+            }
+        }
+    }
+    let mut best: Option<(String, usize)> = None;
+    for (id, n) in counts {
+        if best.as_ref().is_none_or(|(_, m)| n > *m) {
+            best = Some((id, n));
+        }
+    }
+    (best.map(|(id, _)| id), uids)
 }
 
 // ---------------------------------------------------------------------
@@ -166,6 +264,12 @@ pub struct RenderedProfilePage {
 /// Reads `RENDER_DATA` from a profile page's HTML: the entry with `user`
 /// and `post` (RSSHub `douyin/user.ts`), `user.user` and `post.data`.
 pub fn parse_render_data(html: &str, url: &str) -> Result<RenderedProfilePage, BlobError> {
+    parse_render_data_for(html, url, None)
+}
+
+/// [`parse_render_data`] for a page about `asked`: a rendered user or
+/// post list about another account is `wrong_account`.
+pub fn parse_render_data_for(html: &str, url: &str, asked: Option<&str>) -> Result<RenderedProfilePage, BlobError> {
     let data = extract::render_data(html)?;
     let is_spider = data.get("isSpider").and_then(Value::as_bool) == Some(true)
         || data.pointer("/app/isSpider").and_then(Value::as_bool) == Some(true);
@@ -176,13 +280,18 @@ pub fn parse_render_data(html: &str, url: &str) -> Result<RenderedProfilePage, B
     let profile = entry
         .pointer("/user/user")
         .filter(|u| u.is_object() && !u.as_object().is_some_and(|o| o.is_empty()))
-        .map(|u| user_profile(u, url, "RENDER_DATA.user.user"));
+        .map(|u| check_user(u, asked, url, "RENDER_DATA.user.user").and_then(|()| user_profile(u, url, "RENDER_DATA.user.user")));
     let posts = entry.pointer("/post/data").and_then(Value::as_array).map(|list| {
         posts_from(list, "RENDER_DATA.post.data", url).map(|posts| {
-            let more = entry.pointer("/post/hasMore").and_then(as_bool_like) == Some(true);
+            let more = entry.pointer("/post/hasMore").and_then(as_bool_like);
             let cursor = entry.pointer("/post/maxCursor").and_then(id_string);
-            Timeline::new(posts, if more { cursor } else { None }, None)
+            let mut t = Timeline::new(posts, if more == Some(true) { cursor } else { None }, None);
+            let (owner, uids) = list_owner(list);
+            t.owner = owner;
+            t.more = more;
+            (t, uids)
         })
+        .and_then(|(t, uids)| check_owner(&t, &uids, asked, url).map(|()| t))
     });
     Ok(RenderedProfilePage { profile, posts, is_spider })
 }
@@ -321,15 +430,25 @@ pub fn comment_state(a: &Value) -> CommentState {
 /// The timeline a page shows, decided with the profile: an empty post
 /// list is believed only when the profile says the account has no posts
 /// (Douyin answers an empty `aweme_list` to clients it does not trust).
+/// The profile's `aweme_count` is the account's post count stated in the
+/// same page reading, so it becomes the timeline's `total` (the profile
+/// was checked to be the same account before it gets here).
 pub fn decide_timeline(
     posts: Option<Result<Timeline, FetchFailure>>,
     profile: Option<&DouyinProfile>,
     url: &str,
 ) -> Result<Timeline, FetchFailure> {
+    let total = profile.and_then(|p| p.profile.post_count);
     match posts {
-        Some(Ok(t)) if !t.posts.is_empty() => Ok(t),
-        Some(Ok(t)) => match profile.and_then(|p| p.profile.post_count) {
-            Some(0) => Ok(t),
+        Some(Ok(mut t)) if !t.posts.is_empty() => {
+            t.total = t.total.or(total);
+            Ok(t)
+        }
+        Some(Ok(mut t)) => match total {
+            Some(0) => {
+                t.total = Some(0);
+                Ok(t)
+            }
             Some(n) => Err(FetchFailure::Blocked {
                 url: url.to_string(),
                 http_status: None,
@@ -358,8 +477,8 @@ impl PageParser for DouyinParser {
     const SOURCE: SourceName = SRC_PAGE;
     const XHR_PATTERNS: &'static [&'static str] = &[PROFILE_API, POSTS_API];
 
-    fn parse(load: &PageLoad, _now: DateTime<Utc>) -> Result<PageReading<DouyinProfile>, FetchFailure> {
-        parse_page_captures(&load.captures, &load.final_url)
+    fn parse(load: &PageLoad, asked: &str, _now: DateTime<Utc>) -> Result<PageReading<DouyinProfile>, FetchFailure> {
+        parse_page_captures_for(&load.captures, &load.final_url, Some(asked))
     }
 
     fn profile(p: &DouyinProfile) -> &Profile {
@@ -381,6 +500,18 @@ fn meta_of(c: &Capture) -> ResponseMeta<'_> {
 /// account's own word (banned, cancelled) ends it; a page with neither is
 /// classified (captcha, login wall, empty page).
 pub fn parse_page_captures(captures: &[Capture], final_url: &str) -> Result<PageReading<DouyinProfile>, FetchFailure> {
+    parse_page_captures_for(captures, final_url, None)
+}
+
+/// [`parse_page_captures`] for the page of `asked` (sec_uid or uid): any
+/// profile or post list the page received about another account makes
+/// the whole page `wrong_account` (a page that shows two accounts is not
+/// evidence about either).
+pub fn parse_page_captures_for(
+    captures: &[Capture],
+    final_url: &str,
+    asked: Option<&str>,
+) -> Result<PageReading<DouyinProfile>, FetchFailure> {
     let doc = captures.iter().find(|c| c.source == crate::browser::CAPTURE_DOCUMENT);
     let dom = captures.iter().find(|c| c.source == crate::browser::CAPTURE_DOM);
     let page_url = doc.map(|d| d.url.as_str()).unwrap_or(final_url);
@@ -390,14 +521,20 @@ pub fn parse_page_captures(captures: &[Capture], final_url: &str) -> Result<Page
 
     let mut profile: Option<Result<DouyinProfile, FetchFailure>> = None;
     for c in xhr(PROFILE_API) {
-        let r = parse_profile_api_response(&meta_of(c), &c.body, &c.url);
+        let r = parse_profile_api_for(&meta_of(c), &c.body, &c.url, asked);
+        if let Err(f @ FetchFailure::WrongAccount { .. }) = &r {
+            return Err(f.clone());
+        }
         if profile.as_ref().is_none_or(|p| p.is_err()) {
             profile = Some(r);
         }
     }
     let mut posts: Option<Result<Timeline, FetchFailure>> = None;
     for c in xhr(POSTS_API) {
-        let r = parse_posts_api_response(&meta_of(c), &c.body, &c.url);
+        let r = parse_posts_api_for(&meta_of(c), &c.body, &c.url, asked);
+        if let Err(f @ FetchFailure::WrongAccount { .. }) = &r {
+            return Err(f.clone());
+        }
         posts = Some(match (posts, r) {
             (Some(Ok(mut a)), Ok(b)) => {
                 for p in b.posts {
@@ -405,6 +542,10 @@ pub fn parse_page_captures(captures: &[Capture], final_url: &str) -> Result<Page
                         a.posts.push(p);
                     }
                 }
+                // The later page says what lies beyond.
+                a.next_cursor = b.next_cursor;
+                a.more = b.more;
+                a.owner = a.owner.or(b.owner);
                 Ok(a)
             }
             (Some(Ok(a)), Err(_)) => Ok(a),
@@ -416,7 +557,7 @@ pub fn parse_page_captures(captures: &[Capture], final_url: &str) -> Result<Page
     let mut blob_problem = None;
     for c in [doc, dom].into_iter().flatten() {
         let (html, _) = decode_body(&c.body, c.content_type.as_deref());
-        match parse_render_data(&html, &c.url) {
+        match parse_render_data_for(&html, &c.url, asked) {
             Ok(r) => {
                 rendered = Some(r);
                 break;
@@ -425,6 +566,13 @@ pub fn parse_page_captures(captures: &[Capture], final_url: &str) -> Result<Page
         }
     }
     let is_spider = rendered.as_ref().is_some_and(|r| r.is_spider);
+    if let Some(r) = &rendered {
+        for part in [r.profile.as_ref().and_then(|p| p.as_ref().err()), r.posts.as_ref().and_then(|p| p.as_ref().err())] {
+            if let Some(f @ FetchFailure::WrongAccount { .. }) = part {
+                return Err(f.clone());
+            }
+        }
+    }
     if let Some(r) = rendered {
         if profile.as_ref().is_none_or(|p| p.is_err()) && r.profile.is_some() {
             profile = r.profile;

@@ -13,7 +13,7 @@ use crate::browser::extract::{self, BlobError, field};
 use crate::browser::platform::{PageParser, PageReading};
 use crate::browser::{CAPTURE_DOCUMENT, CAPTURE_DOM, CAPTURE_XHR, PageLoad, classify_unreadable_page};
 use crate::feed::response::{ResponseMeta, classify_status, empty_body, refusal_in_page, title_suffix};
-use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline};
+use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline, same_account_id};
 use crate::outcome::{FetchFailure, SourceName};
 use crate::text::decode_body;
 use chrono::{DateTime, TimeZone, Utc};
@@ -40,7 +40,23 @@ pub struct KuaishouData {
     /// Whether a feed list was present at all (possibly empty).
     pub had_feed: bool,
     pub pcursor: Option<String>,
+    /// Whether the feed says more exists: a `pcursor` other than
+    /// `"no_more"` = `Some(true)`, `"no_more"` = `Some(false)`, no feed or
+    /// no `pcursor` = `None`.
+    pub more: Option<bool>,
+    /// The feed authors' id (the most frequent), as the answer states it.
+    pub owner: Option<String>,
     pub profile: Option<KuaishouProfile>,
+}
+
+impl KuaishouData {
+    /// The answer's feed as a timeline: posts, cursor, `more`, `owner`.
+    pub fn timeline(&self) -> Timeline {
+        let mut t = Timeline::new(self.posts.clone(), self.pcursor.clone(), None);
+        t.more = self.more;
+        t.owner = self.owner.clone();
+        t
+    }
 }
 
 /// Parses a saved JSON answer (GraphQL or REST) as if served with HTTP 200.
@@ -91,13 +107,13 @@ pub fn parse_answer_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
             FetchFailure::parse(url, "errors", format!("GraphQL errors: {msg}"))
         });
     }
-    check_results(&v, url, meta.status)?;
+    check_results(&v, url, meta.status, &v)?;
     Ok(walk_data(&v))
 }
 
 /// Every `result` code in the answer (top level or under a GraphQL
 /// field) must be 1.
-fn check_results(v: &Value, url: &str, status: u16) -> Result<(), FetchFailure> {
+fn check_results(v: &Value, url: &str, status: u16, whole: &Value) -> Result<(), FetchFailure> {
     let mut codes = Vec::new();
     if let Some(r) = v.get("result").and_then(as_i64) {
         codes.push(r);
@@ -124,11 +140,29 @@ fn check_results(v: &Value, url: &str, status: u16) -> Result<(), FetchFailure> 
                     detail: "result 50: the request's __NS_hxfalcon signature was refused".into(),
                 });
             }
+            // `{"result": 2001, "error_msg": "need captcha"}`: the verification
+            // the web client must pass before it is served again.
+            2001 => {
+                return Err(FetchFailure::Captcha {
+                    url: url.to_string(),
+                    http_status,
+                    challenge_url: None,
+                    detail: format!("result 2001 ({:?}): Kuaishou asks for a captcha", error_msg(whole)),
+                });
+            }
             109 => {
                 return Err(FetchFailure::LoginRequired {
                     url: url.to_string(),
                     http_status,
                     detail: "result 109: login required".into(),
+                });
+            }
+            other if error_msg(whole).is_some_and(|m| m.to_lowercase().contains("captcha")) => {
+                return Err(FetchFailure::Captcha {
+                    url: url.to_string(),
+                    http_status,
+                    challenge_url: None,
+                    detail: format!("result {other} ({:?}): Kuaishou asks for a captcha", error_msg(whole)),
                 });
             }
             other => {
@@ -139,11 +173,19 @@ fn check_results(v: &Value, url: &str, status: u16) -> Result<(), FetchFailure> 
     Ok(())
 }
 
+/// The answer's own words about a refusal (`error_msg`, `message`), at the
+/// top level or under a GraphQL field.
+fn error_msg(v: &Value) -> Option<String> {
+    let own = |o: &Value| ["error_msg", "message"].iter().find_map(|k| o.get(*k).and_then(Value::as_str)).map(str::to_string);
+    own(v).or_else(|| v.get("data").and_then(Value::as_object).and_then(|d| d.values().find_map(own)))
+}
+
 /// Walks any JSON for feeds, photos and profiles.
 pub fn walk_data(v: &Value) -> KuaishouData {
     let mut out = KuaishouData::default();
     let mut authors: Vec<Value> = Vec::new();
     walk(v, &mut out, &mut authors);
+    out.owner = majority_author(&authors);
     // Verification may sit on the feed's author rather than the profile.
     if let Some(p) = out.profile.as_mut()
         && p.profile.verified.is_none()
@@ -170,13 +212,38 @@ pub fn walk_data(v: &Value) -> KuaishouData {
     out
 }
 
+/// The id most feed authors state; on a tie the first seen.
+fn majority_author(authors: &[Value]) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for a in authors {
+        if let Some(id) = field(a, "id").or_else(|| field(a, "user_id")).and_then(id_string) {
+            match counts.iter_mut().find(|(i, _)| *i == id) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((id, 1)),
+            }
+        }
+    }
+    let mut best: Option<(String, usize)> = None;
+    for (id, n) in counts {
+        if best.as_ref().is_none_or(|(_, m)| n > *m) {
+            best = Some((id, n));
+        }
+    }
+    best.map(|(id, _)| id)
+}
+
 fn walk(v: &Value, out: &mut KuaishouData, authors: &mut Vec<Value>) {
     match v {
         Value::Object(o) => {
             if let Some(Value::Array(_)) = o.get("feeds") {
                 out.had_feed = true;
-                if let Some(c) = o.get("pcursor").and_then(id_string).filter(|c| c != "no_more") {
-                    out.pcursor = Some(c);
+                match o.get("pcursor").and_then(id_string) {
+                    Some(c) if c == "no_more" => out.more = out.more.or(Some(false)),
+                    Some(c) => {
+                        out.pcursor = Some(c);
+                        out.more = Some(true);
+                    }
+                    None => {}
                 }
             }
             if let Some(photo) = o.get("photo").filter(|p| p.is_object())
@@ -327,8 +394,8 @@ impl PageParser for KuaishouParser {
     const SOURCE: SourceName = SRC_PAGE;
     const XHR_PATTERNS: &'static [&'static str] = XHR;
 
-    fn parse(load: &PageLoad, _now: DateTime<Utc>) -> Result<PageReading<KuaishouProfile>, FetchFailure> {
-        parse_page_captures(&load.captures, &load.final_url)
+    fn parse(load: &PageLoad, asked: &str, _now: DateTime<Utc>) -> Result<PageReading<KuaishouProfile>, FetchFailure> {
+        parse_page_captures_for(&load.captures, &load.final_url, Some(asked))
     }
 
     fn profile(p: &KuaishouProfile) -> &Profile {
@@ -342,6 +409,31 @@ impl PageParser for KuaishouParser {
 pub fn parse_page_captures(
     captures: &[Capture],
     final_url: &str,
+) -> Result<PageReading<KuaishouProfile>, FetchFailure> {
+    parse_page_captures_for(captures, final_url, None)
+}
+
+/// Whether what the page received is about `asked` (the profile's
+/// `user_id`, the feed authors' id): another account is `wrong_account`.
+fn check_identity(data: &KuaishouData, asked: &str, url: &str) -> Result<(), FetchFailure> {
+    let profile = data.profile.as_ref().map(|p| (p.profile.platform_id.as_str(), "the profile's user_id"));
+    let owner = data.owner.as_deref().map(|o| (o, "the feed authors' id"));
+    for (found, what) in [profile, owner].into_iter().flatten() {
+        if !same_account_id(asked, found) {
+            return Err(FetchFailure::wrong_account(url, asked, found, format!("{what} is another account")));
+        }
+    }
+    Ok(())
+}
+
+/// [`parse_page_captures`] for the page of `asked`: a profile or feed
+/// about another account makes the whole page `wrong_account`. The
+/// profile's public work count (`ownerCount.photo_public`) becomes the
+/// timeline's `total`, stated in the same page reading.
+pub fn parse_page_captures_for(
+    captures: &[Capture],
+    final_url: &str,
+    asked: Option<&str>,
 ) -> Result<PageReading<KuaishouProfile>, FetchFailure> {
     let mut data = KuaishouData::default();
     let mut refusal = None;
@@ -369,6 +461,9 @@ pub fn parse_page_captures(
         }
     }
     let page_url = doc.map(|d| d.url.as_str()).unwrap_or(final_url);
+    if let Some(asked) = asked {
+        check_identity(&data, asked, page_url)?;
+    }
     if data.profile.is_none() && !data.had_feed && data.posts.is_empty() {
         if let Some(f) = refusal {
             return Err(f);
@@ -382,11 +477,18 @@ pub fn parse_page_captures(
         .profile
         .clone()
         .ok_or_else(|| FetchFailure::parse(page_url, "visionProfile", "the page carried no profile"));
+    let total = profile.as_ref().ok().and_then(|p| p.profile.post_count);
     let timeline = if !data.posts.is_empty() {
-        Ok(Timeline::new(data.posts, data.pcursor, None))
+        let mut t = data.timeline();
+        t.total = total;
+        Ok(t)
     } else {
-        match profile.as_ref().ok().and_then(|p| p.profile.post_count) {
-            Some(0) => Ok(Timeline::new(Vec::new(), None, Some(0))),
+        match total {
+            Some(0) => {
+                let mut t = data.timeline();
+                t.total = Some(0);
+                Ok(t)
+            }
             Some(n) => Err(FetchFailure::Blocked {
                 url: page_url.to_string(),
                 http_status: None,
@@ -404,6 +506,14 @@ fn merge(into: &mut KuaishouData, d: KuaishouData) {
     into.had_feed |= d.had_feed;
     if into.pcursor.is_none() {
         into.pcursor = d.pcursor;
+    }
+    // "More" from any feed read wins over "no more" from another.
+    into.more = match (into.more, d.more) {
+        (Some(true), _) | (_, Some(true)) => Some(true),
+        (a, b) => a.or(b),
+    };
+    if into.owner.is_none() {
+        into.owner = d.owner;
     }
     for p in d.posts {
         push_post(into, p);

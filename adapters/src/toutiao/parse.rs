@@ -7,7 +7,7 @@
 use crate::browser::platform::{PageParser, PageReading};
 use crate::browser::{CAPTURE_DOCUMENT, CAPTURE_DOM, CAPTURE_XHR, PageLoad, classify_unreadable_page};
 use crate::feed::response::{ResponseMeta, classify_status, empty_body, refusal_in_page, title_suffix};
-use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline};
+use crate::model::{Capture, CommentState, Counts, MessageEntry, Platform, Post, Profile, Timeline, same_account_id};
 use crate::outcome::{FetchFailure, SourceName};
 use crate::text::{decode_body, html_to_text};
 use chrono::{DateTime, TimeZone, Utc};
@@ -44,7 +44,9 @@ pub fn parse_feed(body: &[u8], url: &str) -> Result<ToutiaoFeed, FetchFailure> {
 
 /// `api/pc/list/feed?category=profile_all`. An empty `data` is what
 /// Toutiao shows for "暂未发表作品" and also what an unsigned request gets,
-/// so it is not an answer about the account.
+/// so it is not an answer about the account. The timeline's `owner` and
+/// the author's `platform_id` are the numeric `user_id` the items' author
+/// block states (the answer states no user token); `more` is `has_more`.
 pub fn parse_feed_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<ToutiaoFeed, FetchFailure> {
     let (text, _) = decode_body(body, meta.content_type);
     classify_status(meta, &text, url, "feed answer")?;
@@ -103,10 +105,20 @@ pub fn parse_feed_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Resul
             }
         }
     }
-    let more = v.get("has_more").and_then(Value::as_bool) == Some(true);
-    let next_cursor = if more { v.pointer("/next/max_behot_time").and_then(id_string) } else { None };
-    let author = authors.into_iter().max_by_key(|(_, n)| *n).map(|(a, _)| a);
-    Ok(ToutiaoFeed { timeline: Timeline::new(posts, next_cursor, None), author })
+    let more = v.get("has_more").and_then(as_bool_like);
+    let next_cursor = if more == Some(true) { v.pointer("/next/max_behot_time").and_then(id_string) } else { None };
+    // The most frequent author block; on a tie the first seen.
+    let mut author: Option<(ToutiaoProfile, usize)> = None;
+    for (a, n) in authors {
+        if author.as_ref().is_none_or(|(_, m)| n > *m) {
+            author = Some((a, n));
+        }
+    }
+    let author = author.map(|(a, _)| a);
+    let mut timeline = Timeline::new(posts, next_cursor, None);
+    timeline.owner = author.as_ref().and_then(|a| a.user_id.clone());
+    timeline.more = more;
+    Ok(ToutiaoFeed { timeline, author })
 }
 
 fn item_post(item: &Value, path: &str, url: &str) -> Result<Post, FetchFailure> {
@@ -223,13 +235,6 @@ fn author(item: &Value) -> Option<ToutiaoProfile> {
     })
 }
 
-/// The user token in a profile URL (`/c/user/token/{token}/`).
-fn token_of(url: &str) -> Option<String> {
-    let at = url.find("/token/")? + "/token/".len();
-    let token: String = url[at..].chars().take_while(|c| !matches!(c, '/' | '?' | '#')).collect();
-    (!token.is_empty()).then_some(token)
-}
-
 /// The Toutiao page parser.
 #[derive(Debug)]
 pub struct ToutiaoParser;
@@ -240,8 +245,8 @@ impl PageParser for ToutiaoParser {
     const SOURCE: SourceName = SRC_PAGE;
     const XHR_PATTERNS: &'static [&'static str] = &[FEED_API];
 
-    fn parse(load: &PageLoad, _now: DateTime<Utc>) -> Result<PageReading<ToutiaoProfile>, FetchFailure> {
-        parse_page_captures(&load.captures, &load.requested_url)
+    fn parse(load: &PageLoad, asked: &str, _now: DateTime<Utc>) -> Result<PageReading<ToutiaoProfile>, FetchFailure> {
+        parse_page_captures_for(&load.captures, &load.requested_url, Some(asked))
     }
 
     fn profile(p: &ToutiaoProfile) -> &Profile {
@@ -249,9 +254,57 @@ impl PageParser for ToutiaoParser {
     }
 }
 
+/// The `token` query parameter of a feed request URL.
+fn token_param(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1.split('#').next()?;
+    query.split('&').find_map(|kv| kv.strip_prefix("token=")).filter(|t| !t.is_empty()).map(str::to_string)
+}
+
+/// Whether a feed answer is about `asked`. The registry knows a Toutiao
+/// account by its user token (`MS4wLjAB…`) while the answer's items state
+/// only the numeric `user_id`, so the two cannot be compared directly:
+/// - a numeric `asked` is compared with the stated `user_id`;
+/// - a token `asked` is compared with the token the feed request carried
+///   (a page that fetched another account's feed, after a redirect or a
+///   recommendation, is about another account).
+///
+/// Either mismatch is `wrong_account`; nothing is overwritten with the
+/// registry's id.
+pub fn check_feed_identity(feed: &ToutiaoFeed, feed_url: &str, asked: &str) -> Result<(), FetchFailure> {
+    let stated = feed.timeline.owner.as_deref();
+    if asked.bytes().all(|b| b.is_ascii_digit()) {
+        return match stated {
+            Some(found) if !same_account_id(asked, found) => {
+                Err(FetchFailure::wrong_account(feed_url, asked, found, "the feed's author user_id is another account"))
+            }
+            _ => Ok(()),
+        };
+    }
+    match token_param(feed_url) {
+        Some(token) if !same_account_id(asked, &token) => Err(FetchFailure::wrong_account(
+            feed_url,
+            asked,
+            &token,
+            format!("the page fetched another user token's feed (author user_id {})", stated.unwrap_or("not stated")),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reads a page load: the feed XHR answers; without any, the page is
 /// classified (captcha, login wall, empty page).
 pub fn parse_page_captures(captures: &[Capture], page_url: &str) -> Result<PageReading<ToutiaoProfile>, FetchFailure> {
+    parse_page_captures_for(captures, page_url, None)
+}
+
+/// [`parse_page_captures`] for the page of `asked` (see
+/// [`check_feed_identity`]): a feed about another account makes the whole
+/// page `wrong_account`.
+pub fn parse_page_captures_for(
+    captures: &[Capture],
+    page_url: &str,
+    asked: Option<&str>,
+) -> Result<PageReading<ToutiaoProfile>, FetchFailure> {
     let mut feed: Option<Result<ToutiaoFeed, FetchFailure>> = None;
     for c in captures.iter().filter(|c| c.source == CAPTURE_XHR && c.url.contains(FEED_API)) {
         let meta = ResponseMeta {
@@ -261,6 +314,9 @@ pub fn parse_page_captures(captures: &[Capture], page_url: &str) -> Result<PageR
             retry_after_secs: None,
         };
         let r = parse_feed_response(&meta, &c.body, &c.url);
+        if let (Ok(f), Some(asked)) = (&r, asked) {
+            check_feed_identity(f, &c.url, asked)?;
+        }
         if feed.as_ref().is_none_or(|f| f.is_err()) {
             feed = Some(r);
         }
@@ -273,19 +329,13 @@ pub fn parse_page_captures(captures: &[Capture], page_url: &str) -> Result<PageR
             None => FetchFailure::parse(page_url, "document", "the browser captured no page"),
         });
     };
-    let token = token_of(page_url);
     match feed {
         Ok(f) => {
-            let profile = match f.author {
-                Some(mut a) => {
-                    // The registry knows the account by its token.
-                    if let Some(t) = token {
-                        a.profile.platform_id = t;
-                    }
-                    Ok(a)
-                }
-                None => Err(FetchFailure::parse(page_url, "data[].user_info", "no author block in the feed items")),
-            };
+            // The author keeps the id the answer states (see
+            // `check_feed_identity` for how it was compared).
+            let profile = f
+                .author
+                .ok_or_else(|| FetchFailure::parse(page_url, "data[].user_info", "no author block in the feed items"));
             Ok(PageReading { profile, timeline: Ok(f.timeline) })
         }
         Err(f) if f.is_refusal() || f.is_transient() => Err(f),
@@ -298,11 +348,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn token_from_profile_url() {
+    fn token_from_feed_url() {
         assert_eq!(
-            token_of("https://www.toutiao.com/c/user/token/MS4wLjABAAAAx/?tab=all").as_deref(),
+            token_param("https://www.toutiao.com/api/pc/list/feed?category=profile_all&token=MS4wLjABAAAAx&max_behot_time=0")
+                .as_deref(),
             Some("MS4wLjABAAAAx")
         );
-        assert_eq!(token_of("https://www.toutiao.com/"), None);
+        assert_eq!(token_param("https://www.toutiao.com/api/pc/list/feed?category=profile_all"), None);
     }
 }

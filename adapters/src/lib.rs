@@ -369,7 +369,7 @@ pub fn parse_file(
 ) -> Result<serde_json::Value, DebugError> {
     let url = format!("file:{}/{kind}", platform.code());
     let meta = opts.meta();
-    let value = parse_file_as(platform, kind, body, now, &meta, &url)?;
+    let value = parse_file_as(platform, kind, body, now, &meta, &url, opts.expect_id.as_deref())?;
     opts.check_identity(value, &url)
 }
 
@@ -380,6 +380,8 @@ fn parse_file_as(
     now: DateTime<Utc>,
     meta: &ResponseMeta,
     url: &str,
+    // Parsers that must check identity before believing a ban take it.
+    asked: Option<&str>,
 ) -> Result<serde_json::Value, DebugError> {
     let url = url.to_string();
     let meta = *meta;
@@ -404,14 +406,18 @@ fn parse_file_as(
         (Platform::Wechat, "searchbiz") => wechat::backend::parse_searchbiz_response(&meta, body, &url).map(|v| to_json(&v)),
         (Platform::Wechat, "about") => wechat::about::parse_about_response(&meta, body, &url).map(|v| to_json(&v)),
         (Platform::Bilibili, "dynamics") => bilibili::parse::parse_dynamics_response(&meta, body, &url).map(|t| timeline_json(&t)),
-        (Platform::Bilibili, "profile") => bilibili::parse::parse_acc_info_response(&meta, body, &url).map(|v| to_json(&v)),
+        (Platform::Bilibili, "profile") => match asked {
+            Some(asked) => bilibili::parse::parse_acc_info_for(&meta, body, &url, asked),
+            None => bilibili::parse::parse_acc_info_response(&meta, body, &url),
+        }
+        .map(|v| to_json(&v)),
         (Platform::Bilibili, "live") => bilibili::parse::parse_master_info_response(&meta, body, &url).map(|v| to_json(&v)),
         (Platform::Bilibili, "search") => bilibili::parse::parse_user_search_response(&meta, body, &url).map(|v| to_json(&v)),
         (Platform::Bilibili, "nav") => bilibili::parse::parse_nav(&meta, body, &url)
             .map(|k| serde_json::json!({"img_key": k.img_key, "sub_key": k.sub_key, "mixin_key": k.mixin_key()})),
         (Platform::Douyin, "page") => return saved_page(body, &url, douyin::parse::parse_page_captures),
-        (Platform::Douyin, "profile") => douyin::parse::parse_profile_api_response(&meta, body, &url).map(|v| to_json(&v)),
-        (Platform::Douyin, "posts") => match douyin::parse::parse_posts_api_response(&meta, body, &url) {
+        (Platform::Douyin, "profile") => douyin::parse::parse_profile_api_for(&meta, body, &url, asked).map(|v| to_json(&v)),
+        (Platform::Douyin, "posts") => match douyin::parse::parse_posts_api_for(&meta, body, &url, asked) {
             Ok(t) if t.posts.is_empty() => {
                 return Err(DebugError::Unresolved(
                     "empty aweme_list: Douyin answers this both for accounts without posts and to clients it does not trust; the profile's aweme_count decides".into(),

@@ -329,6 +329,7 @@ async fn assert_offline(c: &WeiboClient, what: &str) {
     for round in 0..2 {
         let p = c.profile("6279793937").await.unwrap_err();
         assert_eq!(p.class(), OutcomeClass::NetworkError, "{what} profile round {round}: {}", p.failure);
+        assert!(p.failure.to_string().contains("could not connect"), "{what}: {}", p.failure);
         let t = c.timeline("6279793937").await.unwrap_err();
         assert_eq!(t.class(), OutcomeClass::NetworkError, "{what} timeline round {round}: {}", t.failure);
         let a = c.account("6279793937").await.unwrap_err();

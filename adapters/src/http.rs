@@ -206,11 +206,19 @@ impl PoliteClient {
         for (name, value) in &spec.headers {
             req = req.header(*name, value);
         }
+        // Every transport error is a network failure, whatever the
+        // request was for (a visitor-cookie bootstrap included): the
+        // platform said nothing. The detail names the kind so an operator
+        // sees "could not connect" (DNS, refused, unreachable) at a glance.
         let network = |e: reqwest::Error, status: Option<u16>| FetchFailure::Network {
             url: spec.url.clone(),
             http_status: status,
             timeout: e.is_timeout(),
-            detail: error_chain(&e),
+            detail: if e.is_connect() && !e.is_timeout() {
+                format!("could not connect (DNS failure, refused or unreachable): {}", error_chain(&e))
+            } else {
+                error_chain(&e)
+            },
         };
         let resp = req.send().await.map_err(|e| network(e, None))?;
         let status = resp.status().as_u16();

@@ -128,8 +128,14 @@ fn banned_and_missing_accounts_are_the_platforms_answer() {
     let m = ResponseMeta::OK;
     assert_eq!(parse_profile_response(&m, &banned, "u").unwrap_err().class(), OutcomeClass::Banned);
     assert_eq!(parse_timeline_response(&m, &banned, "u", now).unwrap_err().class(), OutcomeClass::Banned);
-    let missing = fixture("m_getIndex_error_no_content.json");
+    // Only the structured code says "does not exist".
+    let missing = fixture("synth/ok0_user_does_not_exist_errno.json");
     assert_eq!(parse_profile_response(&m, &missing, "u").unwrap_err().class(), OutcomeClass::NotFound);
+    assert_eq!(parse_timeline_response(&m, &missing, "u", now).unwrap_err().class(), OutcomeClass::NotFound);
+    // "这里还没有内容" is also what m.weibo.cn tells visitors about some
+    // existing accounts: could not check.
+    let no_content = fixture("m_getIndex_error_no_content.json");
+    assert_eq!(parse_profile_response(&m, &no_content, "u").unwrap_err().class(), OutcomeClass::LoginRequired);
 }
 
 /// Serves `f` for every API request (visitor sessions always succeed).

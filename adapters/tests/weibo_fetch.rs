@@ -296,7 +296,8 @@ async fn empty_timeline_is_decided_by_the_profile() {
         (VISITOR, _) => visitor_reply(1),
         (API, Some("7000000009")) => Reply::json(fixture("synth/profile_zero_posts.json")),
         (API, Some("7000000001")) => Reply::json(fixture("synth/profile_gov_account.json")),
-        // Profile of a cancelled uid, and every timeline.
+        (API, Some("7000000404")) => Reply::json(fixture("synth/ok0_user_does_not_exist_errno.json")),
+        // A profile m.weibo.cn does not show (hidden or missing), and every timeline.
         _ => Reply::json(no_content.clone()),
     })
     .await;
@@ -308,7 +309,11 @@ async fn empty_timeline_is_decided_by_the_profile() {
     assert_eq!(zero.captures.len(), 2, "timeline and profile kept");
 
     let gone = c.timeline("7000000404").await.unwrap_err();
-    assert_eq!(gone.class(), OutcomeClass::NotFound);
+    assert_eq!(gone.class(), OutcomeClass::NotFound, "{}", gone.failure);
+
+    // "这里还没有内容" from the profile too: hidden or missing, not decided.
+    let unknown = c.timeline("7000000405").await.unwrap_err();
+    assert_eq!(unknown.class(), OutcomeClass::LoginRequired, "{}", unknown.failure);
 
     // The profile shows 5120 posts: an empty page is not an empty timeline.
     let hidden = c.timeline("7000000001").await.unwrap_err();
@@ -355,7 +360,7 @@ async fn transient_failures_are_retried_and_answers_are_not() {
             1 => Reply::new(429, "text/plain", "").header("Retry-After", "0"),
             _ => Reply::json(fixture("synth/profile_gov_account.json")),
         },
-        (_, Some("7000000404")) => Reply::json(fixture("m_getIndex_error_no_content.json")),
+        (_, Some("7000000404")) => Reply::json(fixture("synth/ok0_user_does_not_exist_errno.json")),
         _ => Reply::json(fixture("synth/other_shape_open_api_error.json")),
     })
     .await;

@@ -7,7 +7,7 @@ use super::parse::{
 };
 use crate::config::{Secret, WeiboConfig};
 use crate::http::{BreakerStatus, PoliteClient, RawResponse, RequestSpec};
-use crate::model::{Capture, Platform, Post, SearchHit, Timeline};
+use crate::model::{Capture, Platform, Post, SearchHit, Timeline, same_account_id};
 use crate::outcome::{Failed, FetchFailure, FetchResult, Fetched, SourceName};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -59,11 +59,17 @@ struct SessionState {
     last_attempt: Option<Instant>,
     renewals: u64,
     last_error: Option<String>,
+    /// Why the last renewal failed, kept whole: while renewals cool down,
+    /// a request that cannot be sent for want of a session reports this
+    /// (offline is `network_error`, not a login problem).
+    last_failure: Option<FetchFailure>,
     operator_rejected_at: Option<DateTime<Utc>>,
 }
 
 enum RenewError {
-    CoolingDown(String),
+    /// Not renewed because the last attempt is within the cool-down; with
+    /// the last attempt's failure, when it failed.
+    CoolingDown { why: String, last_failure: Option<FetchFailure> },
     Failed(FetchFailure),
 }
 
@@ -94,6 +100,11 @@ fn meta(raw: &RawResponse) -> ResponseMeta<'_> {
         retry_after_secs: raw.retry_after_secs,
     }
 }
+
+/// How many pages beyond `max_pages` a timeline read goes on while it has
+/// shown only pinned posts. Bounded: a hostile or broken cursor must not
+/// page forever; an account whose first pages are all pinned is rare.
+pub const PINNED_ONLY_EXTRA_PAGES: u32 = 3;
 
 /// Failures after which a fresh visitor session may help: `ok:-100`, a
 /// login or visitor-system wall, HTTP 432, a JSON captcha carrying a `url`.
@@ -229,12 +240,15 @@ impl WeiboClient {
             if let Some(last) = st.last_attempt
                 && last.elapsed() < cooldown
             {
-                return Err(RenewError::CoolingDown(format!(
-                    "visitor cookie not renewed: the last renewal was {} s ago (cool-down {} s){}",
-                    last.elapsed().as_secs(),
-                    cooldown.as_secs(),
-                    st.last_error.as_ref().map(|e| format!("; it failed with: {e}")).unwrap_or_default()
-                )));
+                return Err(RenewError::CoolingDown {
+                    why: format!(
+                        "visitor cookie not renewed: the last renewal was {} s ago (cool-down {} s){}",
+                        last.elapsed().as_secs(),
+                        cooldown.as_secs(),
+                        st.last_error.as_ref().map(|e| format!("; it failed with: {e}")).unwrap_or_default()
+                    ),
+                    last_failure: st.last_failure.clone(),
+                });
             }
             st.last_attempt = Some(Instant::now());
         }
@@ -264,6 +278,7 @@ impl WeiboClient {
                 st.renewals += 1;
                 st.obtained_at = Some(Utc::now());
                 st.last_error = None;
+                st.last_failure = None;
                 tracing::info!(renewals = st.renewals, "weibo: obtained a visitor session");
                 Ok(())
             }
@@ -271,6 +286,7 @@ impl WeiboClient {
                 // The passport's answer explains why nothing could be checked.
                 captures.extend(ex.captures);
                 st.last_error = Some(failure.to_string());
+                st.last_failure = Some(failure.clone());
                 tracing::warn!(%failure, "weibo: visitor cookie renewal failed");
                 Err(RenewError::Failed(failure))
             }
@@ -308,13 +324,18 @@ impl WeiboClient {
             match self.renew(0, &mut captures).await {
                 Ok(()) => {}
                 Err(RenewError::Failed(f)) => return (Err(f), captures),
-                Err(RenewError::CoolingDown(why)) => {
-                    let f = FetchFailure::LoginRequired {
+                Err(RenewError::CoolingDown { why, last_failure }) => {
+                    // No session and none to be had yet: the reason is why
+                    // the last renewal failed. Unreachable passport (DNS,
+                    // refused, timeout) is a network error like any other;
+                    // calling it a login problem would send an operator
+                    // chasing cookies while the machine is offline.
+                    let f = last_failure.unwrap_or_else(|| FetchFailure::LoginRequired {
                         url: url.to_string(),
                         http_status: None,
-                        detail: "no visitor session, request not sent".into(),
-                    };
-                    return (Err(f.with_note(&why)), captures);
+                        detail: "no visitor session".into(),
+                    });
+                    return (Err(f.with_note(&format!("request to {url} not sent: no visitor session; {why}"))), captures);
                 }
             }
         }
@@ -337,7 +358,7 @@ impl WeiboClient {
                 captures.extend(ex.captures);
                 (ex.result, captures)
             }
-            Err(RenewError::CoolingDown(why)) => (Err(failure.with_note(&why)), captures),
+            Err(RenewError::CoolingDown { why, .. }) => (Err(failure.with_note(&why)), captures),
             Err(RenewError::Failed(f)) => (Err(failure.with_note(&format!("visitor cookie renewal failed: {f}"))), captures),
         }
     }
@@ -379,11 +400,31 @@ impl WeiboClient {
     pub async fn profile(&self, uid: &str) -> FetchResult<WeiboProfile> {
         let url = self.profile_url(uid);
         Self::check_uid(uid, &url, SRC_PROFILE)?;
-        let (result, captures) =
-            self.call(SRC_PROFILE, &url, Some(uid), |raw| parse::parse_profile_response(&meta(raw), raw.body(), raw.url())).await;
-        match result {
+        // The page, not its meaning: "这里还没有内容" is an answer the
+        // platform gave (no session renewal, no operator-cookie alarm); it
+        // becomes "could not check" below.
+        let (result, captures) = self
+            .call(SRC_PROFILE, &url, Some(uid), |raw| {
+                parse::parse_profile_page(&meta(raw), raw.body(), raw.url()).map(|page| (page, raw.status))
+            })
+            .await;
+        let result = result.and_then(|(page, status)| {
+            let m = ResponseMeta { status, content_type: None, location: None, retry_after_secs: None };
+            page.into_result(&m, &url)
+        });
+        match result.and_then(|profile| Self::same_uid(uid, &profile.profile.platform_id, &url).map(|()| profile)) {
             Ok(value) => Ok(Fetched { value, captures, source: SRC_PROFILE, incomplete: Vec::new() }),
             Err(failure) => Err(Failed { failure, captures, source: SRC_PROFILE }),
+        }
+    }
+
+    /// The uid an answer states must be the uid asked for: a cache or proxy
+    /// serving another account's page is never an observation of this one.
+    fn same_uid(asked: &str, stated: &str, url: &str) -> Result<(), FetchFailure> {
+        if same_account_id(asked, stated) {
+            Ok(())
+        } else {
+            Err(FetchFailure::wrong_account(url, asked, stated, "the answer states another Weibo uid"))
         }
     }
 
@@ -429,8 +470,19 @@ impl WeiboClient {
         let mut incomplete = Vec::new();
         let mut posts: Vec<Post> = Vec::new();
         let mut total = None;
+        let mut owner: Option<String> = None;
         let mut cursor: Option<String> = None;
-        for page in 0..self.cfg.max_pages {
+        let max_pages = self.cfg.max_pages;
+        let mut page = 0u32;
+        loop {
+            // A look must reach the newest post. Page 1 may hold only
+            // pinned posts (an old pinned post on an account that posts
+            // daily), which proves nothing about recent activity: read on,
+            // past `max_pages` if need be, up to a bound.
+            let seen_unpinned = posts.iter().any(|p| !p.is_pinned);
+            if page >= max_pages && (seen_unpinned || page >= max_pages + PINNED_ONLY_EXTRA_PAGES) {
+                break;
+            }
             let url = self.timeline_url(&containerid, cursor.as_deref());
             let (result, caps) = self
                 .call(SRC_TIMELINE, &url, Some(uid), |raw| {
@@ -438,11 +490,24 @@ impl WeiboClient {
                 })
                 .await;
             captures.extend(caps);
+            // Another account's page (or a page mixing accounts) anywhere
+            // makes the whole look doubtful: no observation at all.
+            let result = result.and_then(|answer| match &answer {
+                TimelinePage::Posts(t) => match t.owner.as_deref() {
+                    Some(stated) => Self::same_uid(uid, stated, &url).map(|()| answer),
+                    None => Ok(answer),
+                },
+                TimelinePage::NoContent { .. } => Ok(answer),
+            });
             match result {
+                Err(failure @ FetchFailure::WrongAccount { .. }) => {
+                    return Err(Failed { failure, captures, source: SRC_TIMELINE });
+                }
                 Err(failure) if page == 0 => return Err(Failed { failure, captures, source: SRC_TIMELINE }),
                 Err(failure) => {
                     // The first page was understood; a later page failing
-                    // leaves a shorter, still truthful, timeline.
+                    // leaves a shorter, still truthful, timeline (`more`
+                    // stays true: the cursor still points past it).
                     incomplete.push(failure);
                     break;
                 }
@@ -455,6 +520,7 @@ impl WeiboClient {
                 }
                 Ok(TimelinePage::Posts(t)) => {
                     total = total.or(t.total);
+                    owner = owner.or(t.owner);
                     for p in t.posts {
                         if !posts.iter().any(|q| q.id == p.id) {
                             posts.push(p);
@@ -466,8 +532,15 @@ impl WeiboClient {
                     }
                 }
             }
+            page += 1;
         }
+        let shown = i64::try_from(posts.len()).unwrap_or(i64::MAX);
+        // More exists when the last page read points further, or the
+        // account's own count exceeds what was read.
+        let more = Some(cursor.is_some() || total.is_some_and(|t| t > shown));
         let mut timeline = Timeline::new(posts, cursor, total);
+        timeline.owner = owner;
+        timeline.more = more;
         self.fill_details(&mut timeline, now, &mut captures, &mut incomplete).await;
         Ok(Fetched { value: timeline, captures, source: SRC_TIMELINE, incomplete })
     }
@@ -502,8 +575,13 @@ impl WeiboClient {
         let said = msg.unwrap_or_else(|| "no posts on the first page".into());
         let failure = match profile.profile.post_count {
             Some(0) => {
+                // The profile's own count says there is nothing: the
+                // platform's structured word, not an assumed silence.
+                let mut empty = Timeline::new(Vec::new(), None, Some(0));
+                empty.owner = Some(profile.profile.platform_id.clone());
+                empty.more = Some(false);
                 return Ok(Fetched {
-                    value: Timeline::new(Vec::new(), None, Some(0)),
+                    value: empty,
                     captures,
                     source: SRC_TIMELINE,
                     incomplete: Vec::new(),

@@ -9,7 +9,7 @@ pub mod parse;
 pub mod time;
 
 pub use client::{AccountSnapshot, Clock, SessionStatus, WeiboClient};
-pub use parse::{LongText, ResponseMeta, TimelinePage, WeiboProfile, classify_response};
+pub use parse::{LongText, ProfilePage, ResponseMeta, TimelinePage, WeiboProfile, classify_response};
 
 use crate::capability::{Capabilities, Capability as C, Support as S};
 use crate::model::Platform;

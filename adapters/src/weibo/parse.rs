@@ -238,6 +238,18 @@ fn classify_json(value: Value, status: u16, url: &str) -> Result<Value, FetchFai
     let ok = obj.get("ok").and_then(as_i64);
     match ok {
         Some(1) => Ok(value),
+        // ok:-100 sends the client somewhere: usually the login page (the
+        // visitor session expired), but under rate limiting the target is
+        // the captcha page (`passport.weibo.com/...captcha?scene=limit`),
+        // which no new session clears: a person must solve it.
+        Some(-100) if obj.get("url").and_then(Value::as_str).is_some_and(|u| u.to_lowercase().contains("captcha")) => {
+            Err(FetchFailure::Captcha {
+                url: url.to_string(),
+                http_status,
+                challenge_url: obj.get("url").and_then(Value::as_str).map(str::to_string),
+                detail: format!("ok:-100 sending us to a verification page{}", msg_suffix(&msg)),
+            })
+        }
         Some(-100) => Err(FetchFailure::LoginRequired {
             url: url.to_string(),
             http_status,
@@ -261,6 +273,11 @@ fn classify_json(value: Value, status: u16, url: &str) -> Result<Value, FetchFai
             http_status,
             retry_after_secs: None,
             detail: format!("ok:0{}", msg_suffix(&msg)),
+        }),
+        Some(0) if about_our_own_login(&msg) => Err(FetchFailure::LoginRequired {
+            url: url.to_string(),
+            http_status,
+            detail: format!("ok:0 about the session we read with, not the account asked for{}", msg_suffix(&msg)),
         }),
         Some(0) if msg.contains("登录") => {
             Err(FetchFailure::LoginRequired { url: url.to_string(), http_status, detail: format!("ok:0{}", msg_suffix(&msg)) })
@@ -289,19 +306,57 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// What an `ok: 0` message says about an account. Only these phrases are
-/// the platform's positive word; anything else is not understood.
-fn account_gone(msg: &str) -> Option<bool> {
+/// Who an `ok: 0` message is about, when it names the account viewed
+/// ("该账号…", "此用户…") rather than the reader.
+const VIEWED_ACCOUNT_SUBJECTS: &[&str] = &["该账号", "该帐号", "该用户", "此账号", "此帐号", "此用户", "这个账号"];
+/// Words Weibo uses to the *reader* about their own account: a logged-in
+/// operator whose account was frozen or flagged ("您的帐号存在异常",
+/// "账号已冻结", "解冻"). m.weibo.cn says these instead of the page asked
+/// for, so they say nothing about the account asked for.
+const OWN_ACCOUNT_MARKERS: &[&str] = &[
+    "您的帐号", "您的账号", "你的帐号", "你的账号", "帐号存在异常", "账号存在异常", "帐号异常", "账号异常",
+    "账号已冻结", "帐号已冻结", "账号被冻结", "帐号被冻结", "解冻", "验证身份",
+];
+
+/// An `ok: 0` message about the reader's own login (see
+/// [`OWN_ACCOUNT_MARKERS`]) rather than about the account viewed.
+fn about_our_own_login(msg: &str) -> bool {
+    !contains_any(msg, VIEWED_ACCOUNT_SUBJECTS) && contains_any(msg, OWN_ACCOUNT_MARKERS)
+}
+
+/// Weibo's error code for "用户不存在 / User does not exists"
+/// (open.weibo.com/wiki/Error_code, as tabulated e.g. by the `snserror`
+/// package). It is the only statement of non-existence trusted.
+pub const ERRNO_USER_DOES_NOT_EXIST: i64 = 20003;
+
+/// What an `ok: 0` answer says about an account, trusting only:
+///
+/// - **NotFound**: the structured code [`ERRNO_USER_DOES_NOT_EXIST`] in
+///   `errno` or `error_code`. Words alone ("用户不存在", "已注销",
+///   "这里还没有内容") are not trusted: m.weibo.cn says "这里还没有内容"
+///   both for uids that do not exist and for existing accounts it does not
+///   show to visitors (dataabc/weibo-crawler#125: the same uid answers with
+///   a cookie; DIYgod/RSSHub#10046: an account visible on weibo.com but not
+///   on m.weibo.cn), so a phrase would turn a hidden account into a
+///   "deleted" finding.
+/// - **Banned**: the fixed notice m.weibo.cn puts in place of an account
+///   removed for violations ("该账号因被投诉违反法律法规和《微博社区公约》的
+///   相关规定，现已无法查看。"), recognised by its template phrases, and
+///   freeze/ban wording only when it names the viewed account (该账号/此用户);
+///   without that subject a freeze is about our own login
+///   ([`about_our_own_login`], classified before this).
+fn account_gone(v: &Value, msg: &str) -> Option<bool> {
     // true = banned, false = does not exist
-    const BANNED: &[&str] = &["违反法律法规", "社区公约", "已被封", "被冻结", "封禁"];
-    const MISSING: &[&str] = &["用户不存在", "已注销", "账号不存在", "该用户不存在"];
-    if contains_any(msg, BANNED) {
-        Some(true)
-    } else if contains_any(msg, MISSING) {
-        Some(false)
-    } else {
-        None
+    let code = ["errno", "error_code"].iter().find_map(|k| v.get(*k).and_then(as_i64));
+    if code == Some(ERRNO_USER_DOES_NOT_EXIST) {
+        return Some(false);
     }
+    const BANNED_TEMPLATE: &[&str] = &["违反法律法规", "社区公约"];
+    const BANNED_WORDS: &[&str] = &["已被封", "被冻结", "已冻结", "封禁"];
+    if contains_any(msg, BANNED_TEMPLATE) || (contains_any(msg, VIEWED_ACCOUNT_SUBJECTS) && contains_any(msg, BANNED_WORDS)) {
+        return Some(true);
+    }
+    None
 }
 
 const NO_CONTENT_MSG: &str = "这里还没有内容";
@@ -310,9 +365,13 @@ fn ok0_msg(v: &Value) -> Option<&str> {
     (v.get("ok").and_then(as_i64) == Some(0)).then(|| v.get("msg").and_then(Value::as_str).unwrap_or(""))
 }
 
-fn gone_failure(url: &str, msg: &str) -> Option<FetchFailure> {
-    account_gone(msg).map(|banned| {
-        let detail = format!("ok:0, msg {msg:?}");
+fn gone_failure(url: &str, v: &Value, msg: &str) -> Option<FetchFailure> {
+    account_gone(v, msg).map(|banned| {
+        let code = ["errno", "error_code"].iter().find_map(|k| v.get(*k).and_then(as_i64));
+        let detail = match code {
+            Some(code) => format!("ok:0, errno {code}, msg {msg:?}"),
+            None => format!("ok:0, msg {msg:?}"),
+        };
         if banned {
             FetchFailure::Banned { url: url.to_string(), detail }
         } else {
@@ -329,23 +388,54 @@ fn unknown_ok0(url: &str, msg: &str) -> FetchFailure {
 // Endpoint parsers
 // ---------------------------------------------------------------------
 
-/// `getIndex?type=uid&value={uid}`: the profile. On this endpoint
-/// `这里还没有内容` with no `userInfo` is the platform's answer for a uid
-/// that does not exist (or was cancelled), so it is `NotFound`.
+/// A profile answer: the profile, or m.weibo.cn's "这里还没有内容" with no
+/// `userInfo`. That reply comes both for a uid that does not exist and for
+/// an existing account m.weibo.cn does not show to visitors
+/// (dataabc/weibo-crawler#125), so it proves neither.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProfilePage {
+    Found(WeiboProfile),
+    NoContent { msg: String },
+}
+
+impl ProfilePage {
+    /// The profile, or the "could not check" a `NoContent` reply is.
+    pub fn into_result(self, meta: &ResponseMeta, url: &str) -> Result<WeiboProfile, FetchFailure> {
+        match self {
+            ProfilePage::Found(p) => Ok(p),
+            ProfilePage::NoContent { msg } => Err(FetchFailure::LoginRequired {
+                url: url.to_string(),
+                http_status: Some(meta.status),
+                detail: format!(
+                    "profile endpoint: ok:0, msg {msg:?}, no userInfo: m.weibo.cn answers this for uids that do not exist \
+                     and for existing accounts it hides from visitors; only errno {ERRNO_USER_DOES_NOT_EXIST} says an account does not exist"
+                ),
+            }),
+        }
+    }
+}
+
+/// `getIndex?type=uid&value={uid}`: the profile. `platform_id` is the id
+/// the answer states (`data.userInfo.id`), never the one asked for.
 pub fn parse_profile(body: &[u8], url: &str) -> Result<WeiboProfile, FetchFailure> {
     parse_profile_response(&ResponseMeta::OK, body, url)
 }
 
 pub fn parse_profile_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<WeiboProfile, FetchFailure> {
+    parse_profile_page(meta, body, url)?.into_result(meta, url)
+}
+
+pub fn parse_profile_page(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<ProfilePage, FetchFailure> {
     let v = classify_response(meta, body, url)?;
     if let Some(msg) = ok0_msg(&v) {
-        if msg == NO_CONTENT_MSG && v.pointer("/data/userInfo").is_none() {
-            return Err(FetchFailure::NotFound {
-                url: url.to_string(),
-                detail: format!("profile endpoint: ok:0, msg {msg:?}, no userInfo"),
-            });
+        if let Some(gone) = gone_failure(url, &v, msg) {
+            return Err(gone);
         }
-        return Err(gone_failure(url, msg).unwrap_or_else(|| unknown_ok0(url, msg)));
+        if msg == NO_CONTENT_MSG && v.pointer("/data/userInfo").is_none() {
+            return Ok(ProfilePage::NoContent { msg: msg.to_string() });
+        }
+        return Err(unknown_ok0(url, msg));
     }
     let user = v
         .pointer("/data/userInfo")
@@ -358,7 +448,11 @@ pub fn parse_profile_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Re
         .and_then(|tabs| {
             tabs.iter().find(|t| t.get("tab_type").and_then(Value::as_str) == Some("weibo"))?.get("containerid").and_then(id_string)
         });
-    Ok(WeiboProfile { profile, verified_type_ext: user.get("verified_type_ext").and_then(as_i64), timeline_containerid })
+    Ok(ProfilePage::Found(WeiboProfile {
+        profile,
+        verified_type_ext: user.get("verified_type_ext").and_then(as_i64),
+        timeline_containerid,
+    }))
 }
 
 fn user_to_profile(user: &Map<String, Value>, url: &str, path: &str) -> Result<Profile, FetchFailure> {
@@ -405,7 +499,34 @@ fn message_entry(user: &Map<String, Value>, uid: &str) -> MessageEntry {
     if allow == Some(1) { MessageEntry::Open } else { MessageEntry::Unknown }
 }
 
+/// The container of an account's own posts: `107603` + uid.
+pub const TIMELINE_CONTAINER_PREFIX: &str = "107603";
+
+/// The uid in a `107603{uid}` containerid.
+fn container_uid(containerid: &str) -> Option<&str> {
+    containerid
+        .strip_prefix(TIMELINE_CONTAINER_PREFIX)
+        .filter(|uid| !uid.is_empty() && uid.len() <= 20 && uid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The uid a timeline request asked for, from its `containerid` parameter.
+fn asked_uid(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let containerid = parsed.query_pairs().find(|(k, _)| k == "containerid")?.1.into_owned();
+    container_uid(&containerid).map(str::to_string)
+}
+
 /// `getIndex?containerid=107603{uid}[&since_id=]`: one timeline page.
+///
+/// Besides the posts it reports what the answer states about itself:
+/// `owner` (the uid of `cardlistInfo.containerid` and of every own card's
+/// `mblog.user.id`; a repost's source author is not the owner), `total`
+/// (`cardlistInfo.total`, the account's post count) and `more`:
+/// `Some(true)` when `cardlistInfo.since_id` points at a further page or
+/// `total` exceeds the posts shown, `Some(false)` when neither (the last
+/// page carries no `since_id`). An answer whose own cards and containerid
+/// name more than one account is [`FetchFailure::WrongAccount`]: it is
+/// nobody's timeline.
 pub fn parse_timeline(body: &[u8], url: &str, now: DateTime<Utc>) -> Result<TimelinePage, FetchFailure> {
     parse_timeline_response(&ResponseMeta::OK, body, url, now)
 }
@@ -418,41 +539,97 @@ pub fn parse_timeline_response(
 ) -> Result<TimelinePage, FetchFailure> {
     let v = classify_response(meta, body, url)?;
     if let Some(msg) = ok0_msg(&v) {
+        if let Some(gone) = gone_failure(url, &v, msg) {
+            return Err(gone);
+        }
         if msg == NO_CONTENT_MSG {
             return Ok(TimelinePage::NoContent { msg: Some(msg.to_string()) });
         }
-        return Err(gone_failure(url, msg).unwrap_or_else(|| unknown_ok0(url, msg)));
+        return Err(unknown_ok0(url, msg));
     }
     let cards = v
         .pointer("/data/cards")
         .and_then(Value::as_array)
         .ok_or_else(|| FetchFailure::parse(url, "data.cards", "missing or not an array in an ok:1 timeline answer"))?;
     let mut posts = Vec::new();
+    let mut authors = Vec::new();
     for (i, card) in cards.iter().enumerate() {
-        collect_posts(card, &format!("data.cards[{i}]"), url, now, &mut posts)?;
+        collect_posts(card, &format!("data.cards[{i}]"), url, now, &mut posts, &mut authors)?;
     }
     if posts.is_empty() {
         return Ok(TimelinePage::NoContent { msg: None });
     }
     let info = v.pointer("/data/cardlistInfo");
+    let container_owner =
+        info.and_then(|i| i.get("containerid")).and_then(id_string).and_then(|c| container_uid(&c).map(str::to_string));
+    let owner = timeline_owner(container_owner, &authors, url)?;
     let next_cursor = info
         .and_then(|i| i.get("since_id"))
         .and_then(id_string)
         .filter(|s| !s.is_empty() && s != "0");
     let total = info.and_then(|i| i.get("total")).and_then(parse_count);
-    Ok(TimelinePage::Posts(Timeline::new(posts, next_cursor, total)))
+    let shown = i64::try_from(posts.len()).unwrap_or(i64::MAX);
+    let more = Some(next_cursor.is_some() || total.is_some_and(|t| t > shown));
+    let mut timeline = Timeline::new(posts, next_cursor, total);
+    timeline.owner = owner;
+    timeline.more = more;
+    Ok(TimelinePage::Posts(timeline))
+}
+
+/// The one account a timeline page states it belongs to, from its
+/// containerid and its own cards' authors; several is a wrong answer.
+fn timeline_owner(container_owner: Option<String>, authors: &[String], url: &str) -> Result<Option<String>, FetchFailure> {
+    let stated = distinct_in_order(container_owner.iter().chain(authors));
+    match stated.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.to_string())),
+        [first, ..] => {
+            // The id asked for (from the request) when known, else what
+            // the containerid states; the rest are the intruders.
+            let expected = asked_uid(url).unwrap_or_else(|| first.to_string());
+            let found: Vec<&str> = stated.iter().copied().filter(|id| *id != expected).collect();
+            Err(FetchFailure::wrong_account(
+                url,
+                &expected,
+                &found.join(","),
+                format!(
+                    "one timeline page states several accounts (containerid owner {}, own-card authors {}): it is no single account's timeline",
+                    container_owner.as_deref().unwrap_or("not stated"),
+                    distinct_in_order(authors).join(",")
+                ),
+            ))
+        }
+    }
+}
+
+/// Each id once, in first-seen order (linear: a hostile page may hold
+/// thousands of cards).
+fn distinct_in_order<'a>(ids: impl IntoIterator<Item = &'a String>) -> Vec<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().map(String::as_str).filter(|id| seen.insert(*id)).collect()
 }
 
 /// Posts are `card_type` 9 cards; type 11 groups more cards in `card_group`.
-fn collect_posts(card: &Value, path: &str, url: &str, now: DateTime<Utc>, out: &mut Vec<Post>) -> Result<(), FetchFailure> {
+/// `authors` gets each post's own `mblog.user.id` (not a repost source's).
+fn collect_posts(
+    card: &Value,
+    path: &str,
+    url: &str,
+    now: DateTime<Utc>,
+    out: &mut Vec<Post>,
+    authors: &mut Vec<String>,
+) -> Result<(), FetchFailure> {
     if let Some(mblog) = card.get("mblog") {
         let mpath = format!("{path}.mblog");
         let mblog = mblog.as_object().ok_or_else(|| FetchFailure::parse(url, &mpath, "not an object"))?;
         out.push(parse_mblog(mblog, Some(card), &mpath, url, now)?);
+        if let Some(author) = mblog.get("user").and_then(|u| u.get("id")).and_then(id_string) {
+            authors.push(author);
+        }
     }
     if let Some(group) = card.get("card_group").and_then(Value::as_array) {
         for (j, inner) in group.iter().enumerate() {
-            collect_posts(inner, &format!("{path}.card_group[{j}]"), url, now, out)?;
+            collect_posts(inner, &format!("{path}.card_group[{j}]"), url, now, out, authors)?;
         }
     }
     Ok(())

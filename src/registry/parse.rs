@@ -351,9 +351,16 @@ impl RowReader<'_> {
         let errors_before = errors.list.len();
         // Formula errors are reported by `text` itself; gather all texts first.
         let mut texts: HashMap<Field, String> = HashMap::new();
+        // Fields whose cell was already reported (a formula error, a formula
+        // without a value): not to be reported again as empty.
+        let mut reported = Vec::new();
         for (_, field, _) in &self.header.columns {
+            let before = errors.list.len();
             if let Some(t) = self.text(*field, errors) {
                 texts.insert(*field, t);
+            }
+            if errors.list.len() > before {
+                reported.push(*field);
             }
         }
         let get = |f: Field| texts.get(&f).map(String::as_str);
@@ -372,7 +379,8 @@ impl RowReader<'_> {
         }
         let name = get(Field::Name);
         match name {
-            None => err(Field::Name, None, "账号名称为空（必填）".into()),
+            None if !reported.contains(&Field::Name) => err(Field::Name, None, "账号名称为空（必填）".into()),
+            None => {}
             Some(n) if n.contains(['\n', '\r', '\t']) => err(
                 Field::Name,
                 Some(n),
@@ -434,7 +442,7 @@ impl RowReader<'_> {
             (Ok(Some(p)), _) => Some(p),
             (Ok(None), Some((lp, _))) => Some(*lp),
             (Ok(None), None) => {
-                if !link_bad {
+                if !link_bad && !reported.contains(&Field::Platform) {
                     err(Field::Platform, None, "缺少平台：请填写「平台」，或填写能识别平台的主页链接".into());
                 }
                 None

@@ -289,6 +289,16 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
+    fn formula_starts_are_escaped_and_nothing_else() {
+        for s in ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"] {
+            assert_eq!(escape_formula(s), format!("'{s}"));
+        }
+        for s in ["安康发布", "1-1", "a=b", "'quoted", ""] {
+            assert_eq!(escape_formula(s), s);
+        }
+    }
+
+    #[test]
     fn example_accounts_are_varied_and_unique() {
         let accounts = example_accounts();
         assert!((6..=10).contains(&accounts.len()));

@@ -128,6 +128,60 @@ pub struct LoadedConfig {
     pub source: ConfigSource,
 }
 
+/// Things about a configuration the operator should fix but that do not stop
+/// the program: files others can read, a status page open to the network.
+/// Written to standard error at load (the journal under systemd), before
+/// logging is set up from the very configuration being loaded.
+pub fn load_warnings(path: Option<&Path>, config: &Config, env: impl Fn(&str) -> Option<String>) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(path) = path
+        && let Some(w) = world_readable_warning(path, "配置文件 (config file)")
+    {
+        warnings.push(w);
+    }
+    // Secret files named by XUNJIAN_<NAME>_FILE (see crate::secrets).
+    for name in ["smtp-password", "database-password", "weibo-cookie", "wechat-mp-cookie", "wechat-mp-token"] {
+        let var = format!("{}_FILE", crate::secrets::env_var_name(name));
+        if let Some(file) = env(&var).filter(|v| !v.is_empty())
+            && let Some(w) = world_readable_warning(Path::new(&file), &format!("密钥文件 (secret file, {var})"))
+        {
+            warnings.push(w);
+        }
+    }
+    if let Ok(addr) = config.daemon.listen.trim().parse::<std::net::SocketAddr>()
+        && !addr.ip().is_loopback()
+    {
+        warnings.push(format!(
+            "[daemon] listen = \"{addr}\" 不是本机回环地址 (not loopback)：状态和指标页面会对网络上的其他机器开放；\
+             如无必要请改为 127.0.0.1:{}，需要远程查看时请放在带认证的反向代理之后",
+            addr.port()
+        ));
+    }
+    warnings
+}
+
+/// A warning when `path` can be read by every user on the machine. The
+/// configuration names staff and mail servers; secret files hold passwords
+/// and cookies.
+#[cfg(unix)]
+pub fn world_readable_warning(path: &Path, what: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    (mode & 0o004 != 0).then(|| {
+        format!(
+            "{what} {} 对本机所有用户可读（权限 {:o}）(world-readable)；请执行 chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        )
+    })
+}
+
+#[cfg(not(unix))]
+pub fn world_readable_warning(_path: &Path, _what: &str) -> Option<String> {
+    None
+}
+
 /// The standard search order. `explicit` is `--config`; `env` is
 /// `$XUNJIAN_CONFIG`. An explicit path that does not exist is an error (the
 /// user named it); the implicit locations are simply skipped.
@@ -160,6 +214,9 @@ impl LoadedConfig {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
         let config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
+        for w in load_warnings(Some(path), &config, |k| std::env::var(k).ok()) {
+            eprintln!("警告 (warning): {w}");
+        }
         Ok(LoadedConfig { config, source: ConfigSource::File(absolute(path)) })
     }
 
@@ -226,7 +283,37 @@ pub fn parse(text: &str) -> Result<Config, String> {
     config.rules.resolve().map_err(|e| format!("[rules]: {e}"))?;
     config.notify.validate()?;
     config.daemon.validate()?;
+    check_ranges(&config)?;
     Ok(config)
+}
+
+/// Numbers serde accepts but the program cannot use: `min_coverage = 60`
+/// (a percentage where a share is meant), `rectification_workdays = 0`.
+/// Each message names the section, the key and what is allowed.
+fn check_ranges(c: &Config) -> Result<(), String> {
+    let whole = |section: &str, key: &str, value: u64, min: u64, max: u64, unit: &str| {
+        if (min..=max).contains(&value) {
+            Ok(())
+        } else {
+            Err(format!("[{section}] {key} = {value} 超出范围 (out of range)：应在 {min} 到 {max} {unit}之间"))
+        }
+    };
+    whole("database", "max_connections", c.database.max_connections.into(), 1, 100, "个连接")?;
+    whole("database", "busy_timeout_ms", c.database.busy_timeout_ms, 1, 600_000, "毫秒")?;
+    whole("report", "rectification_workdays", c.report.rectification_workdays.into(), 1, 60, "个工作日")?;
+    whole("report", "pdf_timeout_secs", c.report.pdf_timeout_secs, 1, 3600, "秒")?;
+    let coverage = c.report.min_coverage;
+    if !(0.0..=1.0).contains(&coverage) {
+        let hint = if (1.0..=100.0).contains(&coverage) {
+            format!("；若指 {coverage}%，请写 {}", coverage / 100.0)
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "[report] min_coverage = {coverage} 超出范围 (out of range)：应为 0 到 1 之间的比例（0.6 表示 60%）{hint}"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -285,6 +372,54 @@ mod tests {
         assert_eq!(loaded.data_dir(), absolute(dir.path()).join("data"));
         assert!(loaded.database_url().starts_with("sqlite://"));
         assert!(loaded.database_url().ends_with("data/xunjian.db?mode=rwc"));
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_section_and_key() {
+        let err = parse("[report]\nmin_coverage = 60\n").unwrap_err();
+        assert!(err.contains("[report] min_coverage = 60") && err.contains("0.6"), "{err}");
+        let err = parse("[report]\nmin_coverage = -1\n").unwrap_err();
+        assert!(err.contains("min_coverage = -1"), "{err}");
+        assert!(parse("[report]\nmin_coverage = 1\n").is_ok());
+        assert!(parse("[report]\nmin_coverage = 0\n").is_ok());
+        let err = parse("[report]\nrectification_workdays = 0\n").unwrap_err();
+        assert!(err.contains("[report] rectification_workdays = 0"), "{err}");
+        let err = parse("[database]\nmax_connections = 0\n").unwrap_err();
+        assert!(err.contains("max_connections"), "{err}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("range.toml");
+        std::fs::write(&path, "[report]\nmin_coverage = 60\n").unwrap();
+        let err = LoadedConfig::from_file(&path).unwrap_err().to_string();
+        assert!(err.contains("range.toml") && err.contains("min_coverage"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn world_readable_files_and_open_listen_addresses_are_warned_about() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("xunjian.toml");
+        let secret = dir.path().join("smtp-password");
+        std::fs::write(&config_path, "").unwrap();
+        std::fs::write(&secret, "pw").unwrap();
+        let env = |k: &str| (k == "XUNJIAN_SMTP_PASSWORD_FILE").then(|| secret.display().to_string());
+        let open = parse("[daemon]\nlisten = \"0.0.0.0:9187\"\n").unwrap();
+        let local = parse("").unwrap();
+
+        for p in [&config_path, &secret] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        let warnings = load_warnings(Some(&config_path), &open, env);
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].contains("xunjian.toml") && warnings[0].contains("644"), "{warnings:?}");
+        assert!(warnings[1].contains("XUNJIAN_SMTP_PASSWORD_FILE"), "{warnings:?}");
+        assert!(warnings[2].contains("0.0.0.0:9187"), "{warnings:?}");
+
+        for p in [&config_path, &secret] {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert!(load_warnings(Some(&config_path), &local, env).is_empty());
     }
 
     #[test]

@@ -396,7 +396,7 @@ fn unsupported_and_unreadable_files() {
 }
 
 #[test]
-fn first_sheet_with_a_header_is_read_unless_one_is_named() {
+fn several_registry_sheets_are_refused_unless_one_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sheets.xlsx");
     let mut workbook = Workbook::new();
@@ -415,9 +415,9 @@ fn first_sheet_with_a_header_is_read_unless_one_is_named() {
     }
     workbook.save(&path).unwrap();
 
-    let first = read_registry(&path).unwrap();
-    assert_eq!(first.sheet.as_deref(), Some("县区"));
-    assert_eq!(first.rows[0].spec.platform_id, "1000000021");
+    // Two visible sheets with a registry header: which one is the registry
+    // is the office's call, not a guess (see tests/registry_guard.rs).
+    assert!(matches!(read_registry(&path), Err(RegistryError::SeveralRegistrySheets { .. })));
     let named = read_registry_sheet(&path, Some("部门")).unwrap();
     assert_eq!(named.rows[0].spec.display_name, "部门账号");
     match read_registry_sheet(&path, Some("乡镇")) {
@@ -475,7 +475,7 @@ fn status_and_other_columns_in_office_words() {
 甲,B站,11,停更,2026/6/30,www.ankang.example.gov.cn,否,张三,13800000000,某局,某市政府,备注一
 乙,快手,3xabc,已注销,,,,,,,,
 丙,小红书,5f0123456789abcdef012345,拟开通,,,1,,,,,
-丁,微信,gh_1,Active,,,yes,,,,,
+丁,微信,gh_0123456789ab,Active,,,yes,,,,,
 戊,抖音,MS4wLjABAAAAwu,正常,无,/,—,暂无,-,,,无
 ";
     let parsed = read_registry(&write(dir.path(), "s.csv", text.as_bytes())).unwrap();

@@ -1,6 +1,7 @@
 //! `xunjian accounts …`: the registry (台账).
 
-use super::{CliError, CliResult, open_store, table};
+use super::table::{self, out, outln};
+use super::{CliError, CliResult, open_store};
 use crate::accounts::{Account, AccountSpec, LifecycleStatus};
 use crate::config::LoadedConfig;
 use crate::registry;
@@ -19,7 +20,8 @@ pub enum AccountsCommand {
     Import {
         /// 台账文件 (registry file)
         file: PathBuf,
-        /// 工作表名称，默认第一个 (worksheet; default the first)
+        /// 工作表名称；默认读取唯一一个带台账表头的可见工作表，有多个时须指定
+        /// (worksheet; default: the one visible sheet with a registry header)
         #[arg(long)]
         sheet: Option<String>,
         /// 只显示将发生的变化，不写入 (show what would change, write nothing)
@@ -162,7 +164,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: AccountsCommand) -> CliResult {
                 "csv" => registry::write_csv(&file, &specs)?,
                 _ => return Err(CliError::invalid(anyhow!("导出文件扩展名须为 .xlsx 或 .csv：{}", file.display()))),
             }
-            println!("已导出 {} 个账号到 {}", specs.len(), file.display());
+            outln!("已导出 {} 个账号到 {}", specs.len(), file.display());
             Ok(())
         }
         AccountsCommand::Add(args) => {
@@ -172,7 +174,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: AccountsCommand) -> CliResult {
                 crate::store::StoreError::DuplicateAccount { .. } => CliError::invalid(e),
                 other => CliError::failure(other),
             })?;
-            println!("已新增账号 #{}：{}（{}）{}", a.id, a.spec.display_name, a.spec.platform.display_name(), a.spec.platform_id);
+            outln!("已新增账号 #{}：{}（{}）{}", a.id, a.spec.display_name, a.spec.platform.display_name(), a.spec.platform_id);
             Ok(())
         }
         AccountsCommand::SetStatus { account, status } => {
@@ -180,14 +182,14 @@ pub async fn run(loaded: &LoadedConfig, cmd: AccountsCommand) -> CliResult {
             let store = open_store(loaded).await?;
             let a = resolve(&store, &account).await?;
             match store.set_account_status(a.id, status, now_ms(), "cli:set-status").await? {
-                Some(_) => println!(
+                Some(_) => outln!(
                     "#{} {}：状态 {} → {}",
                     a.id,
                     a.spec.display_name,
                     a.spec.status.display_name(),
                     status.display_name()
                 ),
-                None => println!("#{} {}：状态已是 {}，未改变", a.id, a.spec.display_name, status.display_name()),
+                None => outln!("#{} {}：状态已是 {}，未改变", a.id, a.spec.display_name, status.display_name()),
             }
             Ok(())
         }
@@ -196,7 +198,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: AccountsCommand) -> CliResult {
 
 /// Now, on the simulated clock when `XUNJIAN_CLOCK_*` are set (the
 /// simulator and the end-to-end tests register accounts in simulated time).
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     crate::daemon::clock::ClockSetup::from_env()
         .map(|c| c.clock.now())
         .unwrap_or_else(|_| Utc::now())
@@ -263,18 +265,25 @@ impl AddArgs {
             (_, Some((_, id))) => id,
             _ => return Err(CliError::invalid(anyhow!("请给出 --id 或 --url"))),
         };
-        if let Some(email) = &self.email
-            && !plausible_email(email)
-        {
-            return Err(CliError::invalid(anyhow!("电子邮箱「{email}」格式不对")));
+        registry::check_platform_id(platform, &platform_id)
+            .map_err(|why| CliError::invalid(anyhow!("账号ID「{platform_id}」{why}")))?;
+        let email = self
+            .email
+            .as_deref()
+            .map(registry::normalise_emails)
+            .transpose()
+            .map_err(|why| CliError::invalid(anyhow!("电子邮箱格式不对：{why}")))?;
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(CliError::invalid(anyhow!("账号名称不能为空，也不能有换行或控制字符")));
         }
-        let mut spec = AccountSpec::new(platform, platform_id, self.name.trim());
+        let mut spec = AccountSpec::new(platform, platform_id, name);
         spec.profile_url = self.url;
         spec.owner_unit = self.owner_unit;
         spec.supervising_unit = self.supervising_unit;
         spec.region = self.region;
         spec.contact_name = self.contact_name;
-        spec.contact_email = self.email;
+        spec.contact_email = email;
         spec.contact_phone = self.phone;
         spec.status = self.status.as_deref().map(parse_status).transpose()?.unwrap_or_default();
         spec.opened_on = self.opened_on.as_deref().map(|d| parse_date("开通日期", d)).transpose()?;
@@ -283,13 +292,6 @@ impl AddArgs {
         spec.is_source = self.source;
         Ok(spec)
     }
-}
-
-fn plausible_email(s: &str) -> bool {
-    let s = s.trim();
-    let mut parts = s.split('@');
-    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(' ')
 }
 
 /// "42" (database id) or "weibo:123" / "微博:123" (platform and its id).
@@ -315,9 +317,22 @@ async fn import(
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("读取 {} …", file.display()));
     spinner.enable_steady_tick(Duration::from_millis(120));
-    let parsed = registry::read_registry_sheet(&file, sheet.as_deref());
+    let today = Utc
+        .timestamp_millis_opt(now_ms())
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let options = registry::ReadOptions { sheet, ..registry::ReadOptions::new(today) };
+    let parsed = registry::read_registry_with(&file, &options);
     spinner.finish_and_clear();
     let parsed = parsed.map_err(CliError::invalid)?;
+    // Which sheet was read is the first thing to know: a hidden or wrong
+    // sheet read silently is how real accounts got retired.
+    match &parsed.sheet {
+        Some(sheet) => outln!("读取 (read)：{} 工作表「{sheet}」，表头在第 {} 行", file.display(), parsed.header_row),
+        None => outln!("读取 (read)：{}，表头在第 {} 行", file.display(), parsed.header_row),
+    }
     for w in &parsed.warnings {
         eprintln!("提示 (warning): {w}");
     }
@@ -341,8 +356,8 @@ async fn import(
 
 fn print_import_report(file: &std::path::Path, rows: usize, r: &ImportReport) {
     let mode = if r.dry_run { "（试运行，未写入 dry run: nothing written）" } else { "" };
-    println!("{}：共 {} 个账号{mode}", file.display(), rows);
-    println!(
+    outln!("{}：共 {} 个账号{mode}", file.display(), rows);
+    outln!(
         "  新增 added {}，变更 changed {}，未变 unchanged {}，文件中缺少 missing {}",
         r.added.len(),
         r.changed.len(),
@@ -350,12 +365,12 @@ fn print_import_report(file: &std::path::Path, rows: usize, r: &ImportReport) {
         r.missing.len()
     );
     for s in &r.added {
-        println!("  + {}（{}）{}", s.display_name, s.platform.display_name(), s.platform_id);
+        outln!("  + {}（{}）{}", s.display_name, s.platform.display_name(), s.platform_id);
     }
     for (a, changes) in &r.changed {
-        println!("  ~ #{} {}（{}）", a.id, a.spec.display_name, a.spec.platform.display_name());
+        outln!("  ~ #{} {}（{}）", a.id, a.spec.display_name, a.spec.platform.display_name());
         for c in changes {
-            println!(
+            outln!(
                 "      {}：{} → {}",
                 c.label(),
                 c.old.as_deref().unwrap_or("（空）"),
@@ -365,27 +380,29 @@ fn print_import_report(file: &std::path::Path, rows: usize, r: &ImportReport) {
     }
     for a in &r.missing {
         let what = if r.retired { "已退出监管 retired" } else { "未退出监管，如需退出请加 --retire-missing" };
-        println!("  - #{} {}（{}）{}：{what}", a.id, a.spec.display_name, a.spec.platform.display_name(), a.spec.platform_id);
+        outln!("  - #{} {}（{}）{}：{what}", a.id, a.spec.display_name, a.spec.platform.display_name(), a.spec.platform_id);
     }
 }
 
 fn print_list(accounts: &[Account], format: ListFormat) -> CliResult {
     match format {
         ListFormat::Json => {
-            println!("{}", serde_json::to_string_pretty(accounts)?);
+            outln!("{}", serde_json::to_string_pretty(accounts)?);
         }
         ListFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout());
+            let mut w = csv::Writer::from_writer(table::QuietStdout);
             w.write_record(["id", "platform", "platform_id", "display_name", "region", "owner_unit", "status"])?;
             for a in accounts {
                 let s = &a.spec;
+                // Opened in a spreadsheet, a name like "=HYPERLINK(…)" would run.
+                let text = |v: Option<&str>| registry::escape_formula(v.unwrap_or(""));
                 w.write_record([
                     a.id.to_string().as_str(),
                     s.platform.code(),
                     &s.platform_id,
-                    &s.display_name,
-                    s.region.as_deref().unwrap_or(""),
-                    s.owner_unit.as_deref().unwrap_or(""),
+                    &text(Some(&s.display_name)),
+                    &text(s.region.as_deref()),
+                    &text(s.owner_unit.as_deref()),
                     s.status.code(),
                 ])?;
             }
@@ -407,8 +424,8 @@ fn print_list(accounts: &[Account], format: ListFormat) -> CliResult {
                     ]
                 })
                 .collect();
-            print!("{}", table::render(&["ID", "平台", "账号名称", "账号ID", "所属地区", "主办单位", "状态"], &rows));
-            println!("共 {} 个账号", accounts.len());
+            out!("{}", table::render(&["ID", "平台", "账号名称", "账号ID", "所属地区", "主办单位", "状态"], &rows));
+            outln!("共 {} 个账号", accounts.len());
         }
     }
     Ok(())
@@ -425,27 +442,27 @@ async fn show(store: &Store, a: &Account) -> CliResult {
     let s = &a.spec;
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
     let retired = store.is_retired(a.id).await?;
-    println!("#{} {}", a.id, s.display_name);
-    println!("  平台        {}（{}）", s.platform.display_name(), s.platform.code());
-    println!("  账号ID      {}", s.platform_id);
-    println!("  主页链接    {}", opt(&s.profile_url));
-    println!("  主办单位    {}", opt(&s.owner_unit));
-    println!("  主管单位    {}", opt(&s.supervising_unit));
-    println!("  所属地区    {}", opt(&s.region));
-    println!("  责任人      {}  电话 {}  邮箱 {}", opt(&s.contact_name), opt(&s.contact_phone), opt(&s.contact_email));
-    println!("  状态        {}{}", s.status.display_name(), if retired { "（已退出监管）" } else { "" });
-    println!(
+    outln!("#{} {}", a.id, s.display_name);
+    outln!("  平台        {}（{}）", s.platform.display_name(), s.platform.code());
+    outln!("  账号ID      {}", s.platform_id);
+    outln!("  主页链接    {}", opt(&s.profile_url));
+    outln!("  主办单位    {}", opt(&s.owner_unit));
+    outln!("  主管单位    {}", opt(&s.supervising_unit));
+    outln!("  所属地区    {}", opt(&s.region));
+    outln!("  责任人      {}  电话 {}  邮箱 {}", opt(&s.contact_name), opt(&s.contact_phone), opt(&s.contact_email));
+    outln!("  状态        {}{}", s.status.display_name(), if retired { "（已退出监管）" } else { "" });
+    outln!(
         "  开通/关停   {} / {}",
         s.opened_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
         s.closing_on.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
     );
-    println!("  上级门户    {}", opt(&s.superior_portal_url));
-    println!("  源账号      {}", if s.is_source { "是" } else { "否" });
+    outln!("  上级门户    {}", opt(&s.superior_portal_url));
+    outln!("  源账号      {}", if s.is_source { "是" } else { "否" });
     if !s.tags.is_empty() {
-        println!("  标签        {}", s.tags.join("、"));
+        outln!("  标签        {}", s.tags.join("、"));
     }
     if let Some(n) = &s.notes {
-        println!("  备注        {n}");
+        outln!("  备注        {n}");
     }
     if let Some(p) = store.latest_profile(a.id).await? {
         let v = match p.profile.verified {
@@ -453,11 +470,11 @@ async fn show(store: &Store, a: &Account) -> CliResult {
             Some(false) => "未认证".into(),
             None => "未知".into(),
         };
-        println!("  最近资料    {}（{}）{}，粉丝 {:?}", p.profile.display_name, shanghai(p.observed_at_ms), v, p.profile.followers);
+        outln!("  最近资料    {}（{}）{}，粉丝 {:?}", p.profile.display_name, shanghai(p.observed_at_ms), v, p.profile.followers);
     }
     let latest = store.latest_posts(a.id, 1, false).await?;
     if let Some(p) = latest.first() {
-        println!(
+        outln!(
             "  最近发布    {}{}",
             shanghai(p.post.published_at.timestamp_millis()),
             if p.post.published_at_exact { "" } else { "（时间不精确）" }
@@ -465,14 +482,14 @@ async fn show(store: &Store, a: &Account) -> CliResult {
     }
     let recent = store.observations_for_account(a.id, now_ms() - 7 * 86_400_000, i64::MAX).await?;
     if !recent.is_empty() {
-        println!("  近 7 日观测 {} 次：", recent.len());
+        outln!("  近 7 日观测 {} 次：", recent.len());
         for o in recent.iter().rev().take(5) {
-            println!("    {} {} {} {}", shanghai(o.observed_at_ms), o.kind.code(), o.outcome.code(), o.detail.as_deref().unwrap_or(""));
+            outln!("    {} {} {} {}", shanghai(o.observed_at_ms), o.kind.code(), o.outcome.code(), o.detail.as_deref().unwrap_or(""));
         }
     }
-    println!("  变更记录：");
+    outln!("  变更记录：");
     for (at, c, source) in store.account_history(a.id).await? {
-        println!(
+        outln!(
             "    {} {} {}：{} → {}",
             shanghai(at),
             source,

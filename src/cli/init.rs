@@ -24,7 +24,7 @@ pub struct InitArgs {
 
 pub async fn run(args: &InitArgs) -> CliResult {
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&dir).map_err(|e| CliError::failure(anyhow!("无法创建目录 {}：{e}", dir.display())))?;
+    create_private_dir(&dir).map_err(|e| CliError::failure(anyhow!("无法创建目录 {}：{e}", dir.display())))?;
     let config_path = dir.join("xunjian.toml");
     let registry_path = dir.join("accounts.xlsx");
     for p in [&config_path, &registry_path] {
@@ -32,8 +32,10 @@ pub async fn run(args: &InitArgs) -> CliResult {
             return Err(CliError::invalid(anyhow!("{} 已存在；如需覆盖请加 --force (exists; use --force)", p.display())));
         }
     }
-    std::fs::write(&config_path, EXAMPLE_CONFIG)?;
+    write_private(&config_path, EXAMPLE_CONFIG.as_bytes())?;
     crate::registry::write_example_xlsx(&registry_path)?;
+    // The registry names staff, with phones and e-mail addresses.
+    make_private(&registry_path)?;
     println!("已写入 (written):");
     println!("  {}  —— 配置文件，每项均有注释和默认值", config_path.display());
     println!("  {}  —— 示例台账，可按此格式填写本地账号", registry_path.display());
@@ -51,10 +53,22 @@ pub async fn run(args: &InitArgs) -> CliResult {
 async fn import_example(config_path: &Path, registry_path: &Path) -> CliResult {
     let loaded = LoadedConfig::from_file(config_path).map_err(CliError::invalid)?;
     let parsed = crate::registry::read_registry(registry_path).map_err(CliError::invalid)?;
+    // The database holds the registry (staff names, phones, e-mail): create
+    // its directory and file private before SQLite creates them 0644. SQLite
+    // gives its -wal and -shm files the database file's permissions.
+    if loaded.config.database.url.trim().is_empty() && std::env::var_os("XUNJIAN_DATABASE_URL").is_none() {
+        let data_dir = loaded.data_dir();
+        create_private_dir(&data_dir)
+            .map_err(|e| CliError::failure(anyhow!("无法创建数据目录 {}：{e}", data_dir.display())))?;
+        let db = data_dir.join("xunjian.db");
+        if !db.exists() {
+            write_private(&db, b"")?;
+        }
+    }
     let store = super::open_store(&loaded).await?;
     let specs: Vec<_> = parsed.specs().cloned().collect();
     let options = crate::store::ImportOptions { file_name: "accounts.xlsx".into(), ..Default::default() };
-    let report = store.import_accounts(&specs, &options, chrono::Utc::now().timestamp_millis()).await?;
+    let report = store.import_accounts(&specs, &options, super::accounts::now_ms()).await?;
     println!(
         "已创建数据库 {} 并导入示例台账：新增 {}，变更 {}，未变 {}",
         crate::store::redact_url(&loaded.database_url()),
@@ -63,6 +77,39 @@ async fn import_example(config_path: &Path, registry_path: &Path) -> CliResult {
         report.unchanged
     );
     println!("查看 (list): xunjian --config {} accounts list", shell_path(config_path));
+    Ok(())
+}
+
+/// Creates `dir` (and missing parents) readable by its owner only; an
+/// existing directory is left as it is (it may be the user's own).
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Writes a file readable and writable by its owner only (0600), also when
+/// it already existed with wider permissions (`--force`).
+fn write_private(path: &Path, bytes: &[u8]) -> CliResult {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| CliError::failure(anyhow!("无法写入 {}：{e}", path.display())))?;
+    std::io::Write::write_all(&mut file, bytes)
+        .map_err(|e| CliError::failure(anyhow!("无法写入 {}：{e}", path.display())))?;
+    make_private(path)
+}
+
+fn make_private(path: &Path) -> CliResult {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| CliError::failure(anyhow!("无法设置 {} 的权限：{e}", path.display())))?;
+    }
     Ok(())
 }
 

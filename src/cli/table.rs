@@ -1,7 +1,54 @@
 //! Plain aligned tables for terminals, aware that a Chinese character takes
 //! two columns.
 
+use std::io::Write;
 use unicode_width::UnicodeWidthStr;
+
+/// Standard output for command results. When the reader has gone away
+/// (`xunjian accounts show 10 | head`), the rest of the output is unwanted:
+/// the process exits quietly with success instead of panicking in
+/// `println!` or reporting "Broken pipe" as an error.
+pub struct QuietStdout;
+
+impl Write for QuietStdout {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        exit_if_reader_gone(std::io::stdout().write(buf))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        exit_if_reader_gone(std::io::stdout().flush())
+    }
+}
+
+fn exit_if_reader_gone<T>(result: std::io::Result<T>) -> std::io::Result<T> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        other => other,
+    }
+}
+
+/// What `out!`/`outln!` call. Other write errors (a full disk behind a
+/// redirect) are reported and end the command: output must not be lost
+/// without a word.
+pub fn print_out(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut out = QuietStdout;
+    let written = out.write_fmt(args).and_then(|()| if newline { out.write_all(b"\n") } else { Ok(()) });
+    if let Err(e) = written {
+        eprintln!("错误 (error): 无法写出结果 (cannot write output): {e}");
+        std::process::exit(1);
+    }
+}
+
+/// `print!` through [`QuietStdout`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::table::print_out(format_args!($($arg)*), false) };
+}
+
+/// `println!` through [`QuietStdout`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::table::print_out(format_args!($($arg)*), true) };
+}
+
+pub(crate) use {out, outln};
 
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.width()).collect();

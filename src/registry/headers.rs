@@ -113,19 +113,10 @@ impl Field {
 }
 
 /// Header text reduced to one spelling: no spaces (ASCII or full-width) or
-/// line breaks, no required-marks (`*`, `（必填）`), ASCII lowercase.
+/// line breaks, full-width letters and signs as half-width (`账号ＩＤ`,
+/// `（必填）`), no required-marks (`*`, `(必填)`), ASCII lowercase.
 pub(crate) fn normalise_header(raw: &str) -> String {
-    let mut h: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            '＊' => '*',
-            _ => c,
-        })
-        .collect::<String>()
-        .to_lowercase();
+    let mut h: String = super::platform::fold_word(raw);
     loop {
         let before = h.len();
         for mark in ["(必填)", "(必填项)", "(选填)", "(可选)", "*"] {
@@ -144,6 +135,54 @@ pub(crate) fn normalise_header(raw: &str) -> String {
 
 pub(crate) fn field_for_header(raw: &str) -> Option<Field> {
     Field::from_normalised(&normalise_header(raw))
+}
+
+/// The field an unrecognised header most likely means (`账号ID/UID`,
+/// `联系人邮箱`, `账号1D`): one that contains a known header, or is one
+/// edit away from one. `None` when nothing is close (`粉丝数`).
+pub(crate) fn suggest_field(raw: &str) -> Option<Field> {
+    let h = normalise_header(raw);
+    if h.chars().count() < 2 {
+        return None;
+    }
+    // Closest first, then the longest (most specific) known header.
+    let mut best: Option<(usize, std::cmp::Reverse<usize>, Field)> = None;
+    for field in Field::EXPORT_ORDER.into_iter().filter(|f| *f != Field::Seq) {
+        for alias in field.aliases() {
+            let len = alias.chars().count();
+            // Two CJK characters say something; two ASCII letters ("id",
+            // "no") are inside too many unrelated words.
+            let long_enough = if alias.is_ascii() { len >= 3 } else { len >= 2 };
+            // Containing a known header costs the extra characters; else one
+            // typo away from it costs one.
+            let distance = if long_enough && h.contains(alias) {
+                h.chars().count() - len
+            } else if len >= 3 && edit_distance(&h, alias) <= 1 {
+                1
+            } else {
+                continue;
+            };
+            let rank = (distance, std::cmp::Reverse(len));
+            if best.is_none_or(|(d, l, _)| rank < (d, l)) {
+                best = Some((rank.0, rank.1, field));
+            }
+        }
+    }
+    best.map(|(_, _, f)| f)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 /// Where each field is in the sheet, by column index.
@@ -232,6 +271,17 @@ mod tests {
         assert_eq!(field_for_header("UID"), Some(Field::PlatformId));
         assert_eq!(field_for_header("是否源账号"), Some(Field::IsSource));
         assert_eq!(field_for_header("粉丝数"), None);
+        assert_eq!(field_for_header("账号ＩＤ"), Some(Field::PlatformId));
+        assert_eq!(field_for_header("账号名称（必填）＊"), Some(Field::Name));
+    }
+
+    #[test]
+    fn unknown_headers_get_the_nearest_known_one() {
+        assert_eq!(suggest_field("账号ID/UID"), Some(Field::PlatformId));
+        assert_eq!(suggest_field("账号1D"), Some(Field::PlatformId));
+        assert_eq!(suggest_field("邮箱地址"), Some(Field::Email));
+        assert_eq!(suggest_field("粉丝数"), None);
+        assert_eq!(suggest_field("x"), None);
     }
 
     #[test]

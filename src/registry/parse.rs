@@ -1,7 +1,9 @@
 //! A grid of cells → validated `AccountSpec`s, or every error in it.
 
 use super::headers::{self, Field, HeaderMap};
-use super::platform::{known_platform_names, parse_loose_url, parse_platform_name, platform_id_from_link};
+use super::platform::{
+    check_platform_id, known_platform_names, parse_loose_url, parse_platform_name, platform_id_from_link,
+};
 use super::values::{
     is_scientific_notation, known_status_words, normalise_emails, number_text, parse_date_text, parse_status_word,
     parse_yes_no, split_tags,
@@ -24,6 +26,9 @@ pub(crate) enum Cell {
     Date(NaiveDate),
     /// A formula error such as `#N/A`.
     Error(String),
+    /// A formula whose result the file does not contain (written by a
+    /// program, never opened and saved in Excel/WPS): the formula text.
+    FormulaWithoutValue(String),
 }
 
 impl Cell {
@@ -38,6 +43,7 @@ impl Cell {
             Cell::Bool(false) => "FALSE".into(),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Error(e) => e.clone(),
+            Cell::FormulaWithoutValue(f) => format!("={}", f.trim_start_matches('=')),
         };
         (!s.is_empty() && !is_placeholder(&s)).then_some(s)
     }
@@ -137,7 +143,31 @@ impl Errors<'_> {
     }
 }
 
-pub(crate) fn parse_grid(path: &Path, sheet: Option<String>, mut grid: Grid) -> Result<ParsedRegistry, RegistryError> {
+/// What parsing needs to know beyond the file.
+pub(crate) struct ParseContext {
+    /// Today, from the caller's clock.
+    pub(crate) today: NaiveDate,
+}
+
+/// Excel's name for a 0-based column index: A … Z, AA ….
+pub(crate) fn column_letter(mut index: usize) -> String {
+    let mut letters = Vec::new();
+    loop {
+        letters.push(char::from(b'A' + (index % 26) as u8));
+        if index < 26 {
+            break;
+        }
+        index = index / 26 - 1;
+    }
+    letters.iter().rev().collect()
+}
+
+pub(crate) fn parse_grid(
+    path: &Path,
+    sheet: Option<String>,
+    mut grid: Grid,
+    context: &ParseContext,
+) -> Result<ParsedRegistry, RegistryError> {
     let mut errors = Errors { file: path, sheet: &sheet, list: Vec::new() };
     let Some(header) = find_grid_header(&grid) else {
         let known: Vec<&str> = Field::EXPORT_ORDER.iter().skip(1).map(|f| f.label()).collect();
@@ -163,7 +193,28 @@ pub(crate) fn parse_grid(path: &Path, sheet: Option<String>, mut grid: Grid) -> 
             format!("与「{first}」列都表示「{}」，请删除或改名其中一列", field.label()),
         );
     }
-    if header.column(Field::PlatformId).is_none() && header.column(Field::Link).is_none() {
+    // An unrecognised header close to a known one is most likely that
+    // column misspelt: ask once, at the header, instead of reporting the
+    // field missing on every row. Close to a column that is present, it is
+    // only mentioned.
+    let mut unknown_words = Vec::new();
+    for (_, written) in &header.unknown {
+        match headers::suggest_field(written) {
+            Some(field) if header.column(field).is_none() => errors.push(
+                Some(header_number),
+                Some(written),
+                None,
+                format!(
+                    "无法识别的列“{written}”，是否为“{label}”？请把表头改为“{label}”（unknown column）",
+                    label = field.label()
+                ),
+            ),
+            Some(field) => unknown_words.push(format!("「{written}」（与「{}」相近）", field.label())),
+            None => unknown_words.push(format!("「{written}」")),
+        }
+    }
+    let suggested_id = errors.list.iter().any(|e| e.message.contains("是否为“账号ID”"));
+    if header.column(Field::PlatformId).is_none() && header.column(Field::Link).is_none() && !suggested_id {
         errors.push(
             Some(header_number),
             None,
@@ -176,17 +227,33 @@ pub(crate) fn parse_grid(path: &Path, sheet: Option<String>, mut grid: Grid) -> 
     }
 
     let mut warnings = Vec::new();
-    if !header.unknown.is_empty() {
-        let names: Vec<String> = header.unknown.iter().map(|(_, h)| format!("「{h}」")).collect();
-        warnings
-            .push(format!("第 {header_number} 行表头中以下列无法识别，已忽略（ignored columns）：{}", names.join("")));
+    if !unknown_words.is_empty() {
+        warnings.push(format!(
+            "第 {header_number} 行表头中以下列无法识别，已忽略（ignored columns）：{}",
+            unknown_words.join("")
+        ));
     }
+    // Columns with a header, known or not; a value anywhere else would be
+    // dropped without a word.
+    let headed: Vec<bool> = grid.rows[header.row_index].cells.iter().map(|c| c.text().is_some()).collect();
 
     fill_down_merged(&mut grid, &header);
 
     let mut rows = Vec::new();
     for grid_row in grid.rows.iter().skip(header.row_index + 1) {
-        let reader = RowReader { header: &header, row: grid_row };
+        for (col, cell) in grid_row.cells.iter().enumerate() {
+            if !headed.get(col).copied().unwrap_or(false)
+                && let Some(value) = cell.text()
+            {
+                errors.push(
+                    Some(grid_row.number),
+                    Some(&column_letter(col)),
+                    Some(&value),
+                    "这一列没有表头，内容无法导入（cell outside the header）；请补上表头，或删除该内容",
+                );
+            }
+        }
+        let reader = RowReader { header: &header, row: grid_row, context };
         if reader.is_blank() {
             continue;
         }
@@ -235,6 +302,7 @@ fn check_duplicates(rows: &[RegistryRow], header: &HeaderMap, errors: &mut Error
 struct RowReader<'a> {
     header: &'a HeaderMap,
     row: &'a GridRow,
+    context: &'a ParseContext,
 }
 
 impl RowReader<'_> {
@@ -265,6 +333,16 @@ impl RowReader<'_> {
             errors.push(Some(self.row.number), Some(written), Some(e), "单元格是错误值（公式出错），请改为实际内容");
             return None;
         }
+        if let Cell::FormulaWithoutValue(_) = cell {
+            errors.push(
+                Some(self.row.number),
+                Some(written),
+                cell.text().as_deref(),
+                "单元格是公式，文件里没有保存它的计算结果（formula without a saved value）；\
+                 请先在 Excel 或 WPS 中打开并保存该文件，或把公式改为实际内容",
+            );
+            return None;
+        }
         cell.text()
     }
 
@@ -273,9 +351,16 @@ impl RowReader<'_> {
         let errors_before = errors.list.len();
         // Formula errors are reported by `text` itself; gather all texts first.
         let mut texts: HashMap<Field, String> = HashMap::new();
+        // Fields whose cell was already reported (a formula error, a formula
+        // without a value): not to be reported again as empty.
+        let mut reported = Vec::new();
         for (_, field, _) in &self.header.columns {
+            let before = errors.list.len();
             if let Some(t) = self.text(*field, errors) {
                 texts.insert(*field, t);
+            }
+            if errors.list.len() > before {
+                reported.push(*field);
             }
         }
         let get = |f: Field| texts.get(&f).map(String::as_str);
@@ -283,9 +368,25 @@ impl RowReader<'_> {
             errors.push(Some(n), Some(&self.column_name(field)), value, message);
         };
 
+        // Invisible control characters (a NUL from a broken export) are never
+        // meant; line breaks are, except in the name.
+        for (_, field, _) in &self.header.columns {
+            if let Some(t) = get(*field)
+                && t.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            {
+                err(*field, Some(t), "含有不可见的控制字符（如 NUL），请删除后重新填写（control character）".into());
+            }
+        }
         let name = get(Field::Name);
-        if name.is_none() {
-            err(Field::Name, None, "账号名称为空（必填）".into());
+        match name {
+            None if !reported.contains(&Field::Name) => err(Field::Name, None, "账号名称为空（必填）".into()),
+            None => {}
+            Some(n) if n.contains(['\n', '\r', '\t']) => err(
+                Field::Name,
+                Some(n),
+                "账号名称中不能有换行（line break in name）：名称要与平台上显示的一致，请删除单元格内的换行".into(),
+            ),
+            Some(_) => {}
         }
 
         // Ok(None): not given; Err(()): given but wrong (already reported).
@@ -341,7 +442,7 @@ impl RowReader<'_> {
             (Ok(Some(p)), _) => Some(p),
             (Ok(None), Some((lp, _))) => Some(*lp),
             (Ok(None), None) => {
-                if !link_bad {
+                if !link_bad && !reported.contains(&Field::Platform) {
                     err(Field::Platform, None, "缺少平台：请填写「平台」，或填写能识别平台的主页链接".into());
                 }
                 None
@@ -367,6 +468,13 @@ impl RowReader<'_> {
                 None
             }
         };
+
+        if let (Some(p), Some(id)) = (platform, &platform_id)
+            && let Err(why) = check_platform_id(p, id)
+        {
+            let field = if get(Field::PlatformId).is_some() { Field::PlatformId } else { Field::Link };
+            err(field, get(field), why);
+        }
 
         let status = match get(Field::Status) {
             None => LifecycleStatus::Active,
@@ -450,7 +558,7 @@ impl RowReader<'_> {
     ) -> Result<Option<String>, ()> {
         let Some((cell, written)) = self.cell(Field::PlatformId) else { return Ok(None) };
         let Some(id) = cell.text() else { return Ok(None) };
-        if matches!(cell, Cell::Error(_)) {
+        if matches!(cell, Cell::Error(_) | Cell::FormulaWithoutValue(_)) {
             return Err(()); // reported by `text`
         }
         match cell {
@@ -494,7 +602,7 @@ impl RowReader<'_> {
         let text = cell.text()?;
         let parsed = match cell {
             Cell::Date(d) => Ok(*d),
-            Cell::Error(_) => return None, // reported by `text`
+            Cell::Error(_) | Cell::FormulaWithoutValue(_) => return None, // reported by `text`
             // A number is a date only as 20260301. A serial number without a
             // date format is not guessed at, but the office is told what it is.
             Cell::Number(f) if (20000.0..80000.0).contains(f) => {
@@ -502,7 +610,16 @@ impl RowReader<'_> {
             }
             _ => parse_date_text(&text),
         };
-        parsed.map_err(|why| err(field, Some(&text), why)).ok()
+        let date = parsed.map_err(|why| err(field, Some(&text), why)).ok()?;
+        // A registry records what was opened and what is planned; a date
+        // years ahead is a typo (2099 for 2019) that would schedule nothing
+        // or the wrong thing.
+        let latest = self.context.today.checked_add_months(chrono::Months::new(12)).unwrap_or(self.context.today);
+        if date > latest {
+            err(field, Some(&text), format!("日期晚于一年以后（{latest}），请核对年份（date too far ahead）"));
+            return None;
+        }
+        Some(date)
     }
 }
 

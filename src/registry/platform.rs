@@ -142,6 +142,67 @@ pub fn platform_id_from_link(link: &str) -> Result<(Platform, String), String> {
     }
 }
 
+/// Checks that `id` has the syntax of an account id on `platform`, whether
+/// typed in the 账号ID column or taken from a link. Ids end up in request
+/// URLs and evidence file names, so anything else (`../../tmp/x`, a NUL, a
+/// backslash, a space) is refused here rather than trusted later. The error
+/// is Chinese and says what the platform's ids look like.
+pub fn check_platform_id(platform: Platform, id: &str) -> Result<(), String> {
+    let charset = |s: &str, extra: &[char]| s.chars().all(|c| c.is_ascii_alphanumeric() || extra.contains(&c));
+    let len = id.len();
+    let ok = len <= 128
+        && match platform {
+            Platform::Weibo | Platform::Bilibili => is_digits(id) && len <= 20,
+            Platform::Wechat => is_wechat_biz(id) || is_wechat_original_id(id) || is_wechat_alias(id),
+            Platform::Douyin => {
+                let sec_uid = id.strip_prefix("MS4wLjABAAAA").is_some_and(|rest| !rest.is_empty() && charset(rest, &['_', '-']));
+                sec_uid || ((2..=32).contains(&len) && charset(id, &['_', '.']))
+            }
+            Platform::Toutiao => is_digits(id) || charset(id, &['_', '-', '=', '.']),
+            Platform::Kuaishou | Platform::Xiaohongshu => len <= 64 && charset(id, &['_', '-', '.']),
+        }
+        && !id.is_empty()
+        && !id.contains("..");
+    if ok {
+        return Ok(());
+    }
+    let shape = match platform {
+        Platform::Weibo => "微博账号ID应为数字 UID（如 1000000001）",
+        Platform::Bilibili => "哔哩哔哩账号ID应为数字 mid（如 100000005）",
+        Platform::Wechat => {
+            "微信公众号账号ID应为 __biz（如 MzAwMDAwMDAwMQ==）、原始ID（gh_ 加 12 位十六进制）或微信号（字母开头，6–20 位字母、数字、-、_）"
+        }
+        Platform::Douyin => "抖音账号ID应为 sec_uid（MS4wLjABAAAA 开头）、数字 ID 或抖音号（字母、数字、_、.）",
+        Platform::Toutiao => "今日头条账号ID应为数字 ID 或主页链接中的 token（字母、数字、_、-、=）",
+        Platform::Kuaishou => "快手账号ID只能由字母、数字、_、-、. 组成",
+        Platform::Xiaohongshu => "小红书账号ID只能由字母、数字、_、-、. 组成",
+    };
+    Err(format!("不是{}的账号ID（bad id）：{shape}", platform.display_name()))
+}
+
+/// `__biz`: base64 of the account's decimal number (`MzAwMDAwMDAwMQ==`),
+/// padded to a multiple of four; links sometimes carry the URL-safe alphabet.
+fn is_wechat_biz(id: &str) -> bool {
+    let body = id.trim_end_matches('=');
+    id.len() % 4 == 0
+        && (8..=64).contains(&id.len())
+        && id.len() - body.len() <= 2
+        && body.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '-' | '_'))
+}
+
+/// 原始ID: `gh_` and 12 hexadecimal digits.
+fn is_wechat_original_id(id: &str) -> bool {
+    id.strip_prefix("gh_").is_some_and(|hex| hex.len() == 12 && hex.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// 微信号 as WeChat allows it: a letter, then 5–19 letters, digits, - or _.
+fn is_wechat_alias(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && (6..=20).contains(&id.len())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
 fn weibo_id(segments: &[&str]) -> Result<String, String> {
     let bad_custom = || {
         "这是微博个性域名或昵称链接，无法确定账号；请填写数字 UID 链接（weibo.com/u/数字），或在「账号ID」列填写数字 UID".to_string()
@@ -239,6 +300,68 @@ mod tests {
         }
         for word in ["推特", "视频号", "", "微 博 号"] {
             assert_eq!(parse_platform_name(word), None, "{word}");
+        }
+    }
+
+    #[test]
+    fn platform_ids_have_their_platform_syntax() {
+        let good = [
+            (Platform::Weibo, "1000000001"),
+            (Platform::Bilibili, "11"),
+            (Platform::Wechat, "MzAwMDAwMDAwMQ=="),
+            (Platform::Wechat, "MzA5NjQ5MTAzMg=="),
+            (Platform::Wechat, "gh_0123456789ab"),
+            (Platform::Wechat, "ankangfabu"),
+            (Platform::Wechat, "ak-fabu_2026"),
+            (Platform::Douyin, "MS4wLjABAAAAexample_ankang_gaj"),
+            (Platform::Douyin, "MS4wLjABAAAAv7iSfFN6Ng-3W3rp-1U9eyPMeEO3L0MxIUv9W0bQ3Xs"),
+            (Platform::Douyin, "ankang.gaj"),
+            (Platform::Douyin, "2001234567"),
+            (Platform::Toutiao, "MS4wLjABAAAAexample_ziyang"),
+            (Platform::Toutiao, "6789012345"),
+            (Platform::Kuaishou, "3xabc"),
+            (Platform::Xiaohongshu, "5f0123456789abcdef012345"),
+        ];
+        for (p, id) in good {
+            assert_eq!(check_platform_id(p, id), Ok(()), "{p:?} {id}");
+        }
+        let bad = [
+            (Platform::Weibo, "../../../../tmp/pwned"),
+            (Platform::Weibo, "12a"),
+            (Platform::Weibo, "123456789012345678901"),
+            (Platform::Wechat, "../../../../tmp/pwned"),
+            (Platform::Wechat, "gh_1"),
+            (Platform::Wechat, "安康发布"),
+            (Platform::Wechat, "abc\\def\\ghij"),
+            (Platform::Douyin, "abc\0def"),
+            (Platform::Douyin, "C:\\Windows\\x"),
+            (Platform::Toutiao, "a/b"),
+            (Platform::Kuaishou, "..abc"),
+            (Platform::Xiaohongshu, "a b"),
+            (Platform::Bilibili, ""),
+        ];
+        for (p, id) in bad {
+            let err = check_platform_id(p, id).unwrap_err();
+            assert!(err.contains(p.display_name()), "{err}");
+        }
+    }
+
+    /// Every id the link reader derives passes the id check, so a link that
+    /// imported before still imports.
+    #[test]
+    fn ids_from_links_pass_the_id_check() {
+        for link in [
+            "weibo.com/u/1000000002",
+            "https://weibo.com/p/1005051000000002",
+            "https://mp.weixin.qq.com/s?__biz=MzAwMDAwMDAwMQ%3D%3D&mid=1",
+            "https://www.douyin.com/user/MS4wLjABAAAAexample_ankang_gaj?from_tab_name=main",
+            "https://www.toutiao.com/c/user/token/MS4wLjABAAAAexample_ziyang/",
+            "https://space.bilibili.com/100000005",
+            "https://www.kuaishou.com/profile/3xabcdefg",
+            "https://www.xiaohongshu.com/user/profile/5f0123456789abcdef012345",
+        ] {
+            let (p, id) = platform_id_from_link(link).unwrap();
+            assert_eq!(check_platform_id(p, &id), Ok(()), "{link}");
         }
     }
 

@@ -67,7 +67,7 @@ pub(crate) fn parse_date_text(s: &str) -> Result<NaiveDate, String> {
 /// Splits a cell with one or more e-mail addresses and checks each. Returns
 /// the addresses joined by "; " (one canonical form, so that re-imports of the
 /// same text compare equal), or the Chinese reason naming the bad address.
-pub(crate) fn normalise_emails(s: &str) -> Result<String, String> {
+pub fn normalise_emails(s: &str) -> Result<String, String> {
     let parts: Vec<&str> = s
         .split([';', '；', ',', '，', '、', '\n'])
         .map(|p| p.trim().trim_matches('\u{3000}'))
@@ -83,6 +83,11 @@ pub(crate) fn normalise_emails(s: &str) -> Result<String, String> {
 }
 
 fn check_email(s: &str) -> Result<(), String> {
+    if s.contains(['<', '>', '《', '》']) {
+        return Err("请只填写邮箱地址本身（如 zs@example.gov.cn），不要带姓名和尖括号：通知直接发往这一格的地址，\
+                    “张三<zs@…>”这样的写法会被当成地址的一部分，邮件发不出去"
+            .into());
+    }
     if s.chars().any(char::is_whitespace) {
         return Err("邮箱地址中不能有空格（多个地址请用分号隔开）".into());
     }
@@ -95,6 +100,13 @@ fn check_email(s: &str) -> Result<(), String> {
     };
     if local.is_empty() {
         return Err("邮箱地址“@”前面缺少用户名".into());
+    }
+    // RFC 5322's unquoted local part; quoted forms are never what an office means.
+    if let Some(c) = local.chars().find(|c| !(c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(*c))) {
+        return Err(format!("邮箱地址“@”前面有不允许的字符「{c}」"));
+    }
+    if let Some(c) = domain.chars().find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))) {
+        return Err(format!("邮箱地址“@”后面的域名有不允许的字符「{c}」"));
     }
     let labels_ok = domain.split('.').all(|l| !l.is_empty());
     if !domain.contains('.') || !labels_ok || domain.contains('。') {
@@ -198,6 +210,9 @@ mod tests {
             assert!(normalise_emails(bad).is_err(), "{bad}");
         }
         assert!(normalise_emails("a@x.cn; bad").unwrap_err().contains("「bad」"));
+        let named = normalise_emails("张三<zs@ankang.example.gov.cn>").unwrap_err();
+        assert!(named.contains("不要带姓名和尖括号"), "{named}");
+        assert!(normalise_emails("zs\"x@ankang.example.gov.cn").unwrap_err().contains("「\"」"));
     }
 
     #[test]

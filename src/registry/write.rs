@@ -142,7 +142,7 @@ pub fn write_csv(path: &Path, accounts: &[AccountSpec]) -> anyhow::Result<()> {
                 .map(|f| match value(*f, i + 1, account) {
                     Out::Blank => String::new(),
                     Out::Seq(n) => n.to_string(),
-                    Out::Text(s) => s,
+                    Out::Text(s) => escape_formula(&s),
                     Out::Date(d) => d.format("%Y-%m-%d").to_string(),
                 })
                 .collect();
@@ -151,6 +151,14 @@ pub fn write_csv(path: &Path, accounts: &[AccountSpec]) -> anyhow::Result<()> {
         writer.flush()?;
     }
     std::fs::write(path, bytes).with_context(|| format!("无法写入文件「{}」", path.display()))
+}
+
+/// A CSV cell that Excel or WPS would run as a formula (`=HYPERLINK(…)`,
+/// `@SUM(…)`, `+…`, `-…`, or one hidden behind a tab or CR) gets a leading
+/// `'`, which spreadsheets show as "this is text" (OWASP's CSV injection
+/// advice). The importer removes it again, so export → import is lossless.
+pub fn escape_formula(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
 }
 
 const EXAMPLE_TITLE: &str = "安康市政务新媒体台账（示例）";
@@ -279,6 +287,16 @@ pub fn write_example_xlsx(path: &Path) -> anyhow::Result<()> {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn formula_starts_are_escaped_and_nothing_else() {
+        for s in ["=1+1", "+1", "-1", "@A1", "\tx", "\rx"] {
+            assert_eq!(escape_formula(s), format!("'{s}"));
+        }
+        for s in ["安康发布", "1-1", "a=b", "'quoted", ""] {
+            assert_eq!(escape_formula(s), s);
+        }
+    }
 
     #[test]
     fn example_accounts_are_varied_and_unique() {

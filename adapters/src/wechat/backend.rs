@@ -135,7 +135,39 @@ pub fn parse_appmsgpublish_response(meta: &ResponseMeta, body: &[u8], url: &str)
         }
     }
     let total = page.get("total_count").and_then(Value::as_i64);
-    Ok(Timeline::new(posts, None, total))
+    // `total_count` counts publish entries (one 群发 can hold several
+    // articles), as does the list: more exists when it counts more than
+    // this page listed.
+    let listed = i64::try_from(list.len()).unwrap_or(i64::MAX);
+    let more = total.map(|t| t > listed);
+    Ok(Timeline { owner: stated_biz(&posts), more, ..Timeline::new(posts, None, total) })
+}
+
+/// The `__biz` every article link of the answer carries, when they all
+/// carry the same one: the account the answer is about. `None` when no
+/// link carries one, or when links name several accounts (no single
+/// statement; [`foreign_biz`] finds those).
+pub fn stated_biz(posts: &[Post]) -> Option<String> {
+    let mut bizes = posts.iter().filter_map(|p| p.url.as_deref()).filter_map(link_biz);
+    let first = bizes.next()?;
+    bizes.all(|b| crate::model::same_account_id(&b, &first)).then_some(first)
+}
+
+/// The first article whose link carries another `__biz` than `asked`:
+/// (its id, that `__biz`). An `appmsgpublish` answer for `fakeid=asked`
+/// holding it is not (only) the asked account's list.
+pub fn foreign_biz<'a>(posts: &'a [Post], asked: &str) -> Option<(&'a str, String)> {
+    posts.iter().find_map(|p| {
+        let biz = link_biz(p.url.as_deref()?)?;
+        (!crate::model::same_account_id(asked, &biz)).then_some((p.id.as_str(), biz))
+    })
+}
+
+/// The `__biz` query value of an article link (`http://mp.weixin.qq.com/s?__biz=…&mid=…`).
+fn link_biz(link: &str) -> Option<String> {
+    let u = url::Url::parse(link).ok()?;
+    let biz = u.query_pairs().find(|(k, _)| k == "__biz")?.1.trim().to_string();
+    super::looks_like_biz(&biz).then_some(biz)
 }
 
 fn appmsg_to_post(a: &Value) -> Result<Post, &'static str> {

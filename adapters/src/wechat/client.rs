@@ -448,10 +448,26 @@ impl WechatClient {
             ("free_publish_type", "1"),
             ("sub_action", "list_ex"),
         ];
-        self.backend_get("/cgi-bin/appmsgpublish", &pairs, SRC_BACKEND_LIST, |raw, shown| {
-            backend::parse_appmsgpublish_response(&meta(raw), raw.body(), shown)
-        })
-        .await
+        let fetched = self
+            .backend_get("/cgi-bin/appmsgpublish", &pairs, SRC_BACKEND_LIST, |raw, shown| {
+                backend::parse_appmsgpublish_response(&meta(raw), raw.body(), shown)
+            })
+            .await?;
+        // The list must be the asked account's: an article of another
+        // __biz (a session mix-up, a proxy's cache) makes the whole answer
+        // no observation of this account.
+        if let Some((post_id, found)) = backend::foreign_biz(&fetched.value.posts, fakeid) {
+            let url = format!("{}/cgi-bin/appmsgpublish?fakeid={fakeid}", self.mp_base);
+            let failure = FetchFailure::wrong_account(
+                &url,
+                fakeid,
+                &found,
+                format!("appmsgpublish for __biz {fakeid} lists article {post_id} of __biz {found}"),
+            );
+            self.note(SRC_BACKEND_LIST, Err(&failure));
+            return Err(failed(failure, fetched.captures, SRC_BACKEND_LIST));
+        }
+        Ok(fetched)
     }
 
     async fn backend_timeline(&self, account: &AccountRef) -> Option<FetchResult<Timeline>> {

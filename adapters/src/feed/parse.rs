@@ -196,9 +196,11 @@ fn classify_html_instead_of_feed(text: &str, status: u16, url: &str) -> FetchFai
     if let Some(f) = rsshub_error_failure(text, status, url) {
         return f;
     }
-    if let Some(message) = rsshub_error_message(text) {
+    if text.contains(RSSHUB_ERROR_TITLE) {
         // The feed service could not get the upstream page and does not
-        // say why in words we know: a server error (worth a retry).
+        // say why in words we know (or its message cannot be read): a
+        // server error (worth a retry).
+        let message = rsshub_error_message(text).unwrap_or_else(|| "(no readable message)".into());
         return FetchFailure::Network {
             url: url.to_string(),
             http_status: Some(status),
@@ -238,7 +240,8 @@ fn rsshub_error_failure(text: &str, status: u16, url: &str) -> Option<FetchFailu
     {
         return Some(FetchFailure::Throttled { url: u, http_status, retry_after_secs: None, detail });
     }
-    if matches!(upstream, Some(403 | 412 | 418 | 432)) || lower.contains("forbidden") {
+    if matches!(upstream, Some(403 | 412 | 418 | 432)) || lower.contains("forbidden") || lower.contains("filtered by waf")
+    {
         return Some(FetchFailure::Blocked { url: u, http_status, detail });
     }
     if upstream == Some(401) || lower.contains("cookie") || lower.contains("login") || message.contains("登录") {
@@ -268,20 +271,40 @@ fn upstream_status(message: &str) -> Option<u16> {
     None
 }
 
-/// The message of RSSHub's error page, when this is one. Every index is
-/// found after the previous one, so a `<code` without `>` or a `</code>`
-/// before the tag's end is "no message", never a reversed slice.
+/// The message of RSSHub's error page, when this is one: the `<code>`
+/// after `Error Message:` (current pages), else the rest of the
+/// `Error message:` line (the 2019–2023 pages, e.g. `Error message:
+/// 验证码中间页` of the Douyin route). Every index is found after the
+/// previous one, so a `<code` without `>` or a `</code>` before the tag's
+/// end is "no message here", never a reversed slice.
+/// The heading of every RSSHub error page, old and new.
+const RSSHUB_ERROR_TITLE: &str = "Looks like something went wrong";
+
 fn rsshub_error_message(text: &str) -> Option<String> {
-    if !text.contains("Looks like something went wrong") {
+    if !text.contains(RSSHUB_ERROR_TITLE) {
         return None;
     }
+    coded_error_message(text).or_else(|| plain_error_message(text))
+}
+
+fn coded_error_message(text: &str) -> Option<String> {
     let at = text.find("Error Message:")?;
     let rest = &text[at..];
     let code = rest.find("<code")?;
     let rest = &rest[code..];
     let start = rest.find('>')? + 1;
     let end = start + rest[start..].find("</code>")?;
-    Some(html_to_text(&rest[start..end]).trim().to_string())
+    Some(html_to_text(&rest[start..end]).trim().to_string()).filter(|m| !m.is_empty())
+}
+
+fn plain_error_message(text: &str) -> Option<String> {
+    const LABEL: &str = "error message:";
+    let plain = html_to_text(text);
+    // ASCII lowercasing keeps every byte offset.
+    let at = plain.to_ascii_lowercase().find(LABEL)? + LABEL.len();
+    let line = plain[at..].trim_start().lines().next()?;
+    let line = line.split("Helpful Information").next().unwrap_or(line).trim();
+    (!line.is_empty()).then(|| line.to_string())
 }
 
 fn truncated(url: &str, status: u16, bytes: usize, what: &str) -> FetchFailure {

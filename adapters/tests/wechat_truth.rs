@@ -206,3 +206,29 @@ fn debug_parse_backend_compares_a_biz_only_with_a_biz() {
     let f = parse_file(Platform::Wechat, "article", &padded, now, &ParseOptions::default()).unwrap_err();
     assert_eq!(f.to_json()["outcome"], "captcha");
 }
+
+#[tokio::test]
+async fn a_gh_id_sogou_does_not_show_falls_back_to_the_registry_name() {
+    // The account set a 微信号, so Sogou shows that instead of its gh_ id.
+    let with_wxid = String::from_utf8(wechat("synth/sogou_weixin_search_gov_accounts.html"))
+        .unwrap()
+        .replace("gh_0a1b2c3d4e5f", "hbjiaoyu");
+    let server = TestServer::start(move |req| match (req.path.as_str(), req.param("query")) {
+        ("/sogou/weixin", Some("汉滨区教育发布")) => Reply::new(200, "text/html; charset=utf-8", with_wxid.clone()),
+        ("/sogou/weixin", _) => Reply::new(200, "text/html; charset=utf-8", wechat("synth/sogou_weixin_search_no_result.html")),
+        _ => Reply::new(404, "text/html", "<title>404</title>"),
+    })
+    .await;
+    let mut cfg = platforms(&server.base());
+    cfg.wechat.sources = vec![WechatSource::Sogou];
+    let c = WechatClient::new(&cfg.wechat, &cfg.feed, None, None).unwrap();
+    let p = c.profile_of(&AccountRef::named("gh_0a1b2c3d4e5f", "汉滨区教育发布")).await.unwrap();
+    assert_eq!(p.value.display_name, "汉滨区教育发布");
+    assert_eq!(p.captures.len(), 2, "both searches are evidence");
+    let queries: Vec<String> = server.requests().iter().filter_map(|r| r.param("query").map(str::to_string)).collect();
+    assert_eq!(queries, ["gh_0a1b2c3d4e5f", "汉滨区教育发布"]);
+    // A 微信号 never falls back to the name: one search, could not check.
+    let f = c.profile_of(&AccountRef::named("hbjy_old", "汉滨区教育发布")).await.unwrap_err();
+    assert_eq!(f.class(), OutcomeClass::ParseError);
+    assert_eq!(server.hits("/sogou/weixin"), 3);
+}

@@ -227,25 +227,20 @@ pub fn parse_searchbiz_response(meta: &ResponseMeta, body: &[u8], url: &str) -> 
         .collect()
 }
 
-/// The registered account among `searchbiz` hits: by 微信号 when the
-/// registry's id is one, else by an exact, unique nickname.
+/// The registered account among `searchbiz` hits, by the same order as
+/// Sogou's [`super::sogou::pick_account`], with one identifier more: a
+/// hit's `fakeid` *is* its `__biz`, so an account registered by `__biz`
+/// is the hit with that `fakeid`, whatever its name. Otherwise by 微信号
+/// (`alias`), then by a unique, uncontradicted nickname.
 pub fn pick_biz<'a>(hits: &'a [BizHit], platform_id: &str, name: Option<&str>) -> Result<&'a BizHit, String> {
-    if super::looks_like_wechat_id(platform_id) {
-        return hits
-            .iter()
-            .find(|h| h.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(platform_id)))
-            .ok_or_else(|| format!("no searchbiz result with 微信号 {platform_id:?} among {}", hits.len()));
+    if super::looks_like_biz(platform_id) {
+        if let Some(hit) = hits.iter().find(|h| crate::model::same_account_id(&h.fakeid, platform_id)) {
+            return Ok(hit);
+        }
+        return Err(format!("no searchbiz result with fakeid (__biz) {platform_id:?} among {}", hits.len()));
     }
-    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Err(format!("{platform_id:?} is neither a __biz nor a 微信号, and no account name was given"));
-    };
-    let same: Vec<&BizHit> = hits.iter().filter(|h| h.nickname == name).collect();
-    match same.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!("no searchbiz result named {name:?} among {}", hits.len())),
-        many => Err(format!(
-            "{} searchbiz results are named {name:?}: record the 微信号 or __biz in the registry",
-            many.len()
-        )),
-    }
+    let shown: Vec<(Option<&str>, &str)> = hits.iter().map(|h| (h.alias.as_deref(), h.nickname.as_str())).collect();
+    super::sogou::pick_index(&shown, platform_id, name)
+        .map(|i| &hits[i])
+        .map_err(|why| why.replace("Sogou results", "searchbiz results"))
 }

@@ -272,8 +272,9 @@ pub fn is_registered_hit(hit: &SearchHit, hits: &[SearchHit], platform_id: &str,
     })
 }
 
-/// [`pick_account`] over (微信号 shown, name) pairs.
-fn pick_index(shown: &[(Option<&str>, &str)], platform_id: &str, name: Option<&str>) -> Result<usize, String> {
+/// [`pick_account`] over (微信号 shown, name) pairs (also used for the
+/// backend's `searchbiz` hits, whose `alias` is the 微信号).
+pub(super) fn pick_index(shown: &[(Option<&str>, &str)], platform_id: &str, name: Option<&str>) -> Result<usize, String> {
     let platform_id = platform_id.trim();
     // `get`, not a byte slice: a hit's 微信号 text is Sogou's and may
     // start with a multi-byte character.

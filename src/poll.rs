@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use xunjian_adapters::model::{ObservationKind, OutcomeClass, Platform, Post};
 use xunjian_adapters::portal::PortalClient;
-use xunjian_adapters::{Adapter, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig};
+use xunjian_adapters::{AccountRef, Adapter, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig};
 
 /// One fetch, for the metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,8 +196,11 @@ pub async fn poll_account(
 ) -> Result<PollReport, StoreError> {
     let at = Attempt { store, platform: account.spec.platform, clock };
     let uid = account.spec.platform_id.as_str();
+    // Every identifier the registry holds: sources that search by name
+    // (WeChat's Sogou and backend) cannot find an account by `__biz` alone.
+    let account_ref = AccountRef::named(uid, account.spec.display_name.as_str());
     let mut report = PollReport::default();
-    if let Some(fut) = adapter.profile(uid) {
+    if let Some(fut) = adapter.profile_of(&account_ref) {
         let started = Instant::now();
         let result = guarded("profile", fut).await;
         let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Profile(&f.value));
@@ -216,7 +219,7 @@ pub async fn poll_account(
             }
         }
     }
-    if let Some(fut) = adapter.timeline(uid) {
+    if let Some(fut) = adapter.timeline_of(&account_ref) {
         let started = Instant::now();
         let result = guarded("timeline", fut).await;
         let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Timeline(&f.value));

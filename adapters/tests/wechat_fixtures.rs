@@ -279,7 +279,10 @@ fn backend_list_search_and_errors() {
     let hits = parse_searchbiz(&wechat("synth/mp_searchbiz_ok.json"), "u").unwrap();
     assert_eq!(hits.len(), 2);
     assert_eq!(pick_biz(&hits, "hanbinfabu", None).unwrap().fakeid, "MzAwMDAwMDAwMQ==");
-    assert!(pick_biz(&hits, "MzAwMDAwMDAwMQ==", Some("汉滨发布")).is_err(), "two share the name");
+    // A __biz is the fakeid: the hit with it, though two share the name.
+    assert_eq!(pick_biz(&hits, "MzAwMDAwMDAwMQ==", Some("汉滨发布")).unwrap().alias.as_deref(), Some("hanbinfabu"));
+    assert!(pick_biz(&hits, "MzAwMDAwMDAwOQ==", Some("汉滨发布")).is_err(), "no such fakeid: the name is not guessed");
+    assert!(pick_biz(&hits, "gh_0a1b2c3d4e5f", Some("汉滨发布")).is_err(), "two share the name");
 }
 
 #[test]

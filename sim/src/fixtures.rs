@@ -22,6 +22,9 @@ fixture!(WEIBO_NO_CONTENT, "weibo/m_getIndex_error_no_content.json");
 // Weibo: synthesized shapes.
 fixture!(WEIBO_SEARCH, "weibo/synth/search_users_result.json");
 fixture!(WEIBO_BANNED, "weibo/synth/ok0_account_banned.json");
+// Weibo's structured "user does not exist" (errno 20003): the only word the
+// adapter takes for an account that is gone.
+fixture!(WEIBO_USER_MISSING, "weibo/synth/ok0_user_does_not_exist_errno.json");
 fixture!(WEIBO_MINUS_100, "weibo/synth/ok_minus_100.json");
 fixture!(WEIBO_CAPTCHA_PAGE, "weibo/synth/captcha_page_200.html");
 fixture!(WEIBO_VISITOR_PAGE, "weibo/synth/visitor_system_page_200.html");

@@ -73,12 +73,16 @@ fn find<'a>(ctx: &'a Ctx, uid: &str) -> Option<&'a Account> {
     ctx.world.account(SimPlatform::Weibo, uid)
 }
 
-/// The answer for an account that cannot be shown: "这里还没有内容" (no
-/// such user / not yet registered / cancelled) or the banned message.
+/// The answer for an account that cannot be shown: "这里还没有内容" for a
+/// uid the world does not know (yet), errno 20003 for an account that was
+/// cancelled, or the banned message.
 fn unavailable(a: Option<&Account>, ctx: &Ctx) -> Option<Response> {
     match a {
         None => Some(Response::json(fx::WEIBO_NO_CONTENT)),
         Some(a) if a.gone_at(ctx.now) == Some(crate::model::GoneKind::Banned) => Some(Response::json(fx::WEIBO_BANNED)),
+        Some(a) if a.gone_at(ctx.now) == Some(crate::model::GoneKind::NotFound) => {
+            Some(Response::json(fx::WEIBO_USER_MISSING))
+        }
         Some(a) if !a.present(ctx.now) => Some(Response::json(fx::WEIBO_NO_CONTENT)),
         Some(_) => None,
     }

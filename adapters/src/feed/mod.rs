@@ -177,8 +177,152 @@ impl FeedClient {
             });
         };
         let now = (self.clock)();
-        self.fetch(&url).await.map(|f| f.map(|feed| parse::feed_timeline(&feed, now)))
+        let fetched = self.fetch(&url).await?;
+        match check_feed_owner(&fetched.value, self.platform, platform_id, &url) {
+            Ok(owner) => Ok(fetched.map(|feed| Timeline { owner, ..parse::feed_timeline(&feed, now) })),
+            Err(failure) => Err(Failed { failure, captures: fetched.captures, source: SRC_FEED }),
+        }
     }
+}
+
+/// The account a feed names itself, and on which platform.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatedAccount {
+    pub platform: Platform,
+    pub id: String,
+}
+
+/// The account a feed states it is about, read from what the feed says
+/// (never from the URL it was fetched at):
+///
+/// 1. its channel link / Atom `alternate` / JSON `home_page_url`, its
+///    `self` link and its Atom `<id>`, each read as a platform profile URL
+///    (`weibo.com/u/123`, `space.bilibili.com/456`, `douyin.com/user/…`)
+///    or an RSSHub route (`/weibo/user/123`, `/bilibili/user/dynamic/456`,
+///    `/douyin/user/…`);
+/// 2. for WeChat, the `__biz=` of its article links.
+///
+/// Every statement must agree: two different accounts named (a channel
+/// link and a self link of different users, articles of several `__biz`)
+/// is no statement at all (`None`), never a guess at one of them.
+pub fn stated_account(feed: &Feed) -> Option<StatedAccount> {
+    let mut found: Vec<StatedAccount> = [&feed.link, &feed.self_link, &feed.feed_id]
+        .into_iter()
+        .flatten()
+        .filter_map(|u| account_in_url(u))
+        .collect();
+    found.extend(feed.items.iter().filter_map(|i| i.link.as_deref()).filter_map(wechat_biz_of_link).map(|id| {
+        StatedAccount { platform: Platform::Wechat, id }
+    }));
+    let first = found.first()?.clone();
+    found
+        .iter()
+        .all(|s| s.platform == first.platform && crate::model::same_account_id(&s.id, &first.id))
+        .then_some(first)
+}
+
+/// The `__biz` of a long WeChat article link.
+fn wechat_biz_of_link(link: &str) -> Option<String> {
+    let u = url::Url::parse(link).ok()?;
+    if !u.host_str().is_some_and(|h| h == "mp.weixin.qq.com") {
+        return None;
+    }
+    let biz = u.query_pairs().find(|(k, _)| k == "__biz")?.1.trim().to_string();
+    crate::wechat::looks_like_biz(&biz).then_some(biz)
+}
+
+/// The account a platform profile URL or an RSSHub route names. Only
+/// shapes whose id is unambiguous are read.
+fn account_in_url(raw: &str) -> Option<StatedAccount> {
+    let u = url::Url::parse(raw.trim()).ok()?;
+    let host = u.host_str()?.to_ascii_lowercase();
+    let segs: Vec<&str> = u.path_segments().map(|s| s.filter(|x| !x.is_empty()).collect()).unwrap_or_default();
+    let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
+    let token = |s: &str| !s.is_empty() && s.len() <= 120 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let stated = |platform, id: &str| Some(StatedAccount { platform, id: id.to_string() });
+    if let Some(biz) = wechat_biz_of_link(raw) {
+        return stated(Platform::Wechat, &biz);
+    }
+    let host_is = |d: &str| host == d || host.ends_with(&format!(".{d}"));
+    // A platform's own profile URL.
+    if host_is("weibo.com") || host_is("weibo.cn") {
+        return match segs.as_slice() {
+            ["u", id, ..] | [id] if digits(id) => stated(Platform::Weibo, id),
+            _ => None,
+        };
+    }
+    if host == "space.bilibili.com" {
+        return match segs.as_slice() {
+            [id, ..] if digits(id) => stated(Platform::Bilibili, id),
+            _ => None,
+        };
+    }
+    if host_is("douyin.com") {
+        return match segs.as_slice() {
+            ["user", id, ..] if token(id) => stated(Platform::Douyin, id),
+            _ => None,
+        };
+    }
+    // An RSSHub route, on whatever host the office runs it.
+    match segs.as_slice() {
+        ["weibo", "user", id, ..] if digits(id) => stated(Platform::Weibo, id),
+        ["bilibili", "user", "dynamic" | "video" | "article", id, ..] if digits(id) => stated(Platform::Bilibili, id),
+        ["douyin", "user", id, ..] if token(id) => stated(Platform::Douyin, id),
+        _ => None,
+    }
+}
+
+/// What kind of identifier an id is, as far as comparing two of them
+/// goes: ids of different kinds (a WeChat 微信号 and a `__biz`, a Douyin
+/// short id and a `sec_uid`) name nothing in common and are not compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IdKind {
+    Digits,
+    WechatBiz,
+    DouyinSecUid,
+    Other,
+}
+
+fn id_kind(platform: Platform, id: &str) -> IdKind {
+    let id = id.trim();
+    if platform == Platform::Wechat && crate::wechat::looks_like_biz(id) {
+        IdKind::WechatBiz
+    } else if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        IdKind::Digits
+    } else if platform == Platform::Douyin && id.starts_with("MS4wLj") {
+        IdKind::DouyinSecUid
+    } else {
+        IdKind::Other
+    }
+}
+
+/// Whether an id an answer states can be compared with the id asked for:
+/// same platform, same known kind. A WeChat account registered by 微信号
+/// and a feed stating a `__biz` cannot be compared (nothing public maps
+/// one to the other), so neither proves nor refutes the other.
+pub fn ids_comparable(platform: Platform, asked: &str, stated: &str) -> bool {
+    let kind = id_kind(platform, asked);
+    kind != IdKind::Other && kind == id_kind(platform, stated)
+}
+
+/// The owner to record for a feed fetched for `platform:asked`: the
+/// account the feed names when it names one on this platform, or the
+/// failure when that account is comparable with the one asked for and is
+/// another (a proxy serving another route's cache, a template pointing at
+/// the wrong account).
+pub fn check_feed_owner(feed: &Feed, platform: Platform, asked: &str, url: &str) -> Result<Option<String>, FetchFailure> {
+    let Some(stated) = stated_account(feed).filter(|s| s.platform == platform) else {
+        return Ok(None);
+    };
+    if ids_comparable(platform, asked, &stated.id) && !crate::model::same_account_id(asked, &stated.id) {
+        return Err(FetchFailure::wrong_account(
+            url,
+            asked,
+            &stated.id,
+            "the feed names another account (its channel link, self link or article links)",
+        ));
+    }
+    Ok(Some(stated.id))
 }
 
 /// A platform observed only through feeds: the adapter for Douyin, Toutiao,

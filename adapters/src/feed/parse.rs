@@ -68,6 +68,18 @@ pub struct Feed {
     pub link: Option<String>,
     /// `RSSHub`, `we-mp-rss`, ... when the feed says.
     pub generator: Option<String>,
+    /// The feed's own URL as it states it: RSS `atom:link rel="self"`,
+    /// Atom `link rel="self"`, JSON Feed `feed_url`. For RSSHub this is
+    /// the route, which names the account (`/weibo/user/123`).
+    pub self_link: Option<String>,
+    /// Atom feed `<id>` (wewe-rss and RSSHub write the feed URL there).
+    pub feed_id: Option<String>,
+    /// When the feed says it last changed: RSS `lastBuildDate` (else the
+    /// channel `pubDate` / `dc:date`), Atom feed `<updated>`. RSSHub writes
+    /// its render (cache) time into `lastBuildDate`; wewe-rss writes the
+    /// account's last update into `<updated>`. `None` for JSON Feed, which
+    /// has no such field.
+    pub updated: Option<FeedTime>,
     pub items: Vec<FeedItem>,
 }
 
@@ -83,6 +95,14 @@ pub fn parse_feed(body: &[u8], url: &str) -> Result<Feed, FetchFailure> {
 /// Classifies the response, then parses RSS, Atom or JSON Feed.
 pub fn parse_feed_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<Feed, FetchFailure> {
     let (text, _) = decode_xml(body, meta.content_type);
+    // RSSHub answers its own error page with HTTP 503 whatever went wrong
+    // upstream: what it names (a captcha, a 403) decides the class, not
+    // the 503. A message naming nothing known stays a server error.
+    if (500..=599).contains(&meta.status)
+        && let Some(f) = rsshub_error_failure(&text, meta.status, url)
+    {
+        return Err(f);
+    }
     classify_status(meta, &text, url, "feed")?;
     if let Some(f) = empty_body(meta, &text, url) {
         return Err(f);
@@ -99,8 +119,21 @@ pub fn parse_feed_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Resul
 
 /// The feed's items as a timeline, newest first as given. `now` is the
 /// fetch time, used only for items without any time (marked inexact).
+///
+/// A feed is a fixed window of the newest items: it never says whether
+/// more exist (`more: None`) nor how many the account has (`total: None`),
+/// so an empty feed proves nothing (`completeness()` is `Unresolved`).
+/// `owner` is the account the feed itself names (see
+/// [`super::stated_account`]); `source_updated_at` is the feed's own
+/// last-change time, which the rules (not the adapter) judge against
+/// their limits.
 pub fn feed_timeline(feed: &Feed, now: DateTime<Utc>) -> Timeline {
-    Timeline::new(feed.items.iter().map(|i| item_to_post(i, now)).collect(), None, None)
+    Timeline {
+        owner: super::stated_account(feed).map(|s| s.id),
+        more: None,
+        source_updated_at: feed.updated.as_ref().map(|t| t.at),
+        ..Timeline::new(feed.items.iter().map(|i| item_to_post(i, now)).collect(), None, None)
+    }
 }
 
 /// `parse_feed` + `feed_timeline`.
@@ -160,34 +193,20 @@ fn looks_like_html(trimmed: &str) -> bool {
 /// upstream, a WAF, the feed service's own error page (RSSHub's "Looks like
 /// something went wrong"), or something not understood. Never "no items".
 fn classify_html_instead_of_feed(text: &str, status: u16, url: &str) -> FetchFailure {
-    if let Some(message) = rsshub_error_message(text) {
-        // The feed service could not get the upstream page: classify by
-        // what it says, else treat it like a server error (worth a retry).
-        let lower = message.to_lowercase();
-        let detail = format!("the feed service's error page: {message:?}");
-        if lower.contains("403") || lower.contains("forbidden") {
-            return FetchFailure::Blocked { url: url.to_string(), http_status: Some(status), detail };
-        }
-        if lower.contains("429") || lower.contains("too many") || lower.contains("rate limit") {
-            return FetchFailure::Throttled {
-                url: url.to_string(),
-                http_status: Some(status),
-                retry_after_secs: None,
-                detail,
-            };
-        }
-        if lower.contains("captcha") || message.contains("验证") {
-            return FetchFailure::Captcha {
-                url: url.to_string(),
-                http_status: Some(status),
-                challenge_url: None,
-                detail,
-            };
-        }
-        if lower.contains("cookie") || lower.contains("login") || message.contains("登录") {
-            return FetchFailure::LoginRequired { url: url.to_string(), http_status: Some(status), detail };
-        }
-        return FetchFailure::Network { url: url.to_string(), http_status: Some(status), timeout: false, detail };
+    if let Some(f) = rsshub_error_failure(text, status, url) {
+        return f;
+    }
+    if text.contains(RSSHUB_ERROR_TITLE) {
+        // The feed service could not get the upstream page and does not
+        // say why in words we know (or its message cannot be read): a
+        // server error (worth a retry).
+        let message = rsshub_error_message(text).unwrap_or_else(|| "(no readable message)".into());
+        return FetchFailure::Network {
+            url: url.to_string(),
+            http_status: Some(status),
+            timeout: false,
+            detail: format!("the feed service's error page: {message:?}"),
+        };
     }
     if let Some(f) = refusal_in_page(text, status, url) {
         return f;
@@ -199,18 +218,93 @@ fn classify_html_instead_of_feed(text: &str, status: u16, url: &str) -> FetchFai
     )
 }
 
-/// The message of RSSHub's error page, when this is one.
+/// RSSHub's error page classified by what its message names: the
+/// upstream's captcha, refusal, rate limit or login wall. `None` when this
+/// is not RSSHub's error page or the message names none of them.
+///
+/// Messages look like `FetchError: [GET] "https://…": 403 Forbidden`
+/// (ofetch) or `Response code 418 (I'm a Teapot)` (got, older RSSHub):
+/// the upstream status is read from those positions only, so an id that
+/// happens to contain `403` in the URL is not a refusal.
+fn rsshub_error_failure(text: &str, status: u16, url: &str) -> Option<FetchFailure> {
+    let message = rsshub_error_message(text)?;
+    let lower = message.to_lowercase();
+    let upstream = upstream_status(&message);
+    let detail = format!("the feed service's error page: {message:?}");
+    let u = url.to_string();
+    let http_status = Some(status);
+    if lower.contains("captcha") || message.contains("验证") || lower.contains("geetest") {
+        return Some(FetchFailure::Captcha { url: u, http_status, challenge_url: None, detail });
+    }
+    if upstream == Some(429) || lower.contains("too many") || lower.contains("rate limit") || message.contains("频繁")
+    {
+        return Some(FetchFailure::Throttled { url: u, http_status, retry_after_secs: None, detail });
+    }
+    if matches!(upstream, Some(403 | 412 | 418 | 432)) || lower.contains("forbidden") || lower.contains("filtered by waf")
+    {
+        return Some(FetchFailure::Blocked { url: u, http_status, detail });
+    }
+    if upstream == Some(401) || lower.contains("cookie") || lower.contains("login") || message.contains("登录") {
+        return Some(FetchFailure::LoginRequired { url: u, http_status, detail });
+    }
+    None
+}
+
+/// The upstream HTTP status an RSSHub error message quotes: the three
+/// digits after `": ` (ofetch: `[GET] "url": 403 Forbidden`) or after
+/// `Response code ` / `status code ` (got, axios).
+fn upstream_status(message: &str) -> Option<u16> {
+    let three_digits = |rest: &str| -> Option<u16> {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        (digits.len() == 3).then(|| digits.parse().ok()).flatten()
+    };
+    for marker in ["\": ", "Response code ", "status code "] {
+        let mut from = 0;
+        while let Some(at) = message[from..].find(marker) {
+            let after = from + at + marker.len();
+            if let Some(code) = three_digits(&message[after..]) {
+                return Some(code);
+            }
+            from = after;
+        }
+    }
+    None
+}
+
+/// The message of RSSHub's error page, when this is one: the `<code>`
+/// after `Error Message:` (current pages), else the rest of the
+/// `Error message:` line (the 2019–2023 pages, e.g. `Error message:
+/// 验证码中间页` of the Douyin route). Every index is found after the
+/// previous one, so a `<code` without `>` or a `</code>` before the tag's
+/// end is "no message here", never a reversed slice.
+/// The heading of every RSSHub error page, old and new.
+const RSSHUB_ERROR_TITLE: &str = "Looks like something went wrong";
+
 fn rsshub_error_message(text: &str) -> Option<String> {
-    if !text.contains("Looks like something went wrong") {
+    if !text.contains(RSSHUB_ERROR_TITLE) {
         return None;
     }
+    coded_error_message(text).or_else(|| plain_error_message(text))
+}
+
+fn coded_error_message(text: &str) -> Option<String> {
     let at = text.find("Error Message:")?;
     let rest = &text[at..];
     let code = rest.find("<code")?;
     let rest = &rest[code..];
     let start = rest.find('>')? + 1;
-    let end = rest.find("</code>")?;
-    Some(html_to_text(&rest[start..end]).trim().to_string())
+    let end = start + rest[start..].find("</code>")?;
+    Some(html_to_text(&rest[start..end]).trim().to_string()).filter(|m| !m.is_empty())
+}
+
+fn plain_error_message(text: &str) -> Option<String> {
+    const LABEL: &str = "error message:";
+    let plain = html_to_text(text);
+    // ASCII lowercasing keeps every byte offset.
+    let at = plain.to_ascii_lowercase().find(LABEL)? + LABEL.len();
+    let line = plain[at..].trim_start().lines().next()?;
+    let line = line.split("Helpful Information").next().unwrap_or(line).trim();
+    (!line.is_empty()).then(|| line.to_string())
 }
 
 fn truncated(url: &str, status: u16, bytes: usize, what: &str) -> FetchFailure {
@@ -232,6 +326,12 @@ struct Builder {
     title: Option<String>,
     link: Option<String>,
     generator: Option<String>,
+    self_link: Option<String>,
+    feed_id: Option<String>,
+    /// RSS `lastBuildDate` / Atom feed `updated`.
+    built: Option<FeedTime>,
+    /// RSS channel `pubDate` / `dc:date`: used when `lastBuildDate` is absent.
+    channel_published: Option<FeedTime>,
     items: Vec<FeedItem>,
     current: Option<FeedItem>,
     /// The Atom entry's `<link>` candidates: (rel, href).
@@ -287,7 +387,7 @@ fn parse_xml_feed(text: &str, bytes: usize, status: u16, url: &str) -> Result<Fe
                     b.current = Some(FeedItem::default());
                     b.entry_links.clear();
                 }
-                if name == "link" {
+                if name == "link" || name == "atom:link" {
                     note_atom_link(&mut b, &e, stack.last().map(String::as_str));
                 }
                 stack.push(name);
@@ -295,7 +395,7 @@ fn parse_xml_feed(text: &str, bytes: usize, status: u16, url: &str) -> Result<Fe
             }
             Event::Empty(e) => {
                 let name = e.name().as_ref().to_ascii_lowercase();
-                if name == "link" {
+                if name == "link" || name == "atom:link" {
                     note_atom_link(&mut b, &e, stack.last().map(String::as_str));
                 }
             }
@@ -324,6 +424,9 @@ fn parse_xml_feed(text: &str, bytes: usize, status: u16, url: &str) -> Result<Fe
         title: b.title,
         link: b.link,
         generator: b.generator,
+        self_link: b.self_link,
+        feed_id: b.feed_id,
+        updated: b.built.or(b.channel_published),
         items: b.items,
     })
 }
@@ -363,14 +466,16 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
         .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.trim().to_string()))
 }
 
-/// Atom links are attributes (`<link rel="alternate" href="…"/>`); RSS
-/// links are text and handled at the end tag.
+/// Atom links are attributes (`<link rel="alternate" href="…"/>`, and
+/// `<atom:link rel="self">` inside an RSS channel); RSS links are text and
+/// handled at the end tag.
 fn note_atom_link(b: &mut Builder, e: &quick_xml::events::BytesStart<'_>, parent: Option<&str>) {
     let Some(href) = attr(e, "href") else { return };
     let rel = attr(e, "rel").unwrap_or_else(|| "alternate".into());
     match parent {
         Some("entry") => b.entry_links.push((rel, href)),
         Some("feed") if rel == "alternate" && b.link.is_none() => b.link = Some(href),
+        Some("feed" | "channel") if rel == "self" && b.self_link.is_none() => b.self_link = Some(href),
         _ => {}
     }
 }
@@ -423,6 +528,11 @@ fn end_element(b: &mut Builder, name: &str, parent: &str, value: String) {
         ("title", "channel" | "feed") => b.title = non_empty(value),
         ("link", "channel") if b.link.is_none() => b.link = non_empty(value),
         ("generator", "channel" | "feed") => b.generator = non_empty(value),
+        ("id", "feed") => b.feed_id = non_empty(value),
+        ("lastbuilddate", "channel") | ("updated", "feed") => b.built = parse_feed_time(&value),
+        ("pubdate" | "dc:date", "channel") if b.channel_published.is_none() => {
+            b.channel_published = parse_feed_time(&value);
+        }
         _ => {}
     }
 }
@@ -475,6 +585,9 @@ fn parse_json_feed(text: &str, bytes: usize, status: u16, url: &str) -> Result<F
         title: s(&v, "title"),
         link: s(&v, "home_page_url"),
         generator: None,
+        self_link: s(&v, "feed_url"),
+        feed_id: None,
+        updated: None,
         items,
     })
 }

@@ -51,6 +51,9 @@ pub fn parse_about_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Resu
         return Err(f);
     }
     if !text.contains("item-title") {
+        if let Some(f) = super::wechat_refusal(&text, meta.status, url) {
+            return Err(f);
+        }
         if looks_like_refusal_page(&text)
             && let Some(f) = refusal_in_page(&text, meta.status, url)
         {

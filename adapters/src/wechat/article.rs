@@ -14,7 +14,8 @@
 //! | 此内容因违规无法查看 | `Banned` | WeChat's positive word that *this article* was taken down by the platform |
 //! | 该内容暂时无法查看 | `Blocked` | "temporarily": nothing about the article can be read; could not check |
 //! | 此帐号已自主注销 / 已冻结 / 迁移 | `NotFound` / `Banned` | the platform's word, shown on an article URL |
-//! | 环境异常 (WAF) | `Captcha` | a refusal of us |
+//! | 环境异常 (WAF), any page size | `Captcha` | a refusal of us |
+//! | 请在微信客户端打开链接 | `LoginRequired` | served only to the WeChat client |
 //!
 //! `NotFound` and `Banned` here are about the article (the observation kind
 //! is `post`), not the account: the rules read account existence only from
@@ -173,6 +174,9 @@ pub fn classify_article_response(meta: &ResponseMeta, body: &[u8], url: &str) ->
     if !is_article {
         if let Some(page) = status_page(&text) {
             return Ok(page);
+        }
+        if let Some(f) = super::wechat_refusal(&text, meta.status, url) {
+            return Err(f);
         }
         if looks_like_refusal_page(&text)
             && let Some(f) = refusal_in_page(&text, meta.status, url)

@@ -135,7 +135,39 @@ pub fn parse_appmsgpublish_response(meta: &ResponseMeta, body: &[u8], url: &str)
         }
     }
     let total = page.get("total_count").and_then(Value::as_i64);
-    Ok(Timeline::new(posts, None, total))
+    // `total_count` counts publish entries (one 群发 can hold several
+    // articles), as does the list: more exists when it counts more than
+    // this page listed.
+    let listed = i64::try_from(list.len()).unwrap_or(i64::MAX);
+    let more = total.map(|t| t > listed);
+    Ok(Timeline { owner: stated_biz(&posts), more, ..Timeline::new(posts, None, total) })
+}
+
+/// The `__biz` every article link of the answer carries, when they all
+/// carry the same one: the account the answer is about. `None` when no
+/// link carries one, or when links name several accounts (no single
+/// statement; [`foreign_biz`] finds those).
+pub fn stated_biz(posts: &[Post]) -> Option<String> {
+    let mut bizes = posts.iter().filter_map(|p| p.url.as_deref()).filter_map(link_biz);
+    let first = bizes.next()?;
+    bizes.all(|b| crate::model::same_account_id(&b, &first)).then_some(first)
+}
+
+/// The first article whose link carries another `__biz` than `asked`:
+/// (its id, that `__biz`). An `appmsgpublish` answer for `fakeid=asked`
+/// holding it is not (only) the asked account's list.
+pub fn foreign_biz<'a>(posts: &'a [Post], asked: &str) -> Option<(&'a str, String)> {
+    posts.iter().find_map(|p| {
+        let biz = link_biz(p.url.as_deref()?)?;
+        (!crate::model::same_account_id(asked, &biz)).then_some((p.id.as_str(), biz))
+    })
+}
+
+/// The `__biz` query value of an article link (`http://mp.weixin.qq.com/s?__biz=…&mid=…`).
+fn link_biz(link: &str) -> Option<String> {
+    let u = url::Url::parse(link).ok()?;
+    let biz = u.query_pairs().find(|(k, _)| k == "__biz")?.1.trim().to_string();
+    super::looks_like_biz(&biz).then_some(biz)
 }
 
 fn appmsg_to_post(a: &Value) -> Result<Post, &'static str> {
@@ -195,25 +227,20 @@ pub fn parse_searchbiz_response(meta: &ResponseMeta, body: &[u8], url: &str) -> 
         .collect()
 }
 
-/// The registered account among `searchbiz` hits: by 微信号 when the
-/// registry's id is one, else by an exact, unique nickname.
+/// The registered account among `searchbiz` hits, by the same order as
+/// Sogou's [`super::sogou::pick_account`], with one identifier more: a
+/// hit's `fakeid` *is* its `__biz`, so an account registered by `__biz`
+/// is the hit with that `fakeid`, whatever its name. Otherwise by 微信号
+/// (`alias`), then by a unique, uncontradicted nickname.
 pub fn pick_biz<'a>(hits: &'a [BizHit], platform_id: &str, name: Option<&str>) -> Result<&'a BizHit, String> {
-    if super::looks_like_wechat_id(platform_id) {
-        return hits
-            .iter()
-            .find(|h| h.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(platform_id)))
-            .ok_or_else(|| format!("no searchbiz result with 微信号 {platform_id:?} among {}", hits.len()));
+    if super::looks_like_biz(platform_id) {
+        if let Some(hit) = hits.iter().find(|h| crate::model::same_account_id(&h.fakeid, platform_id)) {
+            return Ok(hit);
+        }
+        return Err(format!("no searchbiz result with fakeid (__biz) {platform_id:?} among {}", hits.len()));
     }
-    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
-        return Err(format!("{platform_id:?} is neither a __biz nor a 微信号, and no account name was given"));
-    };
-    let same: Vec<&BizHit> = hits.iter().filter(|h| h.nickname == name).collect();
-    match same.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!("no searchbiz result named {name:?} among {}", hits.len())),
-        many => Err(format!(
-            "{} searchbiz results are named {name:?}: record the 微信号 or __biz in the registry",
-            many.len()
-        )),
-    }
+    let shown: Vec<(Option<&str>, &str)> = hits.iter().map(|h| (h.alias.as_deref(), h.nickname.as_str())).collect();
+    super::sogou::pick_index(&shown, platform_id, name)
+        .map(|i| &hits[i])
+        .map_err(|why| why.replace("Sogou results", "searchbiz results"))
 }

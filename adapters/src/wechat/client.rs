@@ -303,22 +303,53 @@ impl WechatClient {
         }
     }
 
-    /// The registered account's Sogou result.
+    /// The registered account's Sogou result (see
+    /// [`sogou::pick_account`] for the matching order).
+    ///
+    /// A `gh_` id is searched first; Sogou shows it only for accounts that
+    /// set no 微信号, so when that search shows no result with it, the
+    /// registry's name is searched too (both answers are kept as
+    /// evidence). A 微信号 never falls back: a same-named result with
+    /// another 微信号 is someone else.
     async fn sogou_account(&self, account: &AccountRef) -> Option<FetchResult<SogouAccount>> {
         let query = Self::sogou_query(account)?;
-        let fetched = match self.sogou_search(&query).await {
-            Ok(f) => f,
-            Err(e) => return Some(Err(e)),
-        };
-        let url = self.sogou_url(&query);
-        Some(match sogou::pick_account(&fetched.value, &account.platform_id, account.name.as_deref()) {
+        let first = self.sogou_pick(&query, account).await;
+        let name = account.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let is_gh = account.platform_id.trim().get(..3).is_some_and(|p| p.eq_ignore_ascii_case("gh_"));
+        match (first, name) {
+            (Err(e), Some(name)) if is_gh && name != query && matches!(e.failure, FetchFailure::ParseError { .. }) => {
+                let mut captures = e.captures;
+                Some(match self.sogou_pick(name, account).await {
+                    Ok(mut f) => {
+                        // The miss by gh_ id is not a failure of this
+                        // answer: its page stays with the evidence.
+                        captures.append(&mut f.captures);
+                        f.captures = captures;
+                        Ok(f)
+                    }
+                    Err(mut e2) => {
+                        captures.append(&mut e2.captures);
+                        e2.captures = captures;
+                        e2.failure = e2.failure.with_note(&format!("the search by gh_ id first: {}", e.failure));
+                        Err(e2)
+                    }
+                })
+            }
+            (first, _) => Some(first),
+        }
+    }
+
+    async fn sogou_pick(&self, query: &str, account: &AccountRef) -> FetchResult<SogouAccount> {
+        let fetched = self.sogou_search(query).await?;
+        let url = self.sogou_url(query);
+        match sogou::pick_account(&fetched.value, &account.platform_id, account.name.as_deref()) {
             Ok(hit) => {
                 let hit = hit.clone();
                 Ok(fetched.map(|_| hit))
             }
             // A search miss is not WeChat's word that the account is gone.
             Err(why) => Err(failed(FetchFailure::parse(&url, "account", why), fetched.captures, SRC_SOGOU)),
-        })
+        }
     }
 
     /// Profile and verification from Sogou (`认证：`).
@@ -448,10 +479,26 @@ impl WechatClient {
             ("free_publish_type", "1"),
             ("sub_action", "list_ex"),
         ];
-        self.backend_get("/cgi-bin/appmsgpublish", &pairs, SRC_BACKEND_LIST, |raw, shown| {
-            backend::parse_appmsgpublish_response(&meta(raw), raw.body(), shown)
-        })
-        .await
+        let fetched = self
+            .backend_get("/cgi-bin/appmsgpublish", &pairs, SRC_BACKEND_LIST, |raw, shown| {
+                backend::parse_appmsgpublish_response(&meta(raw), raw.body(), shown)
+            })
+            .await?;
+        // The list must be the asked account's: an article of another
+        // __biz (a session mix-up, a proxy's cache) makes the whole answer
+        // no observation of this account.
+        if let Some((post_id, found)) = backend::foreign_biz(&fetched.value.posts, fakeid) {
+            let url = format!("{}/cgi-bin/appmsgpublish?fakeid={fakeid}", self.mp_base);
+            let failure = FetchFailure::wrong_account(
+                &url,
+                fakeid,
+                &found,
+                format!("appmsgpublish for __biz {fakeid} lists article {post_id} of __biz {found}"),
+            );
+            self.note(SRC_BACKEND_LIST, Err(&failure));
+            return Err(failed(failure, fetched.captures, SRC_BACKEND_LIST));
+        }
+        Ok(fetched)
     }
 
     async fn backend_timeline(&self, account: &AccountRef) -> Option<FetchResult<Timeline>> {

@@ -29,6 +29,7 @@ pub use sogou::SogouAccount;
 
 use crate::capability::{Capabilities, Capability as C, Support as S};
 use crate::model::Platform;
+use crate::outcome::FetchFailure;
 
 /// What the public WeChat pages (and the optional sources) let us read.
 pub const CAPABILITIES: Capabilities = Capabilities::new(
@@ -59,6 +60,46 @@ pub const CAPABILITIES: Capabilities = Capabilities::new(
         (C::AccountExistence, S::No),
     ],
 );
+
+/// How much of a page is searched for WeChat's own refusal texts. WeChat
+/// serves its WAF page with the full weui template inline (37.5 KB), and a
+/// CDN or proxy may pad it further, so no "small page" limit applies; the
+/// cap only bounds the scan (each marker is one linear substring search).
+const REFUSAL_SCAN_BYTES: usize = 1 << 20;
+
+/// WeChat's refusals of the client, in WeChat's own words, on a page of
+/// any size that is not an article:
+///
+/// - `环境异常` / `完成验证后即可继续访问`: the WAF wants a human
+///   verification → `Captcha`;
+/// - `请在微信客户端打开链接`: the page is only served to the WeChat app
+///   (a client session) → `LoginRequired`.
+///
+/// Neither says anything about the account or the article.
+pub fn wechat_refusal(text: &str, status: u16, url: &str) -> Option<FetchFailure> {
+    let mut end = text.len().min(REFUSAL_SCAN_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[..end];
+    let title = crate::feed::response::title_suffix(head);
+    if head.contains("环境异常") || head.contains("完成验证后即可继续访问") {
+        return Some(FetchFailure::Captcha {
+            url: url.to_string(),
+            http_status: Some(status),
+            challenge_url: None,
+            detail: format!("WeChat's \"环境异常\" verification page{title}"),
+        });
+    }
+    if head.contains("请在微信客户端打开链接") {
+        return Some(FetchFailure::LoginRequired {
+            url: url.to_string(),
+            http_status: Some(status),
+            detail: format!("WeChat serves this page only inside the WeChat client (\"请在微信客户端打开链接\"){title}"),
+        });
+    }
+    None
+}
 
 /// A 微信号 or `gh_` original id, as opposed to a `__biz` (base64 of the
 /// numeric bizuin). Sogou and `searchbiz` can find the former; a `__biz`

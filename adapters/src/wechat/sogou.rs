@@ -227,34 +227,94 @@ fn parse_item(li: ElementRef<'_>) -> Result<SogouAccount, &'static str> {
     Ok(acct)
 }
 
-/// Which result is the registered account.
+/// Which result is the registered account, by every identifier the
+/// registry holds, in this order:
 ///
-/// By 微信号 when the registry's id is one (exact, case-insensitive): a
-/// same-named account with another 微信号 is someone else, possibly an
-/// impostor. By exact name otherwise (the id is a `__biz`, which Sogou does
-/// not show), and only when exactly one result carries that name.
+/// 1. **By id.** The registry id is a 微信号 or a `gh_` original id, and a
+///    result shows it in its 微信号 place (case-insensitive; Sogou shows
+///    the `gh_` id there for accounts that set no 微信号). That result,
+///    whatever its name (accounts get renamed).
+/// 2. **By name**, when no result shows the id (or the id is a `__biz`,
+///    which Sogou never shows): the only result whose name is exactly the
+///    registry's name (whitespace ignored), provided its 微信号 does not
+///    contradict the registry id:
+///    - a registry 微信号 is contradicted by any other 微信号 shown (a
+///      same-named account with another 微信号 is someone else, possibly
+///      an impostor);
+///    - a registry `gh_` id is contradicted only by another `gh_` id shown
+///      (an account that shows its `gh_` id has no 微信号, so that `gh_` id
+///      is its original id); a 微信号 shown is not a contradiction, since
+///      Sogou shows the 微信号 instead of the `gh_` id when one is set;
+///    - a registry `__biz` is contradicted by nothing Sogou shows.
+///
+/// Two results bearing the name, none, or a contradiction: no pick (a
+/// parse failure, "could not check"), never a guess.
 pub fn pick_account<'a>(
     hits: &'a [SogouAccount],
     platform_id: &str,
     name: Option<&str>,
 ) -> Result<&'a SogouAccount, String> {
-    if super::looks_like_wechat_id(platform_id) {
-        return hits
-            .iter()
-            .find(|h| h.wechat_id.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(platform_id)))
-            .ok_or_else(|| format!("no result with 微信号 {platform_id:?} among {} Sogou results", hits.len()));
+    let shown: Vec<(Option<&str>, &str)> = hits.iter().map(|h| (h.wechat_id.as_deref(), h.name.as_str())).collect();
+    pick_index(&shown, platform_id, name).map(|i| &hits[i])
+}
+
+/// Whether `hit`, one of the results of a search, is the registered
+/// account itself by the rules of [`pick_account`] (the impostor search
+/// must not report an account registered by `__biz` or `gh_` id as an
+/// impostor of itself because Sogou shows its 微信号). `hits` are all the
+/// results of that search, so that a name shared by two results is not
+/// taken for the account.
+pub fn is_registered_hit(hit: &SearchHit, hits: &[SearchHit], platform_id: &str, name: Option<&str>) -> bool {
+    let shown: Vec<(Option<&str>, &str)> =
+        hits.iter().map(|h| (Some(h.platform_id.as_str()).filter(|s| !s.is_empty()), h.display_name.as_str())).collect();
+    pick_index(&shown, platform_id, name).is_ok_and(|i| {
+        hits[i].platform_id == hit.platform_id && normalize_name(&hits[i].display_name) == normalize_name(&hit.display_name)
+    })
+}
+
+/// [`pick_account`] over (微信号 shown, name) pairs (also used for the
+/// backend's `searchbiz` hits, whose `alias` is the 微信号).
+pub(super) fn pick_index(shown: &[(Option<&str>, &str)], platform_id: &str, name: Option<&str>) -> Result<usize, String> {
+    let platform_id = platform_id.trim();
+    // `get`, not a byte slice: a hit's 微信号 text is Sogou's and may
+    // start with a multi-byte character.
+    let is_gh = |id: &str| id.len() > 3 && id.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("gh_"));
+    let by_id = super::looks_like_wechat_id(platform_id);
+    if by_id
+        && let Some(i) = shown.iter().position(|(w, _)| w.is_some_and(|w| w.trim().eq_ignore_ascii_case(platform_id)))
+    {
+        return Ok(i);
     }
     let Some(name) = name.map(normalize_name).filter(|n| !n.is_empty()) else {
-        return Err(format!("{platform_id:?} is not a 微信号 and no account name was given to search by"));
+        return Err(if by_id {
+            format!("no result with 微信号 {platform_id:?} among {} Sogou results, and no account name to search by", shown.len())
+        } else {
+            format!("{platform_id:?} is not a 微信号 and no account name was given to search by")
+        });
     };
-    let same: Vec<&SogouAccount> = hits.iter().filter(|h| normalize_name(&h.name) == name).collect();
+    let contradicts = |w: Option<&str>| -> bool {
+        let Some(w) = w.map(str::trim).filter(|w| !w.is_empty()) else { return false };
+        if !by_id || w.eq_ignore_ascii_case(platform_id) {
+            false
+        } else if is_gh(platform_id) {
+            is_gh(w)
+        } else {
+            true
+        }
+    };
+    let same: Vec<usize> = (0..shown.len()).filter(|&i| normalize_name(shown[i].1) == name).collect();
+    let wxids = |idx: &[usize]| idx.iter().map(|&i| shown[i].0.unwrap_or("?")).collect::<Vec<_>>().join(", ");
     match same.as_slice() {
-        [one] => Ok(one),
-        [] => Err(format!("no result named {name:?} among {} Sogou results", hits.len())),
+        [one] if contradicts(shown[*one].0) => Err(format!(
+            "the only result named {name:?} has 微信号 {:?}, not the registered {platform_id:?}: another account (or the registry id is out of date)",
+            shown[*one].0.unwrap_or("")
+        )),
+        [one] => Ok(*one),
+        [] => Err(format!("no result with the registered id or named {name:?} among {} Sogou results", shown.len())),
         many => Err(format!(
             "{} Sogou results are named {name:?} (微信号 {}): record the account's 微信号 in the registry to tell them apart",
             many.len(),
-            many.iter().map(|h| h.wechat_id.as_deref().unwrap_or("?")).collect::<Vec<_>>().join(", ")
+            wxids(many)
         )),
     }
 }

@@ -653,7 +653,7 @@ const ROW_SIBLING_BYTES: usize = 256;
 
 /// A full date printed in the link's row (beside it in its parent
 /// element), outside the link text itself: the siblings after the link up
-/// to the next link, else those before it back to the previous one. A
+/// to the next link, else those before it when no link precedes it. A
 /// bounded number of siblings and bytes, so a parent with 20,000 links
 /// costs 20,000 short reads, not 20,000 reads of the whole list.
 fn date_near(a: ElementRef<'_>) -> Option<NaiveDate> {
@@ -680,8 +680,13 @@ fn date_near(a: ElementRef<'_>) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
     };
     row(&mut a.next_siblings()).or_else(|| {
-        // Nearest first when walking back; the text reads in page order.
-        let before: Vec<_> = a.prev_siblings().take(ROW_SIBLINGS).take_while(|n| !is_link(n)).collect();
+        // A date before the link is its own only when no other link comes
+        // before it in the row: in a flat list the date after the
+        // previous link is that link's.
+        let before: Vec<_> = a.prev_siblings().take(ROW_SIBLINGS).collect();
+        if before.iter().any(is_link) {
+            return None;
+        }
         row(&mut before.into_iter().rev())
     })
 }
@@ -750,6 +755,9 @@ pub fn parse_notice_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
     static TEXT_DATE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(发布时间|发布日期|发文日期|成文日期|时间|日期)\s*[:：]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?").unwrap()
     });
+    if let Some(f) = too_large(body, url) {
+        return Err(f);
+    }
     let (text, _) = decode_body(body, meta.content_type);
     classify_status(meta, &text, url, "notice page")?;
     if let Some(f) = empty_body(meta, &text, url) {
@@ -758,6 +766,9 @@ pub fn parse_notice_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
     if looks_like_refusal_page(&text)
         && let Some(f) = refusal_in_page(&text, meta.status, url)
     {
+        return Err(f);
+    }
+    if let Some(f) = nesting_too_deep(&text, url) {
         return Err(f);
     }
     let doc = Html::parse_document(&text);
@@ -880,6 +891,72 @@ mod tests {
         assert!(err.to_string().contains("truncated"), "{err}");
         // A fragment without <html>/<body> is not judged by its ending.
         assert_eq!(page(r#"<div class="tzgg"><a href="/1">通知</a></div>"#).items.len(), 1);
+    }
+
+    fn field_of(e: &FetchFailure) -> &str {
+        match e {
+            FetchFailure::ParseError { field, .. } => field,
+            other => panic!("not a parse error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn news_about_an_upgrade_on_a_real_homepage_is_news() {
+        let links: String = (0..120).map(|i| format!("<li><a href=\"/n{i}\">市政府新闻第{i}条</a></li>")).collect();
+        let html = format!(
+            "<html><head><title>安康市人民政府</title></head><body><div class=\"tzgg\"><h2>通知公告</h2>\
+             <p>关于政务服务系统升级的公告：系统升级中，页面不存在时请稍候</p><ul>{links}</ul></div></body></html>"
+        );
+        assert_eq!(page(&html).items.len(), 120);
+        // The same text on a link-poor page is the page's own state.
+        let small = "<html><body><p>网站维护中</p><a href=\"/\">返回首页</a></body></html>";
+        let e = parse_portal(small.as_bytes(), "http://x/").unwrap_err();
+        assert_eq!(field_of(&e), "maintenance_page");
+        for title in ["404 Not Found", "页面不存在-安康市人民政府", "错误404"] {
+            let html = format!("<html><head><title>{title}</title></head><body><a href=\"/\">返回首页</a></body></html>");
+            assert_eq!(field_of(&parse_portal(html.as_bytes(), "http://x/").unwrap_err()), "not_found_page", "{title}");
+        }
+        // A number containing 404 is not a 404.
+        let html = "<html><head><title>第14045期</title></head><body><a href=\"/\">返回首页</a></body></html>";
+        assert!(parse_portal(html.as_bytes(), "http://x/").is_ok());
+    }
+
+    #[test]
+    fn bounds_make_a_page_could_not_check() {
+        let deep = format!("<html><body>{}<a href=\"/x\">链接文字</a>{}</body></html>", "<div>".repeat(600), "</div>".repeat(600));
+        assert_eq!(field_of(&parse_portal(deep.as_bytes(), "http://x/").unwrap_err()), "nesting_depth");
+        assert_eq!(field_of(&parse_notice(deep.as_bytes(), "http://x/").unwrap_err()), "nesting_depth");
+        // Closed siblings, unclosed <li>/<p> and void elements do not add up.
+        let wide = format!(
+            "<html><body><ul>{}</ul>{}{}</body></html>",
+            "<li><a href=\"/x\">链接文字</a><br><img src=x>".repeat(2000),
+            "<div><p>段落</div>".repeat(2000),
+            "<p>段落".repeat(2000)
+        );
+        assert_eq!(page(&wide).items.len(), 2000);
+        let many = format!("<html><body>{}</body></html>", "<a href=\"/x\">链接文字</a>".repeat(MAX_ITEMS + 1));
+        assert_eq!(field_of(&parse_portal(many.as_bytes(), "http://x/").unwrap_err()), "items");
+        let big = vec![b' '; MAX_PAGE_BYTES + 1];
+        assert_eq!(field_of(&parse_portal(&big, "http://x/").unwrap_err()), "page_size");
+        // Tags inside scripts and comments are not elements.
+        let script = format!(
+            "<html><body><script>{}</script><!--{}--><a href=\"/x\">链接文字</a></body></html>",
+            "<div>".repeat(600),
+            "<div>".repeat(600)
+        );
+        assert_eq!(page(&script).items.len(), 1);
+    }
+
+    #[test]
+    fn row_dates_stay_with_their_own_link() {
+        let p = page(
+            r#"<html><body><ul class="list"><a href="/1">第一条新闻</a><span>2024-05-20</span>
+            <a href="/2">第二条新闻</a><a href="/3">第三条新闻</a><span>2024-05-18</span></ul>
+            <li><span>2024-05-01</span><a href="/4">日期在前的新闻</a></li></body></html>"#,
+        );
+        let dates: Vec<_> = p.items.iter().map(|i| i.date).collect();
+        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day);
+        assert_eq!(dates, [d(5, 20), None, d(5, 18), d(5, 1)]);
     }
 
     #[test]

@@ -484,6 +484,31 @@ pub struct PortalPage {
     /// The page's `<title>`, when it has one.
     pub title: Option<String>,
     pub items: Vec<PortalItem>,
+    /// The page's overall shape, so a later read can be compared with
+    /// this one (`portal::resembles`): a different page served at the
+    /// same URL is not the homepage. Absent in reads stored before it
+    /// existed (all zero then, which compares as unknown).
+    #[serde(default)]
+    pub shape: PortalShape,
+}
+
+/// What a portal page looks like as a whole, to tell the homepage from
+/// another page answered in its place. Serialized as
+/// `{"bytes":…,"links":…,"prominent":…,"blocks":[…]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalShape {
+    /// Size of the response body as received, in bytes (0: unknown).
+    #[serde(default)]
+    pub bytes: usize,
+    /// Number of content links (`items`).
+    #[serde(default)]
+    pub links: usize,
+    /// Number of links in prominent blocks.
+    #[serde(default)]
+    pub prominent: usize,
+    /// The distinct block labels of the links, sorted.
+    #[serde(default)]
+    pub blocks: Vec<String>,
 }
 
 /// One link on a portal page.

@@ -204,3 +204,44 @@ fn debug_parse_portal_with_account() {
     let v = parse_target_file("portal", "notice", &portal("synth/notice_page_gbk.html"), now, None, &ParseOptions::default()).unwrap();
     assert_eq!(v["published_on"], "2024-05-20");
 }
+
+fn parse_error_field(e: &xunjian_adapters::FetchFailure) -> String {
+    match e {
+        xunjian_adapters::FetchFailure::ParseError { field, .. } => field.clone(),
+        other => panic!("expected a parse error (could not check), got {other:?}"),
+    }
+}
+
+#[test]
+fn gbk_not_found_page_with_navigation_is_not_the_homepage() {
+    let body = portal("synth/not_found_gbk_with_nav_200.html");
+    assert!(std::str::from_utf8(&body).is_err(), "the fixture is GBK");
+    let e = parse_portal(&body, HOME).unwrap_err();
+    assert_eq!(parse_error_field(&e), "not_found_page", "{e:?}");
+    assert_eq!(e.class(), xunjian_adapters::model::OutcomeClass::ParseError);
+}
+
+#[test]
+fn maintenance_pages_with_navigation_are_not_the_homepage() {
+    let e = parse_portal(&portal("synth/maintenance_utf8_with_nav_200.html"), HOME).unwrap_err();
+    assert_eq!(parse_error_field(&e), "maintenance_page", "{e:?}");
+    let body = portal("synth/maintenance_title_gbk_200.html");
+    assert!(std::str::from_utf8(&body).is_err(), "the fixture is GBK");
+    let e = parse_portal(&body, HOME).unwrap_err();
+    assert_eq!(parse_error_field(&e), "maintenance_page", "{e:?}");
+    assert!(e.to_string().contains("系统升级维护公告"), "{e}");
+}
+
+#[test]
+fn homepage_reads_carry_their_shape_and_resemble_each_other() {
+    let with = parse_portal(&portal("synth/home_gbk_with_notice.html"), HOME).unwrap();
+    assert_eq!(with.shape.bytes, portal("synth/home_gbk_with_notice.html").len());
+    assert_eq!(with.shape.links, with.items.len());
+    assert_eq!(with.shape.prominent, 9);
+    assert!(with.shape.blocks.windows(2).all(|w| w[0] < w[1]), "sorted, distinct: {:?}", with.shape.blocks);
+    assert!(with.shape.blocks.iter().any(|b| b == "通知公告 更多"), "{:?}", with.shape.blocks);
+    assert_eq!(xunjian_adapters::portal::resembles(&with, &with), Ok(()));
+    let without = parse_portal(&portal("synth/home_utf8_without_notice.html"), HOME).unwrap();
+    // Same site, same layout: the homepage without the notice is still the homepage.
+    assert_eq!(xunjian_adapters::portal::resembles(&with, &without), Ok(()), "{:?} {:?}", with.shape, without.shape);
+}

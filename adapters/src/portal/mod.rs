@@ -11,8 +11,10 @@
 //! no rule: whether a notice was up long enough is the rules' business.
 
 pub mod parse;
+pub mod resemble;
 
 pub use parse::{NoticeKind, NoticePage, PortalMention, find_mentions};
+pub use resemble::resembles;
 
 use crate::config::PortalConfig;
 use crate::feed::{get_following, meta};

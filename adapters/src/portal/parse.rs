@@ -30,7 +30,7 @@
 use crate::feed::response::{
     ResponseMeta, classify_status, empty_body, looks_like_refusal_page, refusal_in_page, title_suffix,
 };
-use crate::model::{PortalItem, PortalPage};
+use crate::model::{PortalItem, PortalPage, PortalShape};
 use crate::outcome::FetchFailure;
 use crate::text::{decode_body, html_title};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
@@ -135,6 +135,20 @@ const PROMINENT_WORDS: &[&str] = &[
 /// Heading words of headline, focus and notice blocks.
 const PROMINENT_HEADINGS: &[&str] = &["头条", "要闻", "焦点", "通知", "公告", "公示", "重要", "最新", "热点", "今日"];
 
+/// Bounds of one portal read. A page beyond them is "could not check" (a
+/// `ParseError` naming the bound), never a homepage without the notice.
+/// Real homepages are a few hundred KB, nest a few dozen levels and carry
+/// a few hundred links; the bounds keep the HTML tree builder (whose
+/// scope checks walk the stack of open elements) and the link walk linear.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+/// Estimated depth of open elements ([`nesting_too_deep`]).
+pub const MAX_NESTING: usize = 512;
+/// Content links on one page.
+pub const MAX_ITEMS: usize = 5_000;
+/// A page with this many content links or more is a real page of the
+/// site: "维护"/"不存在" in its text is then news, not the page's state.
+const NOT_HOME_MAX_LINKS: usize = 100;
+
 /// Parses a saved portal page as if served with HTTP 200.
 pub fn parse_portal(body: &[u8], url: &str) -> Result<PortalPage, FetchFailure> {
     parse_portal_response(&ResponseMeta::OK, body, url)
@@ -143,8 +157,12 @@ pub fn parse_portal(body: &[u8], url: &str) -> Result<PortalPage, FetchFailure> 
 /// The page's links, or a classified failure: HTTP refusals, WAF and
 /// challenge pages (which are small and link-poor, and are recognised
 /// only then: a real homepage has 登录 and 验证码 links of its own), empty
-/// bodies, pages without links.
+/// bodies, pages beyond the bounds, maintenance and "page not found" pages
+/// served with 200, pages without links.
 pub fn parse_portal_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Result<PortalPage, FetchFailure> {
+    if let Some(f) = too_large(body, url) {
+        return Err(f);
+    }
     let (text, _) = decode_body(body, meta.content_type);
     classify_status(meta, &text, url, "portal page")?;
     if let Some(f) = empty_body(meta, &text, url) {
@@ -158,7 +176,14 @@ pub fn parse_portal_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
     if let Some(f) = truncated(&text, url) {
         return Err(f);
     }
-    let page = extract_links(&text, url);
+    if let Some(f) = nesting_too_deep(&text, url) {
+        return Err(f);
+    }
+    let doc = Html::parse_document(&text);
+    let mut page = extract_links(&doc, &text, url)?;
+    if let Some(f) = not_the_page_asked_for(&doc, &page, url) {
+        return Err(f);
+    }
     if page.items.is_empty() {
         return Err(FetchFailure::parse(
             url,
@@ -169,7 +194,234 @@ pub fn parse_portal_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
             ),
         ));
     }
+    page.shape = shape_of(&page, body.len());
     Ok(page)
+}
+
+fn shape_of(page: &PortalPage, bytes: usize) -> PortalShape {
+    let mut blocks: Vec<String> = page.items.iter().filter_map(|i| i.block.clone()).collect();
+    blocks.sort_unstable();
+    blocks.dedup();
+    PortalShape {
+        bytes,
+        links: page.items.len(),
+        prominent: page.items.iter().filter(|i| i.prominent).count(),
+        blocks,
+    }
+}
+
+fn too_large(body: &[u8], url: &str) -> Option<FetchFailure> {
+    (body.len() > MAX_PAGE_BYTES).then(|| {
+        FetchFailure::parse(
+            url,
+            "page_size",
+            format!("a page of {} bytes, over the {MAX_PAGE_BYTES}-byte bound of a portal page", body.len()),
+        )
+    })
+}
+
+/// Titles of a "page not found" answer (often served with 200 and the
+/// site's navigation around it).
+const NOT_FOUND_TITLE: &[&str] =
+    &["页面不存在", "页面未找到", "网页不存在", "找不到", "not found", "页面出错", "出错啦", "错误页"];
+/// Titles of a maintenance or upgrade page.
+const MAINTENANCE_TITLE: &[&str] =
+    &["维护中", "网站维护", "系统维护", "系统升级", "升级中", "网站升级", "升级维护", "暂停访问", "maintenance"];
+/// The same in the text outside links, trusted only on link-poor pages.
+const NOT_FOUND_TEXT: &[&str] = &[
+    "页面不存在",
+    "页面未找到",
+    "网页不存在",
+    "找不到您",
+    "找不到该页面",
+    "找不到页面",
+    "页面已删除",
+    "页面已被删除",
+    "该页面不存在",
+    "页面走丢",
+    "您访问的页面",
+    "您所访问的页面",
+    "not found",
+];
+const MAINTENANCE_TEXT: &[&str] = &[
+    "网站维护中",
+    "系统维护中",
+    "正在维护",
+    "维护升级",
+    "升级维护",
+    "系统升级中",
+    "网站升级中",
+    "正在升级",
+    "停机维护",
+    "暂停服务",
+    "暂停访问",
+    "系统升级",
+];
+
+/// A maintenance page or a "page not found" page answered with 200 in
+/// place of the homepage (often inside the site's template, navigation
+/// links and all). Read as a homepage it would have no notice, and the
+/// opening-notice rule would report the notice removed: could not check.
+/// The title decides alone; the text outside links decides only on a
+/// link-poor page, because a real homepage may carry news such as
+/// 关于政务服务系统升级的公告.
+fn not_the_page_asked_for(doc: &Html, page: &PortalPage, url: &str) -> Option<FetchFailure> {
+    let title = page.title.as_deref().unwrap_or("").to_lowercase();
+    let title_404 = title.match_indices("404").any(|(i, _)| {
+        let before = title[..i].chars().next_back();
+        let after = title[i + 3..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    });
+    let what = if title_404 || NOT_FOUND_TITLE.iter().any(|k| title.contains(k)) {
+        Some(("not_found_page", "title", "a \"page not found\" page"))
+    } else if MAINTENANCE_TITLE.iter().any(|k| title.contains(k)) {
+        Some(("maintenance_page", "title", "a maintenance page"))
+    } else if page.items.len() < NOT_HOME_MAX_LINKS {
+        let text = text_outside_links(doc).to_lowercase();
+        if NOT_FOUND_TEXT.iter().any(|k| text.contains(k)) {
+            Some(("not_found_page", "text", "a \"page not found\" page"))
+        } else if MAINTENANCE_TEXT.iter().any(|k| text.contains(k)) {
+            Some(("maintenance_page", "text", "a maintenance page"))
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    let (field, by, what) = what?;
+    Some(FetchFailure::parse(
+        url,
+        field,
+        format!(
+            "{what} (by its {by}, {} links) answered in place of the page asked for{}: could not check",
+            page.items.len(),
+            page.title.as_deref().map(|t| format!(" (page title {t:?})")).unwrap_or_default()
+        ),
+    ))
+}
+
+/// The page's text outside links, scripts and styles, whitespace
+/// collapsed. One pass over the tree.
+fn text_outside_links(doc: &Html) -> String {
+    let mut out = String::new();
+    let mut stack = vec![*doc.root_element()];
+    while let Some(node) = stack.pop() {
+        match node.value() {
+            scraper::Node::Text(t) => {
+                out.extend(t.split_whitespace().flat_map(|w| [w, " "]));
+            }
+            scraper::Node::Element(e) if matches!(e.name(), "a" | "script" | "style" | "title" | "noscript") => {}
+            _ => stack.extend(node.children().rev()),
+        }
+    }
+    out
+}
+
+/// Whether the page's elements nest deeper than [`MAX_NESTING`],
+/// estimated in one pass over the tags the way the HTML tree builder
+/// would keep them open: void elements never open, `<li>`/`<p>`/`<td>`…
+/// close their open predecessor, an end tag closes up to its nearest
+/// match among the top 64 open elements, comments and raw text
+/// (`<script>`, `<style>`, `<textarea>`, `<title>`) hold no tags. The
+/// tree builder's cost per tag grows with this depth, so a page of
+/// 100,000 nested `<div>` would take minutes: could not check.
+fn nesting_too_deep(html: &str, url: &str) -> Option<FetchFailure> {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
+        "wbr", "basefont", "bgsound", "frame", "keygen", "image", "isindex",
+    ];
+    const IMPLIED_END: &[&str] =
+        &["li", "dt", "dd", "p", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "rb", "rt", "rp"];
+    const RAW_TEXT: &[&str] =
+        &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"];
+    let b = html.as_bytes();
+    let mut stack: Vec<String> = Vec::new();
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        let at = i + off;
+        let rest = &b[at + 1..];
+        if rest.starts_with(b"!--") {
+            match find_bytes(&rest[3..], b"-->") {
+                Some(e) => i = at + 4 + e + 3,
+                None => break,
+            }
+            continue;
+        }
+        let (is_end, name_from) = if rest.first() == Some(&b'/') { (true, 1) } else { (false, 0) };
+        let name_len = rest[name_from..]
+            .iter()
+            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))
+            .unwrap_or(rest.len() - name_from);
+        if name_len == 0 || !rest[name_from].is_ascii_alphabetic() {
+            i = at + 1;
+            continue;
+        }
+        let name = String::from_utf8_lossy(&rest[name_from..name_from + name_len]).to_ascii_lowercase();
+        let Some(close) = rest.iter().position(|&c| c == b'>') else { break };
+        let after = at + 1 + close + 1;
+        if is_end {
+            let top = stack.len().saturating_sub(64);
+            if let Some(p) = stack[top..].iter().rposition(|n| *n == name) {
+                stack.truncate(top + p);
+            }
+            i = after;
+            continue;
+        }
+        if RAW_TEXT.contains(&name.as_str()) {
+            if name == "plaintext" {
+                break;
+            }
+            match find_end_tag(&b[after..], name.as_bytes()) {
+                Some(e) => i = after + e,
+                None => break,
+            }
+            continue;
+        }
+        i = after;
+        if VOID.contains(&name.as_str()) {
+            continue;
+        }
+        if IMPLIED_END.contains(&name.as_str()) {
+            let top = stack.len().saturating_sub(8);
+            if let Some(p) = stack[top..].iter().rposition(|n| *n == name) {
+                stack.truncate(top + p);
+            }
+        }
+        stack.push(name);
+        if stack.len() > MAX_NESTING {
+            return Some(FetchFailure::parse(
+                url,
+                "nesting_depth",
+                format!(
+                    "elements nest more than {MAX_NESTING} deep (at byte {at} of {}): not a portal page as this parser reads one",
+                    html.len()
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Where `needle` starts in `hay` (needles here are a few bytes long).
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where the end tag `</name` starts in `hay`, ASCII case ignored.
+fn find_end_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while let Some(off) = find_bytes(&hay[i..], b"</") {
+        let at = i + off;
+        let rest = &hay[at + 2..];
+        if rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        i = at + 2;
+    }
+    None
 }
 
 /// A page that opens `<html>`/`<body>` but never closes them was cut off
@@ -206,7 +458,6 @@ struct Label {
 }
 
 fn label_of(el: ElementRef<'_>) -> Label {
-    static HEADING: LazyLock<Selector> = LazyLock::new(|| Selector::parse("h1, h2, h3, h4").unwrap());
     let v = el.value();
     let tag = v.name();
     if matches!(tag, "footer" | "nav" | "header") {
@@ -234,9 +485,17 @@ fn label_of(el: ElementRef<'_>) -> Label {
                 .flat_map(words)
                 .any(|w| matches!(w.as_str(), "title" | "tit" | "hd" | "bt" | "head" | "tab"));
             let own = if is_title || matches!(c.value().name(), "h1" | "h2" | "h3" | "h4") { Some(c) } else { None };
-            own.into_iter().chain(c.select(&HEADING).take(1))
+            // The first heading among the child's first nodes: bounded,
+            // because every ancestor of every link asks for its label.
+            let nested = c
+                .descendants()
+                .take(HEADING_SCAN_NODES)
+                .filter_map(ElementRef::wrap)
+                .find(|h| matches!(h.value().name(), "h1" | "h2" | "h3" | "h4"));
+            own.into_iter().chain(nested)
         })
-        .map(|h| collapse(&h.text().collect::<Vec<_>>().join(" ")))
+        .filter_map(|h| bounded_text(*h, HEADING_TEXT_BYTES))
+        .map(|t| collapse(&t))
         .find(|t| !t.is_empty() && t.chars().count() <= 40);
     if let Some(h) = &heading
         && PROMINENT_HEADINGS.iter().any(|k| h.contains(k))
@@ -252,10 +511,59 @@ fn label_of(el: ElementRef<'_>) -> Label {
     Label { verdict: None, text: None }
 }
 
-fn extract_links(html: &str, url: &str) -> PortalPage {
+/// Nodes of a block's child searched for a heading.
+const HEADING_SCAN_NODES: usize = 64;
+/// Text read from a heading (longer ones are not labels: at most 40
+/// characters count).
+const HEADING_TEXT_BYTES: usize = 1024;
+/// Text read from a link (titles are a few dozen characters).
+const LINK_TEXT_BYTES: usize = 4096;
+
+/// The text of a node's subtree, pieces separated by a space, or `None`
+/// when it is longer than `max_bytes` (read no further than that).
+fn bounded_text(node: ego_node::NodeRef<'_>, max_bytes: usize) -> Option<String> {
+    let mut out = String::new();
+    for n in node.descendants() {
+        if let scraper::Node::Text(t) = n.value() {
+            if out.len() + t.len() > max_bytes {
+                return None;
+            }
+            out.push_str(t);
+            out.push(' ');
+        }
+    }
+    Some(out)
+}
+
+/// [`bounded_text`] cut at `max_bytes` (on a character boundary) rather
+/// than refused.
+fn capped_text(node: ego_node::NodeRef<'_>, max_bytes: usize) -> String {
+    let mut out = String::new();
+    for n in node.descendants() {
+        if let scraper::Node::Text(t) = n.value() {
+            let room = max_bytes.saturating_sub(out.len());
+            if t.len() > room {
+                let mut cut = room;
+                while !t.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                out.push_str(&t[..cut]);
+                break;
+            }
+            out.push_str(t);
+        }
+    }
+    out
+}
+
+/// `ego_tree`'s node reference, named through `scraper` (which owns the tree).
+mod ego_node {
+    pub type NodeRef<'a> = <scraper::ElementRef<'a> as std::ops::Deref>::Target;
+}
+
+fn extract_links(doc: &Html, html: &str, url: &str) -> Result<PortalPage, FetchFailure> {
     static A: LazyLock<Selector> = LazyLock::new(|| Selector::parse("a[href]").unwrap());
     static BASE: LazyLock<Selector> = LazyLock::new(|| Selector::parse("base[href]").unwrap());
-    let doc = Html::parse_document(html);
     let page_url = url::Url::parse(url).ok();
     let base = doc
         .select(&BASE)
@@ -268,7 +576,7 @@ fn extract_links(html: &str, url: &str) -> PortalPage {
     let mut items = Vec::new();
     for a in doc.select(&A) {
         let href = a.value().attr("href").unwrap_or("").trim();
-        let lower = href.to_ascii_lowercase();
+        let lower = href.get(..16).unwrap_or(href).to_ascii_lowercase();
         if href.is_empty()
             || href == "#"
             || lower.starts_with("javascript:")
@@ -277,7 +585,7 @@ fn extract_links(html: &str, url: &str) -> PortalPage {
         {
             continue;
         }
-        let text = collapse(&a.text().collect::<String>());
+        let text = collapse(&capped_text(*a, LINK_TEXT_BYTES));
         let title_attr = a.value().attr("title").map(collapse).unwrap_or_default();
         // Homepages cut long titles (`关于开通“××”…`) and keep the full one
         // in `title`: take it when longer, or when the text is its cut form.
@@ -291,6 +599,13 @@ fn extract_links(html: &str, url: &str) -> PortalPage {
         };
         if title.chars().count() < 2 {
             continue;
+        }
+        if items.len() >= MAX_ITEMS {
+            return Err(FetchFailure::parse(
+                url,
+                "items",
+                format!("more than {MAX_ITEMS} content links: not a portal page as this parser reads one"),
+            ));
         }
         let abs = match &base {
             Some(b) => b.join(href).map(|u| u.to_string()).unwrap_or_else(|_| href.to_string()),
@@ -319,7 +634,7 @@ fn extract_links(html: &str, url: &str) -> PortalPage {
         let block = decided.and_then(|l| l.text);
         items.push(PortalItem { title, url: abs, prominent, position: items.len(), block, date: date_near(a) });
     }
-    PortalPage { url: url.to_string(), title: html_title(html), items }
+    Ok(PortalPage { url: url.to_string(), title: html_title(html), items, shape: PortalShape::default() })
 }
 
 /// A footer/nav label by id/class (not a mere heading such as 部门动态).
@@ -331,15 +646,49 @@ fn is_structural(label: &str) -> bool {
 static FULL_DATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})").unwrap());
 
-/// A full date printed in the link's row (its parent element), outside
-/// the link text itself.
+/// Siblings read on each side of a link for its date.
+const ROW_SIBLINGS: usize = 8;
+/// Text read from each of them.
+const ROW_SIBLING_BYTES: usize = 256;
+
+/// A full date printed in the link's row (beside it in its parent
+/// element), outside the link text itself: the siblings after the link up
+/// to the next link, else those before it when no link precedes it. A
+/// bounded number of siblings and bytes, so a parent with 20,000 links
+/// costs 20,000 short reads, not 20,000 reads of the whole list.
 fn date_near(a: ElementRef<'_>) -> Option<NaiveDate> {
-    let parent = a.parent().and_then(ElementRef::wrap)?;
-    let row: String = parent.text().collect();
-    let own: String = a.text().collect();
-    let rest = row.replacen(&own, " ", 1);
-    let c = FULL_DATE.captures(&rest)?;
-    NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    let is_link = |n: &ego_node::NodeRef<'_>| n.value().as_element().is_some_and(|e| e.name() == "a");
+    let date_in = |n: ego_node::NodeRef<'_>| {
+        let t = capped_text(n, ROW_SIBLING_BYTES);
+        let c = FULL_DATE.captures(&t)?;
+        NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    };
+    let row = |sibs: &mut dyn Iterator<Item = ego_node::NodeRef<'_>>| -> Option<NaiveDate> {
+        let mut text = String::new();
+        for n in sibs.take(ROW_SIBLINGS) {
+            if is_link(&n) {
+                break;
+            }
+            // A date split across siblings (`<span>2024-</span><span>05-20</span>`)
+            // is read from their joined text.
+            if let Some(d) = date_in(n) {
+                return Some(d);
+            }
+            text.push_str(&capped_text(n, ROW_SIBLING_BYTES));
+        }
+        let c = FULL_DATE.captures(&text)?;
+        NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    };
+    row(&mut a.next_siblings()).or_else(|| {
+        // A date before the link is its own only when no other link comes
+        // before it in the row: in a flat list the date after the
+        // previous link is that link's.
+        let before: Vec<_> = a.prev_siblings().take(ROW_SIBLINGS).collect();
+        if before.iter().any(is_link) {
+            return None;
+        }
+        row(&mut before.into_iter().rev())
+    })
 }
 
 fn normalize(s: &str) -> String {
@@ -406,6 +755,9 @@ pub fn parse_notice_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
     static TEXT_DATE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"(发布时间|发布日期|发文日期|成文日期|时间|日期)\s*[:：]?\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2}):(\d{2})(?::(\d{2}))?)?").unwrap()
     });
+    if let Some(f) = too_large(body, url) {
+        return Err(f);
+    }
     let (text, _) = decode_body(body, meta.content_type);
     classify_status(meta, &text, url, "notice page")?;
     if let Some(f) = empty_body(meta, &text, url) {
@@ -414,6 +766,9 @@ pub fn parse_notice_response(meta: &ResponseMeta, body: &[u8], url: &str) -> Res
     if looks_like_refusal_page(&text)
         && let Some(f) = refusal_in_page(&text, meta.status, url)
     {
+        return Err(f);
+    }
+    if let Some(f) = nesting_too_deep(&text, url) {
         return Err(f);
     }
     let doc = Html::parse_document(&text);
@@ -536,6 +891,72 @@ mod tests {
         assert!(err.to_string().contains("truncated"), "{err}");
         // A fragment without <html>/<body> is not judged by its ending.
         assert_eq!(page(r#"<div class="tzgg"><a href="/1">通知</a></div>"#).items.len(), 1);
+    }
+
+    fn field_of(e: &FetchFailure) -> &str {
+        match e {
+            FetchFailure::ParseError { field, .. } => field,
+            other => panic!("not a parse error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn news_about_an_upgrade_on_a_real_homepage_is_news() {
+        let links: String = (0..120).map(|i| format!("<li><a href=\"/n{i}\">市政府新闻第{i}条</a></li>")).collect();
+        let html = format!(
+            "<html><head><title>安康市人民政府</title></head><body><div class=\"tzgg\"><h2>通知公告</h2>\
+             <p>关于政务服务系统升级的公告：系统升级中，页面不存在时请稍候</p><ul>{links}</ul></div></body></html>"
+        );
+        assert_eq!(page(&html).items.len(), 120);
+        // The same text on a link-poor page is the page's own state.
+        let small = "<html><body><p>网站维护中</p><a href=\"/\">返回首页</a></body></html>";
+        let e = parse_portal(small.as_bytes(), "http://x/").unwrap_err();
+        assert_eq!(field_of(&e), "maintenance_page");
+        for title in ["404 Not Found", "页面不存在-安康市人民政府", "错误404"] {
+            let html = format!("<html><head><title>{title}</title></head><body><a href=\"/\">返回首页</a></body></html>");
+            assert_eq!(field_of(&parse_portal(html.as_bytes(), "http://x/").unwrap_err()), "not_found_page", "{title}");
+        }
+        // A number containing 404 is not a 404.
+        let html = "<html><head><title>第14045期</title></head><body><a href=\"/\">返回首页</a></body></html>";
+        assert!(parse_portal(html.as_bytes(), "http://x/").is_ok());
+    }
+
+    #[test]
+    fn bounds_make_a_page_could_not_check() {
+        let deep = format!("<html><body>{}<a href=\"/x\">链接文字</a>{}</body></html>", "<div>".repeat(600), "</div>".repeat(600));
+        assert_eq!(field_of(&parse_portal(deep.as_bytes(), "http://x/").unwrap_err()), "nesting_depth");
+        assert_eq!(field_of(&parse_notice(deep.as_bytes(), "http://x/").unwrap_err()), "nesting_depth");
+        // Closed siblings, unclosed <li>/<p> and void elements do not add up.
+        let wide = format!(
+            "<html><body><ul>{}</ul>{}{}</body></html>",
+            "<li><a href=\"/x\">链接文字</a><br><img src=x>".repeat(2000),
+            "<div><p>段落</div>".repeat(2000),
+            "<p>段落".repeat(2000)
+        );
+        assert_eq!(page(&wide).items.len(), 2000);
+        let many = format!("<html><body>{}</body></html>", "<a href=\"/x\">链接文字</a>".repeat(MAX_ITEMS + 1));
+        assert_eq!(field_of(&parse_portal(many.as_bytes(), "http://x/").unwrap_err()), "items");
+        let big = vec![b' '; MAX_PAGE_BYTES + 1];
+        assert_eq!(field_of(&parse_portal(&big, "http://x/").unwrap_err()), "page_size");
+        // Tags inside scripts and comments are not elements.
+        let script = format!(
+            "<html><body><script>{}</script><!--{}--><a href=\"/x\">链接文字</a></body></html>",
+            "<div>".repeat(600),
+            "<div>".repeat(600)
+        );
+        assert_eq!(page(&script).items.len(), 1);
+    }
+
+    #[test]
+    fn row_dates_stay_with_their_own_link() {
+        let p = page(
+            r#"<html><body><ul class="list"><a href="/1">第一条新闻</a><span>2024-05-20</span>
+            <a href="/2">第二条新闻</a><a href="/3">第三条新闻</a><span>2024-05-18</span></ul>
+            <li><span>2024-05-01</span><a href="/4">日期在前的新闻</a></li></body></html>"#,
+        );
+        let dates: Vec<_> = p.items.iter().map(|i| i.date).collect();
+        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day);
+        assert_eq!(dates, [d(5, 20), None, d(5, 18), d(5, 1)]);
     }
 
     #[test]

@@ -365,6 +365,7 @@ async fn opening_notice_from_stored_portal_reads() {
             let page = PortalPage {
                 url: portal.into(),
                 title: Some("宝鸡市人民政府".into()),
+                shape: Default::default(),
                 items: titles
                     .iter()
                     .enumerate()

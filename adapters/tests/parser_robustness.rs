@@ -35,13 +35,6 @@ const KNOWN_ELSEWHERE: &[(&str, &str)] = &[
     // <div> are quadratic in any DOM parse without a nesting bound
     // (portal/ has one: MAX_NESTING). wechat/article.rs `article_dom`.
     ("wechat::article_dom", "nested <div>"),
-    // browser/extract.rs `visible_text_len`: the regex alternation
-    // `<script\b.*?</script>|…|<[^>]*>` rescans to the end of the page
-    // from every unclosed `<script`/`<!--`.
-    ("browser::visible_text_len", "unclosed <script"),
-    ("browser::visible_text_len", "unclosed <!--"),
-    ("browser::classify_unreadable_page", "unclosed <script"),
-    ("browser::classify_unreadable_page", "unclosed <!--"),
 ];
 
 fn known(target: &str, check: &str) -> bool {

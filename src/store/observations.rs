@@ -24,15 +24,8 @@ use xunjian_adapters::model::{
 /// The shape of a portal page kept with its read (title, links, blocks), so
 /// the next read can be compared with the homepage as it was.
 fn portal_shape_json(page: &PortalPage) -> Option<String> {
-    let mut blocks: Vec<&str> = page.items.iter().filter_map(|i| i.block.as_deref()).collect();
-    blocks.sort_unstable();
-    blocks.dedup();
-    let v = serde_json::json!({
-        "title": page.title,
-        "links": page.items.len(),
-        "prominent": page.items.iter().filter(|i| i.prominent).count(),
-        "blocks": blocks,
-    });
+    let mut v = serde_json::to_value(&page.shape).ok()?;
+    v["title"] = serde_json::json!(page.title);
     Some(v.to_string())
 }
 

@@ -105,13 +105,75 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
-/// Characters of text a person would see: scripts, styles and tags
-/// removed. Zero for an empty shell page.
+/// Characters of text a person would see: the head, scripts, styles,
+/// comments and tags removed. Zero for an empty shell page.
+///
+/// One pass over the page (law 6: linear in its input). A lazy regex
+/// (`<script\b.*?</script>|…`) rescanned to the end of the page from every
+/// unclosed `<script` or `<!--`: quadratic on hostile pages. Here the next
+/// occurrence of each closing marker is found once and remembered, so a
+/// page of unclosed openers costs one scan per marker.
 pub fn visible_text_len(html: &str) -> usize {
-    static STRIP: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?is)<head\b.*?</head>|<script\b.*?</script>|<style\b.*?</style>|<!--.*?-->|<[^>]*>").unwrap()
-    });
-    STRIP.replace_all(html, " ").chars().filter(|c| !c.is_whitespace()).count()
+    /// The next occurrence of `needle` at or after a position, cached:
+    /// positions asked for only grow, so each marker is scanned once.
+    struct Next {
+        needle: &'static [u8],
+        cached: Option<Option<usize>>,
+    }
+    impl Next {
+        fn at_or_after(&mut self, hay: &[u8], from: usize) -> Option<usize> {
+            match self.cached {
+                Some(None) => return None,
+                Some(Some(p)) if p >= from => return Some(p),
+                _ => {}
+            }
+            let found = hay
+                .get(from..)
+                .and_then(|rest| rest.windows(self.needle.len()).position(|w| w == self.needle))
+                .map(|p| p + from);
+            self.cached = Some(found);
+            found
+        }
+    }
+    const BLOCKS: [(&[u8], &[u8]); 3] = [(b"<head", b"</head>"), (b"<script", b"</script>"), (b"<style", b"</style>")];
+    let bytes = html.as_bytes();
+    let lower = bytes.to_ascii_lowercase();
+    let mut closers: Vec<Next> = BLOCKS.iter().map(|(_, close)| Next { needle: close, cached: None }).collect();
+    let mut comment_end = Next { needle: b"-->", cached: None };
+    let mut tag_end = Next { needle: b">", cached: None };
+    let mut count = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'<' {
+            let rest = &lower[i..];
+            let mut skip_to = None;
+            for (k, (open, close)) in BLOCKS.iter().enumerate() {
+                let word_ends = !rest.get(open.len()).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+                if rest.starts_with(open) && word_ends {
+                    skip_to = closers[k].at_or_after(&lower, i + open.len()).map(|p| p + close.len());
+                    if skip_to.is_some() {
+                        break;
+                    }
+                }
+            }
+            if skip_to.is_none() && rest.starts_with(b"<!--") {
+                skip_to = comment_end.at_or_after(&lower, i + 4).map(|p| p + 3);
+            }
+            if skip_to.is_none() {
+                skip_to = tag_end.at_or_after(&lower, i + 1).map(|p| p + 1);
+            }
+            if let Some(next) = skip_to {
+                i = next;
+                continue;
+            }
+        }
+        let c = html[i..].chars().next().expect("i is on a character boundary");
+        if !c.is_whitespace() {
+            count += 1;
+        }
+        i += c.len_utf8();
+    }
+    count
 }
 
 /// A field by its snake_case name, or the camelCase one server-rendered
@@ -167,6 +229,14 @@ mod tests {
         assert_eq!(field(&v, "create_time"), Some(&serde_json::json!(5)));
         assert_eq!(field(&v, "is_top"), Some(&serde_json::json!(1)));
         assert_eq!(visible_text_len("<html><script>var a=1</script><body> </body></html>"), 0);
+        // Head, styles, comments and tags go; text stays, multi-byte too.
+        let page = "<HTML><head><title>t</title></head><Style>p{}</style><!-- x --><p class=a>政务 公开</p>";
+        assert_eq!(visible_text_len(page), 4);
+        // Unclosed openers: the rest of the page is read as the tag it opens.
+        assert_eq!(visible_text_len("<p>ab</p><script src=x>cd"), 4);
+        assert_eq!(visible_text_len("ab<!-- cd> ef"), 4);
+        assert_eq!(visible_text_len("ab <scripted>cd</scripted>"), 4);
+        assert_eq!(visible_text_len("a < b"), 3);
         assert_eq!(percent_decode("%E4%B8%AD%zz%4"), "中%zz%4");
     }
 }

@@ -35,6 +35,10 @@ const KNOWN_ELSEWHERE: &[(&str, &str)] = &[
     // <div> are quadratic in any DOM parse without a nesting bound
     // (portal/ has one: MAX_NESTING). wechat/article.rs `article_dom`.
     ("wechat::article_dom", "nested <div>"),
+    // The same DOM parse behind the article parsers (68× for 8× input):
+    // wechat/article.rs needs portal's nesting bound. Open in issue 15.
+    ("wechat::parse_article", "nested <div>"),
+    ("wechat::classify_article_response", "nested <div>"),
 ];
 
 fn known(target: &str, check: &str) -> bool {

@@ -9,13 +9,13 @@
 
 use crate::accounts::Account;
 use crate::clock::Clock;
-use crate::store::{NewObservation, ObservedData, Store, StoreError};
+use crate::store::{NewObservation, ObservationRecord, ObservedData, Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use xunjian_adapters::model::{ObservationKind, OutcomeClass, Platform, Post};
+use xunjian_adapters::model::{ObservationKind, OutcomeClass, Platform, PortalPage, Post};
 use xunjian_adapters::portal::PortalClient;
-use xunjian_adapters::{AccountRef, Adapter, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig};
+use xunjian_adapters::{AccountRef, Adapter, Failed, FetchFailure, FetchResult, PlatformSecrets, PlatformsConfig};
 
 /// One fetch, for the metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,6 +278,41 @@ pub async fn search_account(
 /// notice rule), stored as a `portal` observation of the page (`target` =
 /// its URL, no account). `platform` labels it with the platform of the
 /// account it is read for.
+/// Reads in a row, over at least [`REDESIGN_MIN_SPAN_MS`], that must
+/// show the same new page before it is taken as the homepage redesigned.
+const REDESIGN_MIN_READS: usize = 3;
+const REDESIGN_MIN_SPAN_MS: i64 = 24 * 3_600_000;
+
+/// Why `page` is not the homepage read last time at `url`, if it is not
+/// (see `xunjian_adapters::portal::resembles`): another title, a third of
+/// the size, its blocks gone. A CDN or a misconfigured site serves such a
+/// page at the homepage's URL with status 200; read as the homepage it
+/// would show an opening notice removed. A site does get redesigned: when
+/// the last [`REDESIGN_MIN_READS`] reads, over a day or more, all showed
+/// this same new page, it is the homepage now.
+async fn not_the_homepage(store: &Store, url: &str, page: &PortalPage, now_ms: i64) -> Result<Option<String>, StoreError> {
+    let recent = store.recent_portal_reads(url, now_ms, 50).await?;
+    let Some(baseline) = recent.iter().find(|o| o.outcome == OutcomeClass::Ok).and_then(|o| o.portal_page()) else {
+        return Ok(None);
+    };
+    let Err(why) = xunjian_adapters::portal::resembles(&baseline, page) else {
+        return Ok(None);
+    };
+    let since_good: Vec<&ObservationRecord> = recent.iter().take_while(|o| o.outcome != OutcomeClass::Ok).collect();
+    let same_new_page: Vec<&ObservationRecord> = since_good
+        .iter()
+        .take_while(|o| o.portal_page().is_some_and(|p| xunjian_adapters::portal::resembles(&p, page).is_ok()))
+        .copied()
+        .collect();
+    if same_new_page.len() >= REDESIGN_MIN_READS
+        && same_new_page.last().is_some_and(|first| now_ms - first.observed_at_ms >= REDESIGN_MIN_SPAN_MS)
+    {
+        tracing::info!(url, reads = same_new_page.len(), "portal page changed for good (redesign): taken as the homepage");
+        return Ok(None);
+    }
+    Ok(Some(format!("not the homepage read last time: {why}: could not check")))
+}
+
 pub async fn read_portal(
     store: &Store,
     client: &PortalClient,
@@ -289,7 +324,28 @@ pub async fn read_portal(
     let mut report = PollReport::default();
     let started = Instant::now();
     let result = guarded("portal", Box::pin(client.page(url))).await;
-    let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Portal(&f.value));
+    let now_ms = clock.now().timestamp_millis();
+    let (result, shown) = match result {
+        Ok(fetched) => match not_the_homepage(store, url, &fetched.value, now_ms).await? {
+            None => (Ok(fetched), None),
+            Some(why) => {
+                let failed = Failed {
+                    failure: FetchFailure::parse(url, "page_shape", why),
+                    captures: fetched.captures,
+                    source: fetched.source,
+                };
+                (Err(failed), Some(fetched.value))
+            }
+        },
+        Err(failed) => (Err(failed), None),
+    };
+    // The page served in the homepage's place keeps its shape (the next
+    // read is compared with it), and what it showed, as evidence.
+    let data = match (&result, &shown) {
+        (Ok(f), _) => ObservedData::Portal(&f.value),
+        (Err(_), Some(page)) => ObservedData::Portal(page),
+        (Err(_), None) => ObservedData::Nothing,
+    };
     let (id, stat) = at.record(ObservationKind::Portal, url, None, &result, started.elapsed(), data).await?;
     report.observation_ids.push(id);
     report.fold(stat.outcome);

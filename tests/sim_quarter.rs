@@ -9,6 +9,10 @@
 //!   violation are exactly the labelled ones, with the labelled severity;
 //! * no finding from a fault (every fault kind was injected, and a finding
 //!   not in the labels fails the test);
+//! * no finding from a lie: answers about another account, a first page of
+//!   pinned posts only, a stale relay, an empty feed and a portal in
+//!   maintenance are each served for weeks and each stored as "could not
+//!   check";
 //! * every notice the store wrote is sent, and reached the SMTP server
 //!   exactly once (by Message-ID); every labelled finding was notified;
 //! * the quarterly report's 不合格 accounts and problem lines equal the
@@ -21,17 +25,19 @@
 mod daemon_common;
 #[path = "smtp/harness.rs"]
 mod harness;
+#[path = "common/sim_run.rs"]
+mod sim_run;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use daemon_common::DaemonProc;
 use harness::SmtpServer;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::time::{Duration, Instant};
 use xunjian::report::{Assessment, QuarterRequest};
-use xunjian::store::{AccountFilter, EventKind, FindingFilter, NoticeState, Store, StoreOptions};
-use xunjian_sim::quarter::{Label, Quarter, RULES_TOML, Severity, labelled_quarter};
-use xunjian_sim::{ConfigOptions, FaultConfig, FaultKind, Server, SimClock, Surface};
+use sim_run::{found, lies_seen_as_could_not_check, write_config, xunjian};
+use xunjian::store::{AccountFilter, NoticeState, Store, StoreOptions};
+use xunjian_sim::quarter::{Label, Quarter, labelled_quarter};
+use xunjian_sim::{FaultConfig, FaultKind, Server, SimClock, Surface};
 
 /// Simulated seconds per real second. At 8000× the run passed with the
 /// daemon's checks starting 7–14 simulated hours late on average (the daily
@@ -57,68 +63,6 @@ fn faults() -> FaultConfig {
         }
     }
     f
-}
-
-fn write_config(dir: &Path, base: &str, smtp_port: u16) -> std::path::PathBuf {
-    // WeChat from the accounts' feeds first (an office's RSSHub), Sogou
-    // (latest article only) when a feed fails.
-    let opts = ConfigOptions { wechat_sources: vec!["feed".into(), "sogou".into()], ..ConfigOptions::default() };
-    let platforms = xunjian_sim::xunjian_platforms_config(base, &opts);
-    let text = format!(
-        "[general]\ndata_dir = \"data\"\noffice_name = \"宝鸡市政务公开办\"\n\
-         {RULES_TOML}\
-         [report]\nformats = [\"xlsx\", \"html\"]\n\
-         [notify]\noffice_recipients = [\"zwgk@baoji.example.gov.cn\"]\nunit_contacts = true\n\
-         digest_time = \"\"\nmax_attempts = 1000\nbackoff_initial_secs = 1\nbackoff_max_secs = 2\n\
-         [notify.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
-         from = \"xunjian@baoji.example.gov.cn\"\ntimeout_secs = 10\n\
-         {platforms}\n\
-         [daemon]\nlisten = \"127.0.0.1:0\"\ntick_ms = 100\nlease_secs = 30\noutbox_interval_secs = 1\n\
-         shutdown_grace_secs = 10\ncatch_up_hours = 0\nsource_interval_minutes = 120\n\
-         default_concurrency = 6\n\
-         [daemon.schedule]\ndigest = \"\"\nprune = \"\"\n"
-    );
-    let path = dir.join("xunjian.toml");
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn xunjian(config: &Path, args: &[&str], env: &[(String, String)]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xunjian"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .envs(env.iter().cloned())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "xunjian {args:?} failed:\n{text}");
-    text
-}
-
-/// What the store says: `rule|platform:id|subject` → the worst severity
-/// any event reached.
-async fn found(store: &Store) -> BTreeMap<String, (Severity, i64, String)> {
-    let accounts = store.list_accounts(&AccountFilter { include_retired: true, ..Default::default() }).await.unwrap();
-    let key_of: BTreeMap<i64, String> =
-        accounts.iter().map(|a| (a.id, format!("{}:{}", a.spec.platform.code(), a.spec.platform_id))).collect();
-    let mut out = BTreeMap::new();
-    for f in store.list_findings(&FindingFilter::default()).await.unwrap() {
-        let events = store.finding_events(f.id).await.unwrap();
-        let violation = events.iter().any(|e| matches!(e.kind, EventKind::Opened | EventKind::Escalated | EventKind::Reopened));
-        let warning = events.iter().any(|e| e.kind == EventKind::Warned);
-        let sev = if violation {
-            Severity::Violation
-        } else if warning {
-            Severity::Warning
-        } else {
-            continue;
-        };
-        let key = format!("{}|{}|{}", f.rule.code(), key_of[&f.account_id], f.subject);
-        out.insert(key, (sev, f.id, f.summary_zh.clone()));
-    }
-    out
 }
 
 fn message_id(raw: &[u8]) -> String {
@@ -241,6 +185,10 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         extra.join("\n  "),
         wrong.join("\n  ")
     );
+    // Every lie was served, and stored as "could not check" (the labels
+    // above hold no finding for these accounts: none was made).
+    let unseen = lies_seen_as_could_not_check(&store, &q, &server.base(), end).await;
+    assert!(unseen.is_empty(), "lies not recorded as could-not-check:\n  {}", unseen.join("\n  "));
     // Every fault kind was injected somewhere, and none made a finding.
     for k in FaultKind::ALL {
         let n: u64 = Surface::ALL.iter().map(|s| st.fault(*s, k)).sum();

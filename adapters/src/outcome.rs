@@ -153,7 +153,7 @@ impl FetchFailure {
         }
     }
 
-    pub(crate) fn parse(url: &str, field: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn parse(url: &str, field: impl Into<String>, detail: impl Into<String>) -> Self {
         FetchFailure::ParseError { url: url.to_string(), field: field.into(), detail: detail.into() }
     }
 }

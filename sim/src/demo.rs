@@ -143,6 +143,7 @@ impl Builder {
             search_terms: Vec::new(),
             feed: platform == SimPlatform::Wechat,
             posts: Vec::new(),
+            lies: Vec::new(),
         });
         self.world.accounts.len() - 1
     }

@@ -18,7 +18,7 @@
 
 use crate::fixtures as fx;
 use crate::http::{Request, Response};
-use crate::model::{Account, SimPlatform};
+use crate::model::{Account, LieKind, SimPlatform};
 use crate::route::{Ctx, Routed};
 use crate::util::{html_escape, rfc2822_cst};
 use crate::wechat::article_link;
@@ -43,7 +43,7 @@ pub fn handle(req: &Request, ctx: &Ctx) -> Routed {
     let account = platform_of(code).and_then(|p| ctx.world.account(p, id));
     let key = account.map(|a| format!("{}:{}", a.platform.code(), a.id));
     let response = match account {
-        Some(a) if a.feed && a.present(ctx.now) => Response::new(200, "application/rss+xml; charset=utf-8", rss(a, ctx)),
+        Some(a) if a.feed && a.present(ctx.now) => Response::new(200, "application/rss+xml; charset=utf-8", relayed(a, ctx)),
         _ => Response::new(
             503,
             "text/html; charset=utf-8",
@@ -51,6 +51,23 @@ pub fn handle(req: &Request, ctx: &Ctx) -> Routed {
         ),
     };
     Routed::new("feed", key, response)
+}
+
+/// The feed as the relay serves it at `ctx.now`, lies included.
+fn relayed(a: &Account, ctx: &Ctx) -> String {
+    match a.lie_at(ctx.now) {
+        Some(LieKind::StaleRelay) => {
+            // The relay's answer as it was when it stopped updating.
+            let then = a.lie_since(ctx.now).unwrap_or(ctx.now);
+            rss(a, &Ctx { world: ctx.world, now: then, base: ctx.base }, true)
+        }
+        Some(LieKind::EmptyFeed) => rss(a, ctx, false),
+        Some(LieKind::WrongAccount { other }) => match ctx.world.account(a.platform, other) {
+            Some(o) if o.feed && o.present(ctx.now) && o.lie_at(ctx.now).is_none() => rss(o, ctx, true),
+            _ => rss(a, ctx, true),
+        },
+        _ => rss(a, ctx, true),
+    }
 }
 
 fn item_link(a: &Account, id: &str) -> String {
@@ -61,7 +78,7 @@ fn item_link(a: &Account, id: &str) -> String {
     }
 }
 
-fn rss(a: &Account, ctx: &Ctx) -> String {
+fn rss(a: &Account, ctx: &Ctx, with_items: bool) -> String {
     let channel_link = match a.platform {
         SimPlatform::Wechat => "https://mp.weixin.qq.com/".to_string(),
         SimPlatform::Weibo => format!("https://weibo.com/{}", a.id),
@@ -79,7 +96,8 @@ fn rss(a: &Account, ctx: &Ctx) -> String {
         html_escape(&a.id),
         ctx.now.format("%a, %d %b %Y %H:%M:%S GMT"),
     );
-    for p in a.visible_posts(ctx.now) {
+    let posts = if with_items { a.visible_posts(ctx.now) } else { Vec::new() };
+    for p in posts {
         let link = html_escape(&item_link(a, &p.id));
         let guid = match a.platform {
             SimPlatform::Wechat => format!("<guid isPermaLink=\"false\">{link}</guid>"),

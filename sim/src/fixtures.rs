@@ -49,6 +49,7 @@ fixture!(FEED_LOGIN_PAGE, "feed/synth/feed_service_login_page_200.html");
 // Portals: synthesized (no capture exists yet); GBK bytes.
 fixture_bytes!(PORTAL_HOME_GBK, "portal/synth/home_gbk_with_notice.html");
 fixture_bytes!(PORTAL_NOTICE_GBK, "portal/synth/notice_page_gbk.html");
+fixture_bytes!(PORTAL_MAINTENANCE_GBK, "portal/synth/maintenance_title_gbk_200.html");
 fixture!(PORTAL_WAF_CHUANGYU, "portal/synth/waf_chuangyu_block_200.html");
 
 // Bilibili: real (nonebot-bison 2024/2025).

@@ -50,5 +50,5 @@ pub mod weibo;
 pub use clock::SimClock;
 pub use config::{ConfigOptions, platforms_table, xunjian_platforms_config};
 pub use faults::{FaultConfig, FaultKind, Rates, Surface};
-pub use model::{Account, Gone, GoneKind, Portal, PortalNotice, Post, PostRef, SimPlatform, Verification, World};
+pub use model::{Account, Gone, GoneKind, Lie, LieKind, Portal, PortalNotice, Post, PostRef, SimPlatform, Verification, World};
 pub use server::{Server, Stats};

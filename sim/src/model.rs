@@ -93,6 +93,42 @@ pub struct Account {
     pub feed: bool,
     /// Newest last or in any order; the server sorts.
     pub posts: Vec<Post>,
+    /// Spans in which the platform (or the relay in front of it) answers
+    /// about this account with something that looks good and is not the
+    /// truth. The posts stay what they are; only the answers lie.
+    #[serde(default)]
+    pub lies: Vec<Lie>,
+}
+
+/// An answer that looks good and is wrong, served from `from` until
+/// `until` (exclusive): the cases of Law 1 that a status code does not
+/// give away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lie {
+    pub kind: LieKind,
+    pub from: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LieKind {
+    /// Profile, timeline and feed answers for this account are those of
+    /// account `other` of the same platform, whole and consistent (a CDN
+    /// cache-key collision, a proxy, a migrated account): its uid, its
+    /// name, its posts.
+    WrongAccount { other: String },
+    /// Weibo: page 1 of the timeline holds only the pinned post(s) while
+    /// `total` and `since_id` say there is more, and every later page
+    /// answers "这里还没有内容" (what m.weibo.cn does to visitors it stops
+    /// paging for).
+    PinnedOnlyFirstPage,
+    /// The feed relay (RSSHub, WeWe-RSS) stopped updating at `from`: it
+    /// keeps answering 200 with the feed as it was then, its
+    /// `lastBuildDate` included.
+    StaleRelay,
+    /// The feed relay answers a well-formed feed with no items.
+    EmptyFeed,
 }
 
 /// A post, article or dynamic.
@@ -135,6 +171,10 @@ pub struct Portal {
     /// The site's name, e.g. "宝鸡市人民政府".
     pub name: String,
     pub notices: Vec<PortalNotice>,
+    /// Spans `[from, until)` in which the homepage answers HTTP 200 with
+    /// the site's "网站维护中" page instead of itself.
+    #[serde(default)]
+    pub maintenance: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// A notice linked from the homepage while it is up.
@@ -172,6 +212,16 @@ impl Account {
     /// Gone at `now`, and how.
     pub fn gone_at(&self, now: DateTime<Utc>) -> Option<GoneKind> {
         self.gone.filter(|g| g.at <= now).map(|g| g.kind)
+    }
+
+    /// The lie told about this account at `now`, if any.
+    pub fn lie_at(&self, now: DateTime<Utc>) -> Option<&LieKind> {
+        self.lies.iter().find(|l| l.from <= now && now < l.until).map(|l| &l.kind)
+    }
+
+    /// When the lie told at `now` started (a stale relay answers as of then).
+    pub fn lie_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.lies.iter().find(|l| l.from <= now && now < l.until).map(|l| l.from)
     }
 
     /// Visible posts at `now`, newest first.

@@ -12,7 +12,9 @@
 //! publication date in a `<span>` beside it. `notice_page_gbk.html` — the
 //! notice page with `<meta name="PubDate" content="YYYY-MM-DD HH:MM">` and
 //! a `发布时间：` line. A notice page stays after its link left the
-//! homepage; before `posted_at` it is a 404.
+//! homepage; before `posted_at` it is a 404. Inside a
+//! [`Portal::maintenance`] span the homepage is `maintenance_title_gbk_200.html`
+//! (HTTP 200, the site's navigation, no notices).
 
 use crate::fixtures as fx;
 use crate::http::{Request, Response};
@@ -25,6 +27,9 @@ use std::sync::LazyLock;
 const SHOWN_CHARS: usize = 20;
 
 static HOME: LazyLock<String> = LazyLock::new(|| fx::gbk_text(fx::PORTAL_HOME_GBK));
+/// "系统升级维护公告" with the site's navigation, HTTP 200: what a portal
+/// shows while it is being upgraded.
+static MAINTENANCE: LazyLock<String> = LazyLock::new(|| fx::gbk_text(fx::PORTAL_MAINTENANCE_GBK));
 static NOTICE: LazyLock<String> = LazyLock::new(|| fx::gbk_text(fx::PORTAL_NOTICE_GBK));
 static RE_TZGG: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?s)(<div class="tzgg" id="tzgg">.*?<ul>).*?(</ul>)"#).expect("static"));
@@ -40,7 +45,12 @@ pub fn owns(ctx: &Ctx, path: &str) -> bool {
 
 pub fn handle(req: &Request, ctx: &Ctx) -> Routed {
     if let Some(portal) = ctx.world.portals.iter().find(|p| p.path == req.path) {
-        return Routed::new("portal:home", Some(portal.path.clone()), gbk(home(portal, ctx)));
+        let page = if portal.maintenance.iter().any(|(from, until)| *from <= ctx.now && ctx.now < *until) {
+            MAINTENANCE.replace("安康市人民政府", &html_escape(&portal.name))
+        } else {
+            home(portal, ctx)
+        };
+        return Routed::new("portal:home", Some(portal.path.clone()), gbk(page));
     }
     for portal in &ctx.world.portals {
         if let Some(n) = portal.notices.iter().find(|n| n.path == req.path) {

@@ -22,6 +22,7 @@
 //! | one_per_platform | one per unit and platform | two accounts; two with 允许多账号 |
 //! | unregistered | verified to our unit, not filed | a traffic-police account of 岐山县公安局 |
 //! | opening_notice | portal prominent 30 days, superior post | kept; removed on day 18; not prominent; none |
+//! | law 1 (no label) | lies are "could not check" | another account's data, page 1 only pinned, a stale relay, an empty feed, the portal in maintenance, each for 1–3 weeks |
 //!
 //! Every other account behaves: posts an original every day or two, reposts
 //! every key item of the source accounts on its platform within 5–45
@@ -289,6 +290,7 @@ impl Builder {
             search_terms: Vec::new(),
             feed: platform == SimPlatform::Wechat,
             posts: Vec::new(),
+            lies: Vec::new(),
         });
         self.world.accounts.len() - 1
     }
@@ -512,7 +514,7 @@ impl Builder {
             ("太白县科协", "太白县科学技术协会", "太白县", date(2026, 8, 10), Some((false, None)), true),
             ("麟游县乡村振兴", "麟游县乡村振兴局", "麟游县", date(2026, 9, 1), None, false),
         ];
-        let mut portal = Portal { path: portal_path.clone(), name: "宝鸡市人民政府".into(), notices: Vec::new() };
+        let mut portal = Portal { path: portal_path.clone(), name: "宝鸡市人民政府".into(), notices: Vec::new(), maintenance: Vec::new() };
         let mut opening_idx = Vec::new();
         for (k, (name, owner, region, opened, notice, superior)) in openings.iter().enumerate() {
             let title = format!("关于“{name}”政务微博正式开通的公告");
@@ -937,6 +939,66 @@ impl Builder {
             }
         }
 
+        // ---- answers that look good and lie (law 1) --------------------------
+        // Accounts that behave, whose answers lie for weeks. A checker that
+        // believed them would report a zombie, a missed weekly original, a
+        // wrong name or an opening notice taken down; the labels are none.
+        {
+            // A dormant account that is nobody's business: its data is what
+            // a wrong-account answer carries (last post in June).
+            let dormant = self.account(Weibo, "秦岭山居笔记", "", None);
+            let mut s = Script::default();
+            s.silences.push((cst(2026, 6, 12, 0, 0), self.end));
+            self.fill(dormant, &s, false);
+            self.case(dormant, "unregistered, silent since June: whose data a wrong-account answer carries");
+
+            let i = self.registered(Weibo, "宝鸡市人民防空办公室", "宝鸡市人民防空办公室", "宝鸡市");
+            self.fill(i, &Script::default(), true);
+            let other = self.world.accounts[dormant].id.clone();
+            self.world.accounts[i].lies.push(Lie {
+                kind: LieKind::WrongAccount { other },
+                from: cst(2026, 8, 3, 0, 0),
+                until: cst(2026, 8, 24, 0, 0),
+            });
+            self.case(i, "08-03..08-24 profile and timeline answer with another (silent) account's data: could not check, nothing");
+
+            let i = self.registered(Weibo, "宝鸡市人民政府研究室", "宝鸡市人民政府研究室", "宝鸡市");
+            let mut s = Script::default();
+            let pinned_at = cst(2026, 6, 5, 10, 0);
+            s.extra.push((pinned_at, "宝鸡市人民政府研究室：本账号简介与联系方式。".into(), Some((pinned_at, None))));
+            self.fill(i, &s, true);
+            self.world.accounts[i].lies.push(Lie {
+                kind: LieKind::PinnedOnlyFirstPage,
+                from: cst(2026, 8, 10, 0, 0),
+                until: cst(2026, 8, 31, 0, 0),
+            });
+            self.case(i, "08-10..08-31 timeline page 1 holds only a June pinned post, later pages empty: could not check, nothing");
+
+            let i = self.registered(Wechat, "宝鸡机关事务", "宝鸡市机关事务管理局", "宝鸡市");
+            self.fill(i, &Script::default(), true);
+            self.world.accounts[i].lies.push(Lie {
+                kind: LieKind::StaleRelay,
+                from: cst(2026, 8, 17, 9, 0),
+                until: cst(2026, 9, 7, 9, 0),
+            });
+            self.case(i, "08-17..09-07 the feed relay answers as of 08-17 (lastBuildDate too): could not check, nothing");
+
+            let i = self.registered(Wechat, "宝鸡粮食储备", "宝鸡市粮食和物资储备局", "宝鸡市");
+            self.fill(i, &Script::default(), true);
+            self.world.accounts[i].lies.push(Lie {
+                kind: LieKind::EmptyFeed,
+                from: cst(2026, 9, 1, 0, 0),
+                until: cst(2026, 9, 21, 0, 0),
+            });
+            self.case(i, "09-01..09-21 the feed relay answers with no items: could not check, nothing");
+
+            // The portal under maintenance while 凤县图书馆's notice (posted
+            // 07-14, kept to 08-25) is in its 30 days.
+            if let Some(p) = self.world.portals.iter_mut().find(|p| p.path == portal_path) {
+                p.maintenance.push((cst(2026, 7, 22, 0, 0), cst(2026, 7, 29, 0, 0)));
+            }
+        }
+
         // ---- one per platform labels (registry only) --------------------------
         for name in ["宝鸡市市场监管", "宝鸡市场监管在线"] {
             let a = self.world.accounts.iter().find(|a| a.platform == Weibo && a.name == name).expect("account");
@@ -1046,6 +1108,20 @@ impl Quarter {
 
     /// Every finding a correct checker reports over `[start, end)`: the
     /// hand-written ones and those derived from the posts.
+    /// The same world with only the registry rows `keep` accepts, and the
+    /// hand labels about them: a shorter run of some of the cases (the rest
+    /// of the world still answers, unregistered).
+    pub fn restricted(&self, keep: impl Fn(&RegistryRow) -> bool) -> Quarter {
+        let registry: Vec<RegistryRow> = self.registry.iter().filter(|r| keep(r)).cloned().collect();
+        let hand_labels = self
+            .hand_labels
+            .iter()
+            .filter(|l| registry.iter().any(|r| r.platform == l.platform && r.id == l.account_id))
+            .cloned()
+            .collect();
+        Quarter { registry, hand_labels, ..self.clone() }
+    }
+
     pub fn labels(&self) -> Vec<Label> {
         let mut out: Vec<Label> = self.hand_labels.clone();
         for row in &self.registry {

@@ -19,7 +19,7 @@
 
 use crate::fixtures as fx;
 use crate::http::{Request, Response};
-use crate::model::{Account, Post, SimPlatform};
+use crate::model::{Account, LieKind, Post, SimPlatform};
 use crate::route::{Ctx, Routed};
 use crate::util::{html_escape, weibo_bid, weibo_count_display, weibo_time};
 use serde_json::{Value, json};
@@ -69,7 +69,7 @@ pub fn handle(req: &Request, ctx: &Ctx) -> Routed {
     }
 }
 
-fn find<'a>(ctx: &'a Ctx, uid: &str) -> Option<&'a Account> {
+fn find<'a>(ctx: &Ctx<'a>, uid: &str) -> Option<&'a Account> {
     ctx.world.account(SimPlatform::Weibo, uid)
 }
 
@@ -135,8 +135,23 @@ fn replace_strings(v: &mut Value, from: &str, to: &str) {
     }
 }
 
+/// The account whose answers are served for `a` at `ctx.now` (a
+/// [`LieKind::WrongAccount`] lie), if that account exists and tells no such
+/// lie itself.
+fn told_as<'a>(a: &'a Account, ctx: &Ctx<'a>) -> Option<&'a str> {
+    match a.lie_at(ctx.now) {
+        Some(LieKind::WrongAccount { other }) => find(ctx, other)
+            .filter(|o| !matches!(o.lie_at(ctx.now), Some(LieKind::WrongAccount { .. })))
+            .map(|o| o.id.as_str()),
+        _ => None,
+    }
+}
+
 fn profile(uid: &str, ctx: &Ctx) -> Response {
     let a = find(ctx, uid);
+    if let Some(other) = a.and_then(|a| told_as(a, ctx)) {
+        return profile(other, ctx);
+    }
     if let Some(r) = unavailable(a, ctx) {
         return r;
     }
@@ -231,6 +246,9 @@ fn card(a: &Account, p: &Post, pinned: bool, ctx: &Ctx) -> Value {
 
 fn timeline(uid: &str, since_id: Option<&str>, ctx: &Ctx) -> Response {
     let a = find(ctx, uid);
+    if let Some(other) = a.and_then(|a| told_as(a, ctx)) {
+        return timeline(other, since_id, ctx);
+    }
     if let Some(r) = unavailable(a, ctx) {
         return r;
     }
@@ -241,6 +259,19 @@ fn timeline(uid: &str, since_id: Option<&str>, ctx: &Ctx) -> Response {
     }
     // The pinned posts head the first page; the rest follow newest first.
     let (pinned, rest): (Vec<&Post>, Vec<&Post>) = posts.iter().partition(|p| p.pinned_at(ctx.now));
+    if a.lie_at(ctx.now) == Some(&LieKind::PinnedOnlyFirstPage) && !pinned.is_empty() {
+        // Page 1: the pinned posts alone, pointing on; later pages: nothing.
+        if since_id.is_some() {
+            return Response::json(fx::WEIBO_NO_CONTENT);
+        }
+        let cards: Vec<Value> = pinned.iter().map(|p| card(a, p, true, ctx)).collect();
+        let mut info = json!({"containerid": format!("107603{uid}"), "v_p": 42, "show_style": 1, "total": posts.len()});
+        if let Some(next) = rest.first() {
+            info["since_id"] = num_or_str(&next.id);
+        }
+        let v = json!({"ok": 1, "data": {"cardlistInfo": info, "cards": cards, "scheme": TIMELINE["data"]["scheme"], "showAppTips": 0}});
+        return Response::json_value(&v);
+    }
     let start = match since_id {
         None => 0,
         Some(s) => match rest.iter().position(|p| p.id == s) {

@@ -80,9 +80,12 @@ async fn weibo_profile_timeline_search_and_gone_accounts() {
     assert_eq!(class(&client.timeline(WB_GONE).await), OutcomeClass::NotFound);
     assert_eq!(class(&client.profile(WB_BANNED).await), OutcomeClass::Banned);
     assert_eq!(class(&client.timeline(WB_BANNED).await), OutcomeClass::Banned);
-    assert_eq!(class(&client.profile("7100000099").await), OutcomeClass::NotFound);
-    // Not registered yet: the platform says no such user.
-    assert_eq!(class(&client.profile(WB_LATE).await), OutcomeClass::NotFound);
+    // A uid the platform does not show: "这里还没有内容" without errno 20003
+    // is also what m.weibo.cn says of accounts hidden from visitors, so it
+    // is "could not check", never "gone".
+    assert_eq!(class(&client.profile("7100000099").await), OutcomeClass::LoginRequired);
+    // Not registered yet: the same words, the same "could not check".
+    assert_eq!(class(&client.profile(WB_LATE).await), OutcomeClass::LoginRequired);
     // The account whose only posts are in the future: zero posts, decided by the profile.
     let source_alone = client.timeline(WB_SOURCE).await.unwrap().value;
     assert_eq!(ids(&source_alone), vec!["5100000000000009".to_string()]);

@@ -143,6 +143,15 @@ pub fn require_recent<'f>(
     }
 }
 
+/// The moment a successful read speaks for: when it was made, or, for a
+/// relay that states its own last update (feed `lastBuildDate` / Atom
+/// `updated`), that update if earlier. A relay answering today with its
+/// state of ten days ago says nothing about the ten days between: silence
+/// and missed deadlines are counted only up to this moment.
+pub fn read_as_of_ms(obs: &ObservationRecord) -> i64 {
+    obs.reach.source_updated_at_ms.map_or(obs.observed_at_ms, |u| u.min(obs.observed_at_ms))
+}
+
 /// How long before a timeline read a profile read may be and still count
 /// as part of the same look (the poll reads the profile, then the timeline).
 const SAME_LOOK_MS: i64 = 15 * 60_000;

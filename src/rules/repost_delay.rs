@@ -14,7 +14,7 @@
 //! Matching is by the platform's repost link (Weibo retweeted id / bid,
 //! Bilibili orig id). WeChat has no such link; text similarity is future work.
 
-use super::coverage::{require_recent, timeline_reaches_back};
+use super::coverage::{read_as_of_ms, require_recent, timeline_reaches_back};
 use super::{
     AccountFacts, Evidence, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local,
     from_ms,
@@ -253,8 +253,8 @@ fn evaluate_pair(
     let how = if link_less { "（按标题比对）" } else { "" };
 
     match timeline_reaches_back(target, src.post.published_at, ctx) {
-        Some(obs) if obs.observed_at_ms >= deadline.timestamp_millis() => {
-            let at = from_ms(obs.observed_at_ms);
+        Some(obs) if read_as_of_ms(obs) >= deadline.timestamp_millis() => {
+            let at = from_ms(read_as_of_ms(obs));
             let s = format!(
                 "{who}截至 {} 未转发{what}{how}，已超过时限 {deadline_text} {}",
                 fmt_local(at),
@@ -264,7 +264,7 @@ fn evaluate_pair(
                 f.with_evidence([target.observation_evidence(obs, "时限后的时间线抓取")])
                     .measure("missing", true)
                     .measure("matched_by", if link_less { "title" } else { "link" })
-                    .measure("checked_at_ms", obs.observed_at_ms)
+                    .measure("checked_at_ms", read_as_of_ms(obs))
                     .measure("overdue_secs", (at - deadline).num_seconds())
                     .verdict(Verdict::Violation, s),
             )

@@ -7,7 +7,7 @@
 //! * Weekly original: 001 第十六条 "每周至少发布1条原创信息", judged on the
 //!   last complete natural week (Monday–Sunday, Asia/Shanghai).
 
-use super::coverage::{require_recent, require_silence_proof, timeline_reaches_back};
+use super::coverage::{read_as_of_ms, require_recent, require_silence_proof, timeline_reaches_back};
 use super::{
     AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local, from_ms, local_midnight,
 };
@@ -51,10 +51,11 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
         Ok(o) => o,
         Err(reason) => return vec![f.not_checked(reason)],
     };
-    let checked_at = from_ms(last.observed_at_ms);
+    // A relay's answer speaks only up to its own last update.
+    let checked_at = from_ms(read_as_of_ms(last));
     let f = f
         .with_evidence([facts.observation_evidence(last, "最近一次成功抓取的时间线")])
-        .measure("checked_at_ms", last.observed_at_ms);
+        .measure("checked_at_ms", checked_at.timestamp_millis());
     let name = facts.name_zh();
 
     let newest = facts
@@ -181,7 +182,7 @@ pub fn check_weekly_original(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec
         ];
     }
     match timeline_reaches_back(facts, ws, ctx) {
-        Some(obs) if obs.observed_at_ms >= we.timestamp_millis() => {
+        Some(obs) if read_as_of_ms(obs) >= we.timestamp_millis() => {
             let s = format!("{name}在{label}未发布原创信息，不符合“每周至少发布1条原创信息”的规定");
             vec![
                 f.with_evidence([facts.observation_evidence(obs, "该周结束后的时间线抓取")])
@@ -300,6 +301,25 @@ mod tests {
         // A relay refreshed yesterday proves the silence.
         f.observations[0].reach.source_updated_at_ms = Some(t("2026-11-20T08:00:00+08:00").timestamp_millis());
         assert_eq!(one(check_zombie(&f, &k.ctx())).verdict, Verdict::Violation);
+    }
+
+    #[test]
+    fn a_relay_behind_by_less_than_the_limit_speaks_only_up_to_its_update() {
+        let k = Kit::new(NOW);
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, "2026-11-21T09:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut f, 1, post("p1", "2026-11-08T10:00:00+08:00"));
+        reach(&mut f, 1, ReadCompleteness::ReachesBack, None);
+        // Read today, 13 days after the newest post: a warning if the read
+        // spoke for today. The relay says it last changed on 11-10, so it
+        // proves two days of silence and nothing after.
+        f.observations[0].reach.source_updated_at_ms = Some(t("2026-11-10T08:00:00+08:00").timestamp_millis());
+        let r = one(check_zombie(&f, &k.ctx()));
+        assert_eq!(r.verdict, Verdict::Pass, "{r:?}");
+        assert_eq!(r.measured["checked_at_ms"], t("2026-11-10T08:00:00+08:00").timestamp_millis());
+        // Without the relay's word the same read is a warning.
+        f.observations[0].reach.source_updated_at_ms = None;
+        assert_eq!(one(check_zombie(&f, &k.ctx())).verdict, Verdict::Warning);
     }
 
     #[test]

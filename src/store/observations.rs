@@ -138,6 +138,21 @@ pub struct ObservationRecord {
     pub shape: Option<String>,
 }
 
+impl ObservationRecord {
+    /// The page a portal read showed, as far as its stored shape tells
+    /// (title and shape; no items). `None` for other reads, for reads that
+    /// did not parse, and for a shape this version cannot read.
+    pub fn portal_page(&self) -> Option<PortalPage> {
+        let v: serde_json::Value = serde_json::from_str(self.shape.as_deref()?).ok()?;
+        Some(PortalPage {
+            url: self.target.clone(),
+            title: v.get("title").and_then(serde_json::Value::as_str).map(str::to_string),
+            items: Vec::new(),
+            shape: serde_json::from_value(v).ok()?,
+        })
+    }
+}
+
 /// A raw response as linked to an observation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaptureRef {
@@ -588,6 +603,17 @@ impl Store {
         }
         out.sort_by_key(|o| (o.observed_at_ms, o.id));
         Ok(out)
+    }
+
+    /// The `limit` newest reads of the portal page `url` before
+    /// `before_ms`, newest first (their shapes: [`ObservationRecord::portal_page`]).
+    pub async fn recent_portal_reads(&self, url: &str, before_ms: i64, limit: i64) -> Result<Vec<ObservationRecord>> {
+        let sql = format!(
+            "SELECT {OBSERVATION_COLUMNS} FROM observations WHERE kind = 'portal' AND target = $1 \
+             AND observed_at_ms < $2 ORDER BY observed_at_ms DESC, id DESC LIMIT $3"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(url).bind(before_ms).bind(limit).fetch_all(self.pool()).await?;
+        rows.iter().map(observation_from_row).collect()
     }
 
     pub async fn portal_reads(&self, url: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(ObservationRecord, Vec<PortalItem>)>> {

@@ -48,6 +48,7 @@ pub fn account(platform: SimPlatform, id: &str, name: &str, verified: Option<(&s
         search_terms: Vec::new(),
         feed: false,
         posts,
+        lies: Vec::new(),
     }
 }
 
@@ -172,6 +173,7 @@ pub fn world() -> World {
             notice("关于开通“宝鸡交警”微博的公告", "t4.html", t + h(24), None, true),
             notice("关于开通“宝鸡发布”哔哩哔哩账号的公告", "t5.html", t - TimeDelta::seconds(60), None, true),
         ],
+        maintenance: Vec::new(),
     };
 
     World {

@@ -1,0 +1,89 @@
+//! Law 1 end to end, in minutes rather than the labelled quarter's twenty:
+//! `xunjian run` against the simulator over 2026-07-20 .. 09-23, with only
+//! the accounts whose answers lie registered (plus the Weibo source and the
+//! opening account whose portal notice is up during the portal's
+//! maintenance). For weeks each answers with another account's data, a
+//! first page of pinned posts only, a stale relay, an empty feed, or a
+//! "系统升级维护" page for its portal.
+//!
+//! Asserts: the labels for these accounts are none, the store holds no
+//! finding that reached a warning or a violation, and each lie was stored
+//! as "could not check" (the observation that recognised it exists, and no
+//! read inside a wrong-account span or a maintenance span looks good).
+//!
+//! Speed: `XUNJIAN_LIES_SPEED` simulated seconds per real second.
+
+#[path = "common/daemon.rs"]
+mod daemon_common;
+#[path = "smtp/harness.rs"]
+mod harness;
+#[path = "common/sim_run.rs"]
+mod sim_run;
+
+use chrono::TimeDelta;
+use daemon_common::DaemonProc;
+use harness::SmtpServer;
+use sim_run::{found, lies_seen_as_could_not_check, write_config, xunjian};
+use std::time::{Duration, Instant};
+use xunjian::store::{Store, StoreOptions};
+use xunjian_sim::quarter::{cst, labelled_quarter};
+use xunjian_sim::{FaultConfig, Server, SimClock, SimPlatform};
+
+/// Nine registered accounts leave the daemon idle most of the time; at
+/// 20,000× a simulated day takes 4.3 real seconds and the daemon's 100 ms
+/// tick is 33 simulated minutes, well inside every deadline these
+/// accounts have (daily polls, a 14-day zombie limit).
+const DEFAULT_SPEED: f64 = 20_000.0;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lies_are_could_not_check_never_findings() {
+    let Some(smtp) = SmtpServer::start("lies_are_could_not_check_never_findings") else {
+        return;
+    };
+    rustls::crypto::ring::default_provider().install_default().ok();
+    let full = labelled_quarter(false);
+    let liars: Vec<(SimPlatform, String)> =
+        full.world.accounts.iter().filter(|a| !a.lies.is_empty()).map(|a| (a.platform, a.id.clone())).collect();
+    assert!(liars.len() >= 4, "the quarter's lying accounts: {liars:?}");
+    let q = full.restricted(|r| {
+        liars.contains(&(r.platform, r.id.clone()))
+            || (r.is_source && r.platform == SimPlatform::Weibo)
+            || r.name == "凤县图书馆"
+    });
+    let labels = q.labels();
+    assert!(labels.is_empty(), "these accounts behave; their labels: {labels:?}");
+    assert!(q.world.portals.iter().any(|p| !p.maintenance.is_empty()));
+
+    let (start, end) = (cst(2026, 7, 20, 0, 0), cst(2026, 9, 23, 0, 0));
+    let speed: f64 = std::env::var("XUNJIAN_LIES_SPEED").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_SPEED);
+    let dir = tempfile::tempdir().unwrap();
+    let clock = SimClock::new(start - TimeDelta::minutes(30), speed, Duration::from_secs(4));
+    let server = Server::start(q.world.clone(), clock, FaultConfig::none()).unwrap();
+    let config = write_config(dir.path(), &server.base(), smtp.plain);
+    std::fs::write(dir.path().join("registry.csv"), q.registry_csv(&server.base())).unwrap();
+    let env = clock.env();
+    let imported = xunjian(&config, &["accounts", "import", dir.path().join("registry.csv").to_str().unwrap()], &env);
+    eprintln!("{}", imported.lines().take(2).collect::<Vec<_>>().join("\n"));
+
+    let real_start = Instant::now();
+    let mut d = DaemonProc::spawn("daemon", &config, &env);
+    d.wait_for_log("ready", Duration::from_secs(60));
+    while clock.now() < end {
+        std::thread::sleep(Duration::from_millis(500));
+        if let Ok(Some(status)) = d.child.try_wait() {
+            panic!("the daemon exited ({status}):\n{}", d.log_text());
+        }
+    }
+    d.signal("TERM");
+    let status = d.wait_exit(Duration::from_secs(60));
+    assert!(status.success(), "{status}:\n{}", d.log_text());
+    eprintln!("{} registered accounts, {} requests, real {:.0?} at {speed}x", q.registry.len(), server.stats().requests, real_start.elapsed());
+
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("data/xunjian.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    let got = found(&store).await;
+    assert!(got.is_empty(), "findings from lies: {got:#?}");
+    let unseen = lies_seen_as_could_not_check(&store, &q, &server.base(), end).await;
+    assert!(unseen.is_empty(), "lies not recorded as could-not-check:\n  {}", unseen.join("\n  "));
+    store.close().await;
+}

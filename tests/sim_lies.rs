@@ -6,8 +6,9 @@
 //! first page of pinned posts only, a stale relay, an empty feed, or a
 //! "系统升级维护" page for its portal.
 //!
-//! Asserts: the labels for these accounts are none, the store holds no
-//! finding that reached a warning or a violation, and each lie was stored
+//! Asserts: the findings that reached a warning or a violation are exactly
+//! the labelled ones (the source's impostors; the lying accounts behave and
+//! have none), and each lie was stored
 //! as "could not check" (the observation that recognised it exists, and no
 //! read inside a wrong-account span or a maintenance span looks good).
 //!
@@ -24,16 +25,18 @@ use chrono::TimeDelta;
 use daemon_common::DaemonProc;
 use harness::SmtpServer;
 use sim_run::{found, lies_seen_as_could_not_check, write_config, xunjian};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use xunjian::store::{Store, StoreOptions};
-use xunjian_sim::quarter::{cst, labelled_quarter};
+use xunjian_sim::quarter::{Severity, cst, labelled_quarter};
 use xunjian_sim::{FaultConfig, Server, SimClock, SimPlatform};
 
-/// Nine registered accounts leave the daemon idle most of the time; at
-/// 20,000× a simulated day takes 4.3 real seconds and the daemon's 100 ms
-/// tick is 33 simulated minutes, well inside every deadline these
-/// accounts have (daily polls, a 14-day zombie limit).
-const DEFAULT_SPEED: f64 = 20_000.0;
+/// Six registered accounts leave the daemon idle most of the time. At
+/// 60,000× the run passed in 100 s (the daemon's 100 ms tick is 100
+/// simulated minutes, inside every deadline these accounts have: daily
+/// polls, a 14-day zombie limit, weekly searches); 50,000× keeps a margin
+/// for a loaded machine.
+const DEFAULT_SPEED: f64 = 50_000.0;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lies_are_could_not_check_never_findings() {
@@ -50,8 +53,9 @@ async fn lies_are_could_not_check_never_findings() {
             || (r.is_source && r.platform == SimPlatform::Weibo)
             || r.name == "凤县图书馆"
     });
+    // The lying accounts behave, so only the source's impostors are labelled.
     let labels = q.labels();
-    assert!(labels.is_empty(), "these accounts behave; their labels: {labels:?}");
+    assert!(labels.iter().all(|l| l.rule == "impostor"), "{labels:?}");
     assert!(q.world.portals.iter().any(|p| !p.maintenance.is_empty()));
 
     let (start, end) = (cst(2026, 7, 20, 0, 0), cst(2026, 9, 23, 0, 0));
@@ -81,8 +85,10 @@ async fn lies_are_could_not_check_never_findings() {
 
     let url = format!("sqlite://{}?mode=rw", dir.path().join("data/xunjian.db").display());
     let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
-    let got = found(&store).await;
-    assert!(got.is_empty(), "findings from lies: {got:#?}");
+    let got: BTreeMap<String, Severity> = found(&store).await.into_iter().map(|(k, (s, _, _))| (k, s)).collect();
+    let want: BTreeMap<String, Severity> =
+        labels.iter().filter(|l| l.from + TimeDelta::days(1) <= end).map(|l| (l.key(), l.severity)).collect();
+    assert_eq!(got, want, "findings (left) against the labels (right): a finding beyond the impostors came from a lie");
     let unseen = lies_seen_as_could_not_check(&store, &q, &server.base(), end).await;
     assert!(unseen.is_empty(), "lies not recorded as could-not-check:\n  {}", unseen.join("\n  "));
     store.close().await;

@@ -205,11 +205,14 @@ fn parse_code<T>(column: &'static str, v: String, f: impl Fn(&str) -> Option<T>)
     f(&v).ok_or(StoreError::BadValue { column, value: v })
 }
 
+/// Stores a body once per SHA-256. A body retention dropped comes back
+/// when the same bytes are fetched again (they are evidence again).
 async fn put_evidence(tx: &mut Transaction<'_, Any>, c: &Capture) -> Result<String> {
     let sha = c.sha256_hex();
     sqlx::query(
         "INSERT INTO evidence (sha256, url, content_type, http_status, fetched_at_ms, size_bytes, body_gzip) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO UPDATE SET body_gzip = excluded.body_gzip, \
+         pruned_at_ms = NULL WHERE evidence.pruned_at_ms IS NOT NULL",
     )
     .bind(&sha)
     .bind(&c.url)
@@ -729,13 +732,17 @@ impl Store {
         row.as_ref().map(observation_from_row).transpose()
     }
 
-    /// The raw body stored under a SHA-256, decompressed.
+    /// The raw body stored under a SHA-256, decompressed. A body retention
+    /// dropped is an error naming when (its hash, URL and time remain).
     pub async fn evidence_body(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT body_gzip FROM evidence WHERE sha256 = $1")
+        let row = sqlx::query("SELECT body_gzip, pruned_at_ms FROM evidence WHERE sha256 = $1")
             .bind(sha256)
             .fetch_optional(self.pool())
             .await?;
         let Some(row) = row else { return Ok(None) };
+        if let Some(at_ms) = get_opt_i64(&row, "pruned_at_ms")? {
+            return Err(StoreError::EvidencePruned { sha256: sha256.to_string(), at_ms });
+        }
         let packed: Vec<u8> = sqlx::Row::try_get(&row, "body_gzip")?;
         let mut body = Vec::new();
         GzDecoder::new(&packed[..])

@@ -37,11 +37,18 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 
 /// Records one observation of `account` at `at` with `body`; returns its SHA-256.
 async fn observe(s: &Store, account: i64, at: DateTime<Utc>, body: Vec<u8>) -> String {
+    observe_fetched(s, account, at, at, body).await
+}
+
+/// As `observe`, with the capture stamped `fetched` (adapters stamp
+/// captures with the machine's clock; a simulated run's observations carry
+/// the simulated time).
+async fn observe_fetched(s: &Store, account: i64, at: DateTime<Utc>, fetched: DateTime<Utc>, body: Vec<u8>) -> String {
     let caps = [Capture {
         url: format!("https://m.weibo.cn/api/container/getIndex?uid={account}&t={}", at.timestamp()),
         http_status: Some(200),
         content_type: Some("application/json".into()),
-        fetched_at: at,
+        fetched_at: fetched,
         body,
         source: "test".into(),
     }];
@@ -97,18 +104,22 @@ async fn prune_keeps_what_findings_cite_and_what_is_recent() {
         let ancient_at = now() - Duration::days(4 * 366);
         let ancient = observe(s, a, ancient_at, b"cited four years ago only".to_vec()).await;
         cite(s, a, "ancient", &ancient, ancient_at).await;
+        // Observed 200 days ago by the (injected) clock, stamped today by
+        // the machine: the observation's time counts.
+        let stamped_late = observe_fetched(s, a, old + Duration::hours(3), now(), b"simulated".to_vec()).await;
         let observations_before = s.observations_for_account(a, 0, i64::MAX).await.unwrap();
 
         // Dry run: counts, changes nothing.
         let dry = s.prune_evidence(policy, now().timestamp_millis(), PRUNE_BATCH, true).await.unwrap();
-        assert_eq!((dry.bodies, dry.kept_for_findings), (2, 1), "{label}: {dry:?}");
-        assert!(dry.gzip_bytes > 0 && dry.raw_bytes == 20 + 25, "{label}: {dry:?}");
+        assert_eq!((dry.bodies, dry.kept_for_findings), (3, 1), "{label}: {dry:?}");
+        assert!(dry.gzip_bytes > 0 && dry.raw_bytes == 20 + 25 + 9, "{label}: {dry:?}");
         assert!(s.evidence_body(&unref).await.unwrap().is_some(), "{label}: dry run pruned");
 
         // Batches of one: the loop must go round until nothing is left.
         let r = s.prune_evidence(policy, now().timestamp_millis(), 1, false).await.unwrap();
-        assert_eq!(r.bodies, 2, "{label}: {r:?}");
+        assert_eq!(r.bodies, 3, "{label}: {r:?}");
         assert!(pruned(s.evidence_body(&unref).await), "{label}: unreferenced old body kept");
+        assert!(pruned(s.evidence_body(&stamped_late).await), "{label}: capture time used instead of observation time");
         assert!(pruned(s.evidence_body(&ancient).await), "{label}: body cited only 4 years ago kept");
         assert_eq!(s.evidence_body(&cited).await.unwrap().unwrap(), b"old, cited by a finding", "{label}");
         assert_eq!(s.evidence_body(&refetched).await.unwrap().unwrap(), b"old, fetched again lately", "{label}");
@@ -116,7 +127,7 @@ async fn prune_keeps_what_findings_cite_and_what_is_recent() {
 
         // The record of every look stays: observations, captures and hashes.
         assert_eq!(s.observations_for_account(a, 0, i64::MAX).await.unwrap(), observations_before, "{label}");
-        assert_eq!(s.evidence_count().await.unwrap(), 5, "{label}");
+        assert_eq!(s.evidence_count().await.unwrap(), 6, "{label}");
         let first = &observations_before[1]; // the ancient one is first by time
         assert_eq!(s.observation_captures(first.id).await.unwrap()[0].sha256, unref, "{label}");
         // The finding still names its evidence, and it resolves.

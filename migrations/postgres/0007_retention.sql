@@ -1,7 +1,13 @@
 -- Retention (issue 18), PostgreSQL. Kept in step with migrations/sqlite/0007_retention.sql
--- (see there for why a pruned body is an empty value rather than NULL).
+-- (see there for why bodies move to their own table).
+CREATE TABLE evidence_bodies (
+    sha256    TEXT  PRIMARY KEY REFERENCES evidence (sha256),
+    body_gzip BYTEA NOT NULL
+);
+INSERT INTO evidence_bodies (sha256, body_gzip) SELECT sha256, body_gzip FROM evidence;
+ALTER TABLE evidence DROP COLUMN body_gzip;
 ALTER TABLE evidence ADD COLUMN pruned_at_ms BIGINT;
-CREATE INDEX evidence_unpruned ON evidence (fetched_at_ms) WHERE pruned_at_ms IS NULL;
+CREATE INDEX evidence_pruned ON evidence (pruned_at_ms);
 
 CREATE TABLE finding_evidence (
     sha256           TEXT   PRIMARY KEY,

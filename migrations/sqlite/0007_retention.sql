@@ -4,11 +4,22 @@
 -- one a finding cites is kept for [retention] finding_evidence_years after
 -- its last citation. Only the body goes: the evidence row (URL, time, size,
 -- SHA-256) and every observation and capture row stay, so the record that a
--- look happened and what it saw (its hash) is never lost. body_gzip is NOT
--- NULL and SQLite cannot relax that without rebuilding the table, so a pruned
--- body is an empty blob and pruned_at_ms says when and that it was pruned.
+-- look happened and what it saw (its hash) is never lost.
+--
+-- Bodies move to their own table: pruning deletes rows there, which SQLite
+-- gives back as free pages (and `PRAGMA incremental_vacuum` to the disk).
+-- Emptying a column in place would not: SQLite does not merge the pages an
+-- UPDATE leaves nearly empty. The copy needs free disk space about the size
+-- of the evidence, once, at the upgrade (README: back up first).
+CREATE TABLE evidence_bodies (
+    sha256    TEXT PRIMARY KEY REFERENCES evidence (sha256),
+    body_gzip BLOB NOT NULL
+);
+INSERT INTO evidence_bodies (sha256, body_gzip) SELECT sha256, body_gzip FROM evidence;
+ALTER TABLE evidence DROP COLUMN body_gzip;
+-- When retention dropped the body (NULL: the body is in evidence_bodies).
 ALTER TABLE evidence ADD COLUMN pruned_at_ms BIGINT;
-CREATE INDEX evidence_unpruned ON evidence (fetched_at_ms) WHERE pruned_at_ms IS NULL;
+CREATE INDEX evidence_pruned ON evidence (pruned_at_ms);
 
 -- Every SHA-256 any finding or finding event has cited, and when last
 -- (written with the finding, in its transaction). Not a foreign key: a rule

@@ -1,7 +1,7 @@
 //! Keeping a database for years: backup, restore, check, retention.
 //!
 //! Evidence (every raw response, gzip-compressed) lives in the database
-//! (`evidence.body_gzip`), so a copy of the SQLite file is the whole record:
+//! (`evidence_bodies.body_gzip`), so a copy of the SQLite file is the whole record:
 //! registry, observations, evidence, findings and the outbox. PostgreSQL is
 //! backed up with `pg_dump` (README); only retention works on both.
 
@@ -216,8 +216,11 @@ async fn sqlite_report(conn: &mut SqliteConnection) -> Result<DbReport, Maintena
         r.accounts = count("SELECT COUNT(*) FROM accounts").fetch_one(&mut *conn).await?;
         r.observations = count("SELECT COUNT(*) FROM observations").fetch_one(&mut *conn).await?;
         r.evidence = count("SELECT COUNT(*) FROM evidence").fetch_one(&mut *conn).await?;
-        r.evidence_gzip_bytes =
-            count("SELECT COALESCE(SUM(LENGTH(body_gzip)), 0) FROM evidence").fetch_one(&mut *conn).await?;
+        if !r.pending_migrations.contains(&7) {
+            r.evidence_gzip_bytes = count("SELECT COALESCE(SUM(LENGTH(body_gzip)), 0) FROM evidence_bodies")
+                .fetch_one(&mut *conn)
+                .await?;
+        }
         r.findings = count("SELECT COUNT(*) FROM findings").fetch_one(&mut *conn).await?;
         r.finding_events = count("SELECT COUNT(*) FROM finding_events").fetch_one(&mut *conn).await?;
         if !r.pending_migrations.contains(&7) {
@@ -362,7 +365,7 @@ impl Store {
         r.evidence = count("SELECT COUNT(*) AS n FROM evidence").await?;
         r.evidence_pruned = count("SELECT COUNT(*) AS n FROM evidence WHERE pruned_at_ms IS NOT NULL").await?;
         r.evidence_gzip_bytes =
-            count("SELECT CAST(COALESCE(SUM(LENGTH(body_gzip)), 0) AS BIGINT) AS n FROM evidence").await?;
+            count("SELECT CAST(COALESCE(SUM(LENGTH(body_gzip)), 0) AS BIGINT) AS n FROM evidence_bodies").await?;
         r.findings = count("SELECT COUNT(*) AS n FROM findings").await?;
         r.finding_events = count("SELECT COUNT(*) AS n FROM finding_events").await?;
         Ok(r)
@@ -398,14 +401,17 @@ impl Store {
         batch: i64,
         dry_run: bool,
     ) -> Result<PruneReport> {
-        // Cheap first: a body first stored after the cutoff was fetched after
-        // it (evidence_unpruned indexes fetched_at_ms of unpruned rows).
-        const PRUNABLE: &str = "e.pruned_at_ms IS NULL AND e.fetched_at_ms < $1 \
-             AND NOT EXISTS (SELECT 1 FROM observation_captures oc WHERE oc.sha256 = e.sha256 AND oc.fetched_at_ms >= $1) \
-             AND NOT EXISTS (SELECT 1 FROM finding_evidence fe WHERE fe.sha256 = e.sha256 AND fe.last_cited_at_ms >= $2)";
+        // Age is the observation's time (the injected clock every rule and
+        // this cutoff use), not the capture's own fetched_at, which adapters
+        // take from the machine's clock.
+        const RECENT: &str = "SELECT 1 FROM observation_captures oc JOIN observations o ON o.id = oc.observation_id \
+             WHERE oc.sha256 = e.sha256 AND o.observed_at_ms >= $1";
+        const CITED: &str = "SELECT 1 FROM finding_evidence fe WHERE fe.sha256 = e.sha256 AND fe.last_cited_at_ms >= $2";
+        let prunable = format!("e.pruned_at_ms IS NULL AND NOT EXISTS ({RECENT}) AND NOT EXISTS ({CITED})");
         let sql = format!(
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(LENGTH(e.body_gzip)), 0) AS BIGINT) AS gz, \
-             CAST(COALESCE(SUM(e.size_bytes), 0) AS BIGINT) AS raw FROM evidence e WHERE {PRUNABLE}"
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(LENGTH(b.body_gzip)), 0) AS BIGINT) AS gz, \
+             CAST(COALESCE(SUM(e.size_bytes), 0) AS BIGINT) AS raw \
+             FROM evidence e LEFT JOIN evidence_bodies b ON b.sha256 = e.sha256 WHERE {prunable}"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(policy.raw_capture_cutoff_ms)
@@ -418,11 +424,11 @@ impl Store {
             raw_bytes: get_i64(&row, "raw")?,
             kept_for_findings: 0,
         };
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM evidence e WHERE e.pruned_at_ms IS NULL AND e.fetched_at_ms < $1 \
-             AND NOT EXISTS (SELECT 1 FROM observation_captures oc WHERE oc.sha256 = e.sha256 AND oc.fetched_at_ms >= $1) \
-             AND EXISTS (SELECT 1 FROM finding_evidence fe WHERE fe.sha256 = e.sha256 AND fe.last_cited_at_ms >= $2)",
-        )
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM evidence e WHERE e.pruned_at_ms IS NULL AND NOT EXISTS ({RECENT}) \
+             AND EXISTS ({CITED})"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(policy.raw_capture_cutoff_ms)
         .bind(policy.finding_evidence_cutoff_ms)
         .fetch_one(self.pool())
@@ -431,21 +437,32 @@ impl Store {
         if dry_run {
             return Ok(report);
         }
-        let sql = format!(
-            "UPDATE evidence SET body_gzip = $3, pruned_at_ms = $4 WHERE sha256 IN \
-             (SELECT e.sha256 FROM evidence e WHERE {PRUNABLE} LIMIT $5)"
+        // Each batch marks up to `batch` rows pruned (the conditions checked
+        // inside the statement) and deletes the bodies of the rows marked
+        // now, in one short transaction. A body fetched again in between is
+        // unmarked by `put_evidence` and so not deleted.
+        let mark = format!(
+            "UPDATE evidence SET pruned_at_ms = $3 WHERE sha256 IN \
+             (SELECT e.sha256 FROM evidence e WHERE {prunable} LIMIT $4)"
         );
         let mut pruned = 0;
         loop {
-            let done = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+            let mut tx = self.pool().begin().await?;
+            let done = sqlx::query(sqlx::AssertSqlSafe(mark.as_str()))
                 .bind(policy.raw_capture_cutoff_ms)
                 .bind(policy.finding_evidence_cutoff_ms)
-                .bind(Vec::<u8>::new())
                 .bind(now_ms)
                 .bind(batch.max(1))
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await?
                 .rows_affected() as i64;
+            sqlx::query(
+                "DELETE FROM evidence_bodies WHERE sha256 IN (SELECT sha256 FROM evidence WHERE pruned_at_ms = $1)",
+            )
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
             pruned += done;
             if done == 0 {
                 break;

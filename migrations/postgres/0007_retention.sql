@@ -19,6 +19,7 @@ SELECT e.value ->> 'sha256', MAX(t.at_ms)
 FROM (SELECT evidence_json, last_evaluated_at_ms AS at_ms FROM findings
       UNION ALL
       SELECT evidence_json, at_ms FROM finding_events) AS t,
-     jsonb_array_elements(t.evidence_json::jsonb) AS e(value)
+     jsonb_array_elements(CASE WHEN jsonb_typeof(t.evidence_json::jsonb) = 'array'
+                               THEN t.evidence_json::jsonb ELSE '[]'::jsonb END) AS e(value)
 WHERE e.value ->> 'sha256' IS NOT NULL
 GROUP BY 1;

@@ -41,6 +41,38 @@ pub struct Config {
     pub notify: crate::notify::NotifyConfig,
     pub daemon: crate::daemon::DaemonConfig,
     pub report: crate::report::ReportConfig,
+    pub retention: RetentionConfig,
+}
+
+/// How long raw captures are kept (the daemon's `prune` job, `db prune`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// A raw response no finding cites loses its body this many days after
+    /// it was last fetched; the observation, its URL, time and SHA-256 stay.
+    pub raw_capture_days: u32,
+    /// A raw response a finding cites is kept this many years after the
+    /// finding last cited it (an annual assessment and its appeal).
+    pub finding_evidence_years: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig { raw_capture_days: 90, finding_evidence_years: 3 }
+    }
+}
+
+impl RetentionConfig {
+    /// The cutoffs as of `now`: calendar years, so "3 years" is the same day
+    /// three years back.
+    pub fn policy(&self, now: chrono::DateTime<chrono::Utc>) -> crate::store::RetentionPolicy {
+        let raw = now - chrono::Duration::days(i64::from(self.raw_capture_days));
+        let cited = now.checked_sub_months(chrono::Months::new(12 * self.finding_evidence_years)).unwrap_or(now);
+        crate::store::RetentionPolicy {
+            raw_capture_cutoff_ms: raw.timestamp_millis(),
+            finding_evidence_cutoff_ms: cited.timestamp_millis(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -302,6 +334,10 @@ fn check_ranges(c: &Config) -> Result<(), String> {
     whole("database", "busy_timeout_ms", c.database.busy_timeout_ms, 1, 600_000, "毫秒")?;
     whole("report", "rectification_workdays", c.report.rectification_workdays.into(), 1, 60, "个工作日")?;
     whole("report", "pdf_timeout_secs", c.report.pdf_timeout_secs, 1, 3600, "秒")?;
+    // At least a week: the rules look back up to ~30 days, a shorter window
+    // would only save little. At most ten years.
+    whole("retention", "raw_capture_days", c.retention.raw_capture_days.into(), 7, 3650, "天")?;
+    whole("retention", "finding_evidence_years", c.retention.finding_evidence_years.into(), 1, 30, "年")?;
     let coverage = c.report.min_coverage;
     if !(0.0..=1.0).contains(&coverage) {
         let hint = if (1.0..=100.0).contains(&coverage) {
@@ -351,6 +387,22 @@ mod tests {
         assert!(parse("[rules]\nprofile = \"shanghai\"\n").unwrap_err().contains("shanghai"));
         assert!(parse("[rules.naming]\npattern = \"(\"\n").is_err());
         assert!(parse("[rules.zombie]\nday = 3\n").unwrap_err().contains("day"));
+    }
+
+    #[test]
+    fn retention_defaults_and_ranges() {
+        let c = parse("").unwrap();
+        assert_eq!((c.retention.raw_capture_days, c.retention.finding_evidence_years), (90, 3));
+        let err = parse("[retention]\nraw_capture_days = 0\n").unwrap_err();
+        assert!(err.contains("[retention] raw_capture_days") && err.contains("超出范围"), "{err}");
+        let err = parse("[retention]\nfinding_evidence_years = 31\n").unwrap_err();
+        assert!(err.contains("finding_evidence_years"), "{err}");
+        let c = parse("[retention]\nraw_capture_days = 30\nfinding_evidence_years = 5\n").unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-10-01T00:00:00Z").unwrap().to_utc();
+        let p = c.retention.policy(now);
+        assert_eq!(p.raw_capture_cutoff_ms, (now - chrono::Duration::days(30)).timestamp_millis());
+        let five_years_back = chrono::DateTime::parse_from_rfc3339("2021-10-01T00:00:00Z").unwrap();
+        assert_eq!(p.finding_evidence_cutoff_ms, five_years_back.timestamp_millis());
     }
 
     #[test]

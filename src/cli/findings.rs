@@ -76,7 +76,7 @@ fn parse_rule(s: &str) -> CliResult<RuleId> {
     })
 }
 
-fn parse_at(at: Option<&str>) -> CliResult<DateTime<Utc>> {
+pub(crate) fn parse_at(at: Option<&str>) -> CliResult<DateTime<Utc>> {
     match at {
         None => Ok(Utc::now()),
         Some(s) => DateTime::parse_from_rfc3339(s.trim())

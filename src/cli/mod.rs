@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
 
 mod accounts;
+mod db;
 mod demo;
 mod findings;
 mod init;
@@ -92,7 +93,7 @@ pub enum Command {
     /// 报告：季度检查情况通报（XLSX/HTML/PDF）(reports: the quarterly assessment)
     #[command(subcommand)]
     Report(report::ReportCommand),
-    /// 数据库：迁移与状态 (database schema)
+    /// 数据库：迁移、状态、备份、恢复、检查、清理 (database: schema, backup, restore, check, prune)
     #[command(subcommand)]
     Db(DbCommand),
     /// 配置：检查并显示生效的配置 (check and show the effective configuration)
@@ -103,13 +104,7 @@ pub enum Command {
     Debug(DebugCommand),
 }
 
-#[derive(Debug, Subcommand)]
-pub enum DbCommand {
-    /// 执行数据库迁移 (apply pending migrations)
-    Migrate,
-    /// 显示迁移状态 (show which migrations are applied)
-    Status,
-}
+pub use db::DbCommand;
 
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
@@ -198,21 +193,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Command::Findings(cmd) => findings::run(&loaded, cmd).await,
         Command::Notices(cmd) => notices::run(&loaded, cmd).await,
         Command::Report(cmd) => report::run(&loaded, cmd).await,
-        Command::Db(DbCommand::Migrate) => {
-            let store = open_store(&loaded).await?;
-            let status = store.migration_status().await?;
-            println!("数据库已是最新 (schema up to date): {} 个迁移", status.len());
-            Ok(())
-        }
-        Command::Db(DbCommand::Status) => {
-            let url = loaded.database_url();
-            let store = Store::connect(&url, &store_options(&loaded)).await?;
-            println!("数据库 (database): {}", crate::store::redact_url(&url));
-            for (m, applied) in store.migration_status().await? {
-                println!("  {:04} {:<30} {}", m.version, m.description, if applied { "已执行 applied" } else { "未执行 PENDING" });
-            }
-            Ok(())
-        }
+        Command::Db(cmd) => db::run(&loaded, cmd).await,
         Command::Config(ConfigCommand::Check) => config_check(&loaded),
         Command::Debug(_) => unreachable!("handled in run"),
         Command::Demo(_) => unreachable!("handled above"),

@@ -1020,8 +1020,24 @@ async fn run_job_body(
         JobKind::Digest => outbox::run_digest(store, &cfg.notify, &cfg.general.office_name, now).await,
         JobKind::Reminders => outbox::plan_reminders(store, &cfg.notify, &cfg.general.office_name, now).await,
         JobKind::Prune => {
-            tracing::info!("evidence pruning is not built yet: nothing was deleted");
-            Ok("skipped: evidence pruning not built yet".into())
+            let policy = cfg.retention.policy(now);
+            let pruned = store
+                .prune_evidence(policy, now.timestamp_millis(), crate::store::PRUNE_BATCH, false)
+                .await
+                .map_err(e)?;
+            // Never the one-time full VACUUM here: it would block the
+            // daemon's own writers for as long as it takes.
+            let compact = store.compact(false).await.map_err(e)?;
+            if store.backend() == crate::store::Backend::Sqlite && !compact.incremental {
+                tracing::warn!(
+                    "数据库尚未启用增量整理，删除的证据空间不会还给磁盘：请运行一次 xunjian db prune \
+                     (the database predates incremental vacuum; run `xunjian db prune` once)"
+                );
+            }
+            Ok(format!(
+                "{} evidence bodies pruned ({} bytes compressed), {} kept for findings; database {} -> {} bytes",
+                pruned.bodies, pruned.gzip_bytes, pruned.kept_for_findings, compact.bytes_before, compact.bytes_after
+            ))
         }
         JobKind::QuarterlyReport => {
             // The report of the quarter that closed before this occurrence

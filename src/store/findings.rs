@@ -208,6 +208,26 @@ const FINDING_COLUMNS: &str = "id, fingerprint, rule, account_id, subject, state
      measured_json, first_seen_at_ms, last_seen_at_ms, last_evaluated_at_ms, resolved_at_ms, dismissed_reason, \
      dismissed_by";
 
+/// Notes that a finding cites these captures, in the transaction that
+/// writes the finding: retention keeps a cited body for
+/// `finding_evidence_years` after its last citation (see `prune_evidence`).
+/// Called wherever `evidence_json` is written; a dismissal copies evidence
+/// already cited.
+async fn cite_evidence(tx: &mut sqlx::Transaction<'_, sqlx::Any>, evidence: &[Evidence], now_ms: i64) -> Result<()> {
+    for sha in evidence.iter().filter_map(|e| e.sha256.as_deref()) {
+        sqlx::query(
+            "INSERT INTO finding_evidence (sha256, last_cited_at_ms) VALUES ($1, $2) ON CONFLICT (sha256) \
+             DO UPDATE SET last_cited_at_ms = CASE WHEN excluded.last_cited_at_ms > finding_evidence.last_cited_at_ms \
+             THEN excluded.last_cited_at_ms ELSE finding_evidence.last_cited_at_ms END",
+        )
+        .bind(sha)
+        .bind(now_ms)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 fn bad(column: &'static str, value: String) -> StoreError {
     StoreError::BadValue { column, value }
 }
@@ -400,6 +420,7 @@ impl super::Store {
                     .bind(&measured)
                     .fetch_one(&mut *tx)
                     .await?;
+                    cite_evidence(&mut tx, &f.evidence, now_ms).await?;
                     (get_i64(&row, "id")?, now_ms)
                 }
                 Some(e) => {
@@ -445,6 +466,9 @@ impl super::Store {
                     .bind(e.id)
                     .execute(&mut *tx)
                     .await?;
+                    if show_now {
+                        cite_evidence(&mut tx, &f.evidence, now_ms).await?;
+                    }
                     (e.id, e.first_seen_at_ms)
                 }
             };

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod findings;
+mod maintenance;
 mod notices;
 mod observations;
 mod report;
@@ -17,6 +18,10 @@ pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
 pub use findings::{
     CoverageDay, EventKind, FindingEvent, FindingFilter, FindingState, FindingTransition, NoticePlanner, StoredFinding,
     next_state,
+};
+pub use maintenance::{
+    CompactReport, DbReport, MaintenanceError, PRUNE_BATCH, PruneReport, RetentionPolicy, check_sqlite_file, restore_sqlite,
+    sqlite_in_use, sqlite_path, unusable_reason,
 };
 pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
 pub use report::{AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent, SourcePost};
@@ -70,6 +75,11 @@ pub enum StoreError {
     BadValue { column: &'static str, value: String },
     #[error("证据数据无法解压 (evidence {sha256} cannot be decompressed): {source}")]
     Evidence { sha256: String, source: std::io::Error },
+    #[error(
+        "证据 {sha256} 的原始页面已按保留期限删除（{}），其网址、时间和哈希仍在 (evidence body pruned by retention)",
+        crate::rules::fmt_local_ms(*at_ms)
+    )]
+    EvidencePruned { sha256: String, at_ms: i64 },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -127,7 +137,14 @@ impl Store {
                 Box::pin(async move {
                     // foreign_keys is on by default in sqlx's SQLite driver;
                     // said again so the schema's cascades never depend on it.
-                    let pragmas = format!("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};");
+                    // auto_vacuum = INCREMENTAL takes effect only on a database
+                    // without tables, so new databases are created in it (and
+                    // before journal_mode, which would mark the file used); on
+                    // an older database it changes nothing until `db prune`
+                    // converts it with one VACUUM (see Store::compact).
+                    let pragmas = format!(
+                        "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {busy_ms};"
+                    );
                     sqlx::raw_sql(sqlx::AssertSqlSafe(pragmas)).execute(&mut *conn).await?;
                     Ok(())
                 })

@@ -220,11 +220,14 @@ fn parse_code<T>(column: &'static str, v: String, f: impl Fn(&str) -> Option<T>)
     f(&v).ok_or(StoreError::BadValue { column, value: v })
 }
 
+/// Stores a body once per SHA-256. A body retention dropped comes back
+/// when the same bytes are fetched again (they are evidence again).
 async fn put_evidence(tx: &mut Transaction<'_, Any>, c: &Capture) -> Result<String> {
     let sha = c.sha256_hex();
     sqlx::query(
-        "INSERT INTO evidence (sha256, url, content_type, http_status, fetched_at_ms, size_bytes, body_gzip) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (sha256) DO NOTHING",
+        "INSERT INTO evidence (sha256, url, content_type, http_status, fetched_at_ms, size_bytes) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO UPDATE SET pruned_at_ms = NULL \
+         WHERE evidence.pruned_at_ms IS NOT NULL",
     )
     .bind(&sha)
     .bind(&c.url)
@@ -232,9 +235,13 @@ async fn put_evidence(tx: &mut Transaction<'_, Any>, c: &Capture) -> Result<Stri
     .bind(c.http_status.map(i64::from))
     .bind(ms(c.fetched_at))
     .bind(c.body.len() as i64)
-    .bind(gzip(&c.body))
     .execute(&mut **tx)
     .await?;
+    sqlx::query("INSERT INTO evidence_bodies (sha256, body_gzip) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING")
+        .bind(&sha)
+        .bind(gzip(&c.body))
+        .execute(&mut **tx)
+        .await?;
     Ok(sha)
 }
 
@@ -755,14 +762,24 @@ impl Store {
         row.as_ref().map(observation_from_row).transpose()
     }
 
-    /// The raw body stored under a SHA-256, decompressed.
+    /// The raw body stored under a SHA-256, decompressed. A body retention
+    /// dropped is an error naming when (its hash, URL and time remain).
     pub async fn evidence_body(&self, sha256: &str) -> Result<Option<Vec<u8>>> {
-        let row = sqlx::query("SELECT body_gzip FROM evidence WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT b.body_gzip, e.pruned_at_ms FROM evidence e LEFT JOIN evidence_bodies b ON b.sha256 = e.sha256 \
+             WHERE e.sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(self.pool())
+        .await?;
         let Some(row) = row else { return Ok(None) };
-        let packed: Vec<u8> = sqlx::Row::try_get(&row, "body_gzip")?;
+        if let Some(at_ms) = get_opt_i64(&row, "pruned_at_ms")? {
+            return Err(StoreError::EvidencePruned { sha256: sha256.to_string(), at_ms });
+        }
+        let packed: Option<Vec<u8>> = sqlx::Row::try_get(&row, "body_gzip")?;
+        let Some(packed) = packed else {
+            return Err(StoreError::BadValue { column: "evidence_bodies.body_gzip", value: format!("{sha256} missing") });
+        };
         let mut body = Vec::new();
         GzDecoder::new(&packed[..])
             .read_to_end(&mut body)

@@ -200,17 +200,16 @@ pub(crate) fn unregistered_sightings<'a>(
     registry: &[Account],
 ) -> Vec<Sighting<'a>> {
     let platform = account.spec.platform;
-    let registered = |id: &str| {
-        id == account.spec.platform_id
-            || registry
-                .iter()
-                .any(|a| a.spec.platform == platform && a.spec.platform_id == id)
-    };
     let mut by_id: BTreeMap<&str, Sighting<'a>> = BTreeMap::new();
     for s in ok {
+        let all: Vec<SearchHit> = s.hits.iter().filter(|h| h.platform == platform).map(|h| h.hit.clone()).collect();
+        let registered = |hit: &SearchHit| {
+            is_account(account, hit, &all)
+                || registry.iter().any(|a| a.spec.platform == platform && is_account(a, hit, &all))
+        };
         for h in s.hits.iter().filter(|h| h.platform == platform) {
             let id = h.hit.platform_id.as_str();
-            if id.is_empty() || registered(id) {
+            if id.is_empty() || registered(&h.hit) {
                 continue;
             }
             let entry = by_id.entry(id).or_insert_with(|| Sighting {
@@ -230,16 +229,32 @@ pub(crate) fn unregistered_sightings<'a>(
     by_id.into_values().collect()
 }
 
+/// Whether `hit`, one of `all` (the hits of one search on the account's
+/// platform), is the registered account `a` itself. Elsewhere the ids
+/// compare; Sogou shows a WeChat account's 微信号, not the `gh_` id or
+/// `__biz` an office may have registered, so on WeChat the hit is matched
+/// as the WeChat adapter picks the account it reads (by 微信号, else by a
+/// name no other result shares) — or the account would be reported as an
+/// impostor of itself.
+fn is_account(a: &Account, hit: &SearchHit, all: &[SearchHit]) -> bool {
+    if hit.platform_id == a.spec.platform_id {
+        return true;
+    }
+    a.spec.platform == Platform::Wechat
+        && xunjian_adapters::wechat::sogou::is_registered_hit(hit, all, &a.spec.platform_id, Some(&a.spec.display_name))
+}
+
 /// The registered account's bio as the latest search showing it had it.
 fn registered_bio<'a>(account: &Account, ok: &[&'a SearchEvidence]) -> Option<&'a str> {
-    ok.iter()
-        .rev()
-        .flat_map(|s| s.hits.iter())
-        .find(|h| {
-            h.platform == account.spec.platform && h.hit.platform_id == account.spec.platform_id
-        })
-        .and_then(|h| h.hit.description.as_deref())
-        .filter(|d| !d.trim().is_empty())
+    ok.iter().rev().find_map(|s| {
+        let all: Vec<SearchHit> =
+            s.hits.iter().filter(|h| h.platform == account.spec.platform).map(|h| h.hit.clone()).collect();
+        s.hits
+            .iter()
+            .find(|h| h.platform == account.spec.platform && is_account(account, &h.hit, &all))
+            .and_then(|h| h.hit.description.as_deref())
+            .filter(|d| !d.trim().is_empty())
+    })
 }
 
 /// Who a hit's verification says it belongs to.
@@ -683,6 +698,27 @@ mod tests {
         assert_eq!(m["candidate_id"], "999");
         assert_eq!(m["candidate_followers"], 1234);
         assert_eq!(m["queries"], serde_json::json!(["西安发布"]));
+    }
+
+    #[test]
+    fn a_wechat_account_registered_by_gh_id_is_not_its_own_impostor() {
+        // Sogou shows the 微信号 (xaxwfb), never the gh_ id the office
+        // registered; the hit is the account by its name, which no other
+        // result shares. The look-alike beside it still is a candidate.
+        let k = kit();
+        let mut me = registered(1, Platform::Wechat, "gh_0123456789ab", "西安发布", "西安市人民政府新闻办公室");
+        me.spec.region = Some("西安市".into());
+        let hits = vec![hit("xaxwfb", "西安发布"), hit("xa_fabu", "西安發布")];
+        let searches = vec![search(7, Platform::Wechat, "西安发布", AT, OutcomeClass::Ok, hits)];
+        let v = check_impostors(&me, &searches, std::slice::from_ref(&me), &k.ctx());
+        let candidates: Vec<&str> = v.iter().filter(|f| f.subject.starts_with("impostor:")).map(|f| f.subject.as_str()).collect();
+        assert_eq!(candidates, vec!["impostor:wechat:xa_fabu"], "{v:#?}");
+        // Two results with the registered name: neither is taken for the
+        // account, so both stay candidates (the office decides).
+        let hits = vec![hit("xaxwfb", "西安发布"), hit("xaxwfb2", "西安发布")];
+        let searches = vec![search(8, Platform::Wechat, "西安发布", AT, OutcomeClass::Ok, hits)];
+        let v = check_impostors(&me, &searches, std::slice::from_ref(&me), &k.ctx());
+        assert_eq!(v.iter().filter(|f| f.subject.starts_with("impostor:")).count(), 2, "{v:#?}");
     }
 
     #[test]

@@ -26,20 +26,10 @@ use xunjian_adapters::toutiao::ToutiaoParser;
 use xunjian_adapters::weibo::ResponseMeta;
 use xunjian_adapters::{bilibili, douyin, feed, kuaishou, portal, text, toutiao, wechat, weibo};
 
-/// Cases found by this harness in files owned elsewhere, skipped until
-/// they are fixed: (target, what fails). The lead empties this list after
-/// merging the fixes; a listed target is still run for the other checks
-/// named nowhere here.
-const KNOWN_ELSEWHERE: &[(&str, &str)] = &[
-    // html5ever's scope checks walk the stack of open elements: nested
-    // <div> are quadratic in any DOM parse without a nesting bound
-    // (portal/ has one: MAX_NESTING). wechat/article.rs `article_dom`.
-    ("wechat::article_dom", "nested <div>"),
-    // The same DOM parse behind the article parsers (68× for 8× input):
-    // wechat/article.rs needs portal's nesting bound. Open in issue 15.
-    ("wechat::parse_article", "nested <div>"),
-    ("wechat::classify_article_response", "nested <div>"),
-];
+/// Cases found by this harness that are known and not fixed yet, skipped
+/// until they are: (target, what fails). Empty: every target passes every
+/// check. A listed target is still run for the checks not named here.
+const KNOWN_ELSEWHERE: &[(&str, &str)] = &[];
 
 fn known(target: &str, check: &str) -> bool {
     KNOWN_ELSEWHERE.iter().any(|(t, c)| *t == target && *c == check)

@@ -317,111 +317,20 @@ fn text_outside_links(doc: &Html) -> String {
     out
 }
 
-/// Whether the page's elements nest deeper than [`MAX_NESTING`],
-/// estimated in one pass over the tags the way the HTML tree builder
-/// would keep them open: void elements never open, `<li>`/`<p>`/`<td>`…
-/// close their open predecessor, an end tag closes up to its nearest
-/// match among the top 64 open elements, comments and raw text
-/// (`<script>`, `<style>`, `<textarea>`, `<title>`) hold no tags. The
-/// tree builder's cost per tag grows with this depth, so a page of
-/// 100,000 nested `<div>` would take minutes: could not check.
+/// Whether the page's elements nest deeper than [`MAX_NESTING`]
+/// ([`crate::text::nesting_exceeds`]): the tree builder's cost per tag
+/// grows with the depth, so a page of 100,000 nested `<div>` would take
+/// minutes. Could not check.
 fn nesting_too_deep(html: &str, url: &str) -> Option<FetchFailure> {
-    const VOID: &[&str] = &[
-        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
-        "wbr", "basefont", "bgsound", "frame", "keygen", "image", "isindex",
-    ];
-    const IMPLIED_END: &[&str] =
-        &["li", "dt", "dd", "p", "option", "optgroup", "tr", "td", "th", "thead", "tbody", "tfoot", "rb", "rt", "rp"];
-    const RAW_TEXT: &[&str] =
-        &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"];
-    let b = html.as_bytes();
-    let mut stack: Vec<String> = Vec::new();
-    let mut i = 0;
-    while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
-        let at = i + off;
-        let rest = &b[at + 1..];
-        if rest.starts_with(b"!--") {
-            match find_bytes(&rest[3..], b"-->") {
-                Some(e) => i = at + 4 + e + 3,
-                None => break,
-            }
-            continue;
-        }
-        let (is_end, name_from) = if rest.first() == Some(&b'/') { (true, 1) } else { (false, 0) };
-        let name_len = rest[name_from..]
-            .iter()
-            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'-'))
-            .unwrap_or(rest.len() - name_from);
-        if name_len == 0 || !rest[name_from].is_ascii_alphabetic() {
-            i = at + 1;
-            continue;
-        }
-        let name = String::from_utf8_lossy(&rest[name_from..name_from + name_len]).to_ascii_lowercase();
-        let Some(close) = rest.iter().position(|&c| c == b'>') else { break };
-        let after = at + 1 + close + 1;
-        if is_end {
-            let top = stack.len().saturating_sub(64);
-            if let Some(p) = stack[top..].iter().rposition(|n| *n == name) {
-                stack.truncate(top + p);
-            }
-            i = after;
-            continue;
-        }
-        if RAW_TEXT.contains(&name.as_str()) {
-            if name == "plaintext" {
-                break;
-            }
-            match find_end_tag(&b[after..], name.as_bytes()) {
-                Some(e) => i = after + e,
-                None => break,
-            }
-            continue;
-        }
-        i = after;
-        if VOID.contains(&name.as_str()) {
-            continue;
-        }
-        if IMPLIED_END.contains(&name.as_str()) {
-            let top = stack.len().saturating_sub(8);
-            if let Some(p) = stack[top..].iter().rposition(|n| *n == name) {
-                stack.truncate(top + p);
-            }
-        }
-        stack.push(name);
-        if stack.len() > MAX_NESTING {
-            return Some(FetchFailure::parse(
-                url,
-                "nesting_depth",
-                format!(
-                    "elements nest more than {MAX_NESTING} deep (at byte {at} of {}): not a portal page as this parser reads one",
-                    html.len()
-                ),
-            ));
-        }
-    }
-    None
-}
-
-/// Where `needle` starts in `hay` (needles here are a few bytes long).
-fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Where the end tag `</name` starts in `hay`, ASCII case ignored.
-fn find_end_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
-    let mut i = 0;
-    while let Some(off) = find_bytes(&hay[i..], b"</") {
-        let at = i + off;
-        let rest = &hay[at + 2..];
-        if rest.len() >= name.len() && rest[..name.len()].eq_ignore_ascii_case(name) {
-            return Some(at);
-        }
-        i = at + 2;
-    }
-    None
+    let at = crate::text::nesting_exceeds(html, MAX_NESTING)?;
+    Some(FetchFailure::parse(
+        url,
+        "nesting_depth",
+        format!(
+            "elements nest more than {MAX_NESTING} deep (at byte {at} of {}): not a portal page as this parser reads one",
+            html.len()
+        ),
+    ))
 }
 
 /// A page that opens `<html>`/`<body>` but never closes them was cut off

@@ -153,6 +153,11 @@ impl ArticlePage {
     }
 }
 
+/// The deepest element nesting an article page may have. Articles made
+/// with the 135/秀米 editors nest sections in sections, but nowhere near
+/// this; the real 3.5 MB capture stays far below it.
+pub const MAX_NESTING: usize = 512;
+
 /// Parses a saved article page as if served with HTTP 200.
 pub fn parse_article(body: &[u8], url: &str) -> Result<WechatArticle, FetchFailure> {
     classify_article_response(&ResponseMeta::OK, body, url)?.into_result(url)
@@ -165,6 +170,16 @@ pub fn classify_article_response(meta: &ResponseMeta, body: &[u8], url: &str) ->
     classify_status(meta, &text, url, "article page")?;
     if let Some(f) = empty_body(meta, &text, url) {
         return Err(f);
+    }
+    // Both the status-page and the article parsers build a DOM, whose cost
+    // per tag grows with the nesting depth: refuse a page nested deeper than
+    // any article before parsing it (100,000 nested <div> took minutes).
+    if let Some(at) = crate::text::nesting_exceeds(&text, MAX_NESTING) {
+        return Err(FetchFailure::parse(
+            url,
+            "nesting_depth",
+            format!("elements nest more than {MAX_NESTING} deep (at byte {at} of {}): not an article page", text.len()),
+        ));
     }
     let vars = script_vars(&text);
     let is_article = text.contains("id=\"js_article\"")
@@ -387,8 +402,13 @@ pub struct ArticleDom {
     pub content_text: Option<String>,
 }
 
+/// What the static header DOM shows; nothing for a page nested deeper
+/// than [`MAX_NESTING`] (see [`classify_article_response`]).
 pub fn article_dom(html: &str) -> ArticleDom {
     static PUBLISH_TIME: LazyLock<Selector> = LazyLock::new(|| Selector::parse("#publish_time").unwrap());
+    if crate::text::nesting_exceeds(html, MAX_NESTING).is_some() {
+        return ArticleDom::default();
+    }
     let doc = Html::parse_document(html);
     let text_of = |sel: &Selector| {
         doc.select(sel).next().map(|e| collapse(&e.text().collect::<String>())).filter(|t| !t.is_empty())

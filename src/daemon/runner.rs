@@ -1179,6 +1179,9 @@ async fn deliver(shared: &Shared, rt: &Runtime) {
             shared.metrics.record_notices("sent", d.sent);
             shared.metrics.record_notices("retrying", d.retrying);
             shared.metrics.record_notices("failed", d.failed);
+            for (channel, class) in &d.failures {
+                shared.metrics.record_notice_failure(channel, class);
+            }
             if d.sent + d.retrying + d.failed > 0 {
                 tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox delivered");
             }

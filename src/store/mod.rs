@@ -8,6 +8,7 @@
 
 mod accounts;
 mod findings;
+mod health;
 mod notices;
 mod observations;
 mod report;
@@ -18,6 +19,7 @@ pub use findings::{
     CoverageDay, EventKind, FindingEvent, FindingFilter, FindingState, FindingTransition, NoticePlanner, StoredFinding,
     next_state,
 };
+pub use health::{DeliveryFailureFact, HealthFacts, OutboxFacts, PlatformFacts};
 pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
 pub use report::{AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent, SourcePost};
 pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun};

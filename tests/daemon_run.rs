@@ -114,6 +114,10 @@ async fn checks_happen_when_due() {
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(health["scheduler_alive"], true);
     assert_eq!(health["store_reachable"], true);
+    assert_eq!(health["status"], "ok", "{body}");
+    assert_eq!(health["reasons"], serde_json::json!([]), "{body}");
+    assert_eq!(health["platforms"][0]["platform"], "weibo", "{body}");
+    assert_eq!(health["platforms"][0]["breaker"], "closed", "{body}");
 
     // Run the simulated morning: to 11:30.
     let end = start + TimeDelta::minutes(210);

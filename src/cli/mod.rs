@@ -93,6 +93,14 @@ pub enum Command {
     /// 报告：季度检查情况通报（XLSX/HTML/PDF）(reports: the quarterly assessment)
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// 运行状态：各平台最近一次应答、熔断器、未检查的账号、发件箱
+    /// (health for a person: per platform, last answer, breaker, accounts not checked; the outbox).
+    /// 退出码 0 正常，1 降级 (exit 0 ok, 1 degraded)
+    Status {
+        /// 输出 JSON（与 /healthz 相同的字段）(print JSON, the fields of /healthz)
+        #[arg(long)]
+        json: bool,
+    },
     /// 数据库：迁移、状态、备份、恢复、检查、清理 (database: schema, backup, restore, check, prune)
     #[command(subcommand)]
     Db(DbCommand),
@@ -195,6 +203,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Command::Report(cmd) => report::run(&loaded, cmd).await,
         Command::Db(cmd) => db::run(&loaded, cmd).await,
         Command::Config(ConfigCommand::Check) => config_check(&loaded),
+        Command::Status { json } => status(&loaded, json).await,
         Command::Debug(_) => unreachable!("handled in run"),
         Command::Demo(_) => unreachable!("handled above"),
     }
@@ -255,6 +264,51 @@ fn database_url_with_secret(loaded: &LoadedConfig) -> CliResult<String> {
 pub(crate) async fn open_store(loaded: &LoadedConfig) -> CliResult<Store> {
     let url = database_url_with_secret(loaded)?;
     Ok(Store::open(&url, &store_options(loaded)).await?)
+}
+
+/// `xunjian status`: the facts from the database, judged as `/healthz`
+/// judges them; the breaker states come from the running daemon's
+/// `/healthz` when it answers (they live only in its memory).
+async fn status(loaded: &LoadedConfig, as_json: bool) -> CliResult {
+    use crate::daemon::health;
+    let store = open_store(loaded).await?;
+    let d = &loaded.config.daemon;
+    let th = health::Thresholds::from_config(d);
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let facts = store.health_facts(now_ms, now_ms - th.check_window_ms).await?;
+    let reasons = health::assess(&facts, &th, now_ms);
+    let breakers = daemon_breakers(d.listen.trim()).await;
+    if as_json {
+        let mut body = health::to_json(&facts, &reasons, &breakers.clone().unwrap_or_default(), now_ms);
+        body["status"] = serde_json::json!(if reasons.is_empty() { "ok" } else { "degraded" });
+        body["daemon_reachable"] = serde_json::json!(breakers.is_some());
+        println!("{}", serde_json::to_string_pretty(&body)?);
+    } else {
+        print!("{}", health::render_zh(&facts, &reasons, breakers.as_ref(), &th, now_ms));
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::failure(anyhow::anyhow!("运行状态为降级 (degraded): {} 项", reasons.len())))
+    }
+}
+
+/// Each platform's breaker state from the daemon's `/healthz` at `listen`;
+/// `None` when no daemon answers there within two seconds.
+async fn daemon_breakers(listen: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    if listen.is_empty() {
+        return None;
+    }
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).no_proxy().build().ok()?;
+    let body: serde_json::Value =
+        client.get(format!("http://{listen}/healthz")).send().await.ok()?.json().await.ok()?;
+    let platforms = body.get("platforms")?.as_array()?;
+    Some(
+        platforms
+            .iter()
+            .filter_map(|p| Some((p["platform"].as_str()?.to_string(), p["breaker"].as_str()?.to_string())))
+            .collect(),
+    )
 }
 
 fn config_check(loaded: &LoadedConfig) -> CliResult {

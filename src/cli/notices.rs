@@ -399,11 +399,11 @@ async fn test(loaded: &LoadedConfig, to: &str, robots: bool) -> CliResult {
             failed = true;
             println!(
                 "测试邮件发送失败 (test mail failed): {} ({})",
-                e.class.zh(),
+                e.class.zh_on(e.channel),
                 e.class.en()
             );
             println!("  详情 (detail):        {}", e.detail);
-            println!("  建议 (hint):          {}", e.class.hint_zh());
+            println!("  建议 (hint):          {}", e.hint());
             if e.class == FailureClass::Auth {
                 println!(
                     "  密钥 (secret):        {}",
@@ -424,7 +424,7 @@ async fn test(loaded: &LoadedConfig, to: &str, robots: bool) -> CliResult {
                     println!(
                         "机器人 {} 测试消息失败 (robot failed): {e}\n  建议 (hint): {}",
                         channel.code(),
-                        e.class.hint_zh()
+                        e.hint()
                     );
                 }
             }

@@ -46,6 +46,8 @@ struct Inner {
     jobs: BTreeMap<(String, String), u64>,
     /// (result) → notices handled by this daemon's sender.
     notices: BTreeMap<String, u64>,
+    /// (channel, failure class) → failed delivery attempts.
+    notice_failures: BTreeMap<(String, String), u64>,
 }
 
 /// This daemon's counters.
@@ -95,6 +97,10 @@ impl Metrics {
         if n > 0 {
             *self.lock().notices.entry(result.into()).or_default() += n;
         }
+    }
+
+    pub fn record_notice_failure(&self, channel: &str, class: &str) {
+        *self.lock().notice_failures.entry((channel.into(), class.into())).or_default() += 1;
     }
 
     /// Fetches counted so far (for the status line and tests).
@@ -174,6 +180,20 @@ impl Metrics {
         head(&mut out, "xunjian_notices_total", "counter", "Notices this daemon delivered or failed to deliver.");
         for (r, n) in &m.notices {
             let _ = writeln!(out, "xunjian_notices_total{{result=\"{}\"}} {n}", esc(r));
+        }
+        head(
+            &mut out,
+            "xunjian_notice_delivery_failures_total",
+            "counter",
+            "Failed delivery attempts by this daemon, by channel and failure class (timeout: the server did not finish within [notify.smtp] timeout_secs).",
+        );
+        for ((c, class), n) in &m.notice_failures {
+            let _ = writeln!(
+                out,
+                "xunjian_notice_delivery_failures_total{{channel=\"{}\",class=\"{}\"}} {n}",
+                esc(c),
+                esc(class)
+            );
         }
         head(
             &mut out,
@@ -285,6 +305,8 @@ mod tests {
             });
         }
         m.record_check("poll", "done");
+        m.record_notice_failure("email", "timeout");
+        m.record_notice_failure("email", "timeout");
         let g = DaemonGauges {
             open_findings: vec![("zombie".into(), "open".into(), 2)],
             outbox_depth: 3,
@@ -312,6 +334,7 @@ mod tests {
             "xunjian_fetch_duration_seconds_bucket{platform=\"weibo\",le=\"1\"} 3",
             "xunjian_fetch_duration_seconds_count{platform=\"weibo\"} 3",
             "xunjian_checks_total{kind=\"poll\",result=\"done\"} 1",
+            "xunjian_notice_delivery_failures_total{channel=\"email\",class=\"timeout\"} 2",
             "xunjian_open_findings{rule=\"zombie\",state=\"open\"} 2",
             "xunjian_outbox_depth 3",
             "xunjian_outbox_oldest_age_seconds 60.000",

@@ -12,6 +12,7 @@
 
 pub mod clock;
 pub mod cron;
+pub mod health;
 pub mod http;
 pub mod metrics;
 mod outbox;
@@ -71,6 +72,13 @@ pub struct DaemonConfig {
     /// digest is not among them by default: a notice the digest does not
     /// carry goes out on its own after `[notify] digest_grace_minutes`.
     pub workday_only: Vec<JobKind>,
+    /// `/healthz` and `xunjian status` report "degraded" when a polled
+    /// platform has not answered for this many hours (1–720): with no
+    /// network, nothing is checked although the daemon runs.
+    pub health_platform_silent_hours: u32,
+    /// … or when a notice due for delivery has waited this many minutes
+    /// (5–10080): the mail server or a robot is down or stalls.
+    pub health_outbox_stuck_minutes: u32,
     pub schedule: ScheduleConfig,
 }
 
@@ -92,6 +100,8 @@ impl Default for DaemonConfig {
             retry_minutes: 60,
             catch_up_hours: 6,
             workday_only: vec![JobKind::Reminders],
+            health_platform_silent_hours: 6,
+            health_outbox_stuck_minutes: 60,
             schedule: ScheduleConfig::default(),
         }
     }
@@ -174,6 +184,14 @@ impl DaemonConfig {
                 return Err(format!("[daemon] {key} must be at least 1"));
             }
         }
+        for (key, value, min, max) in [
+            ("health_platform_silent_hours", self.health_platform_silent_hours, 1, 720),
+            ("health_outbox_stuck_minutes", self.health_outbox_stuck_minutes, 5, 10_080),
+        ] {
+            if !(min..=max).contains(&value) {
+                return Err(format!("[daemon] {key} = {value} 超出范围，应为 {min} 到 {max} (must be {min}..={max})"));
+            }
+        }
         if let Some((p, _)) = self.concurrency.iter().find(|(_, n)| **n == 0) {
             return Err(format!("[daemon.concurrency] {p} must be at least 1"));
         }
@@ -218,6 +236,10 @@ mod tests {
         assert!(e.contains("weibo"), "{e}");
         let e = parse("workday_only = [\"lunch\"]\n").unwrap_err();
         assert!(e.contains("lunch"), "{e}");
+        let e = parse("health_platform_silent_hours = 0\n").unwrap_err();
+        assert!(e.contains("health_platform_silent_hours") && e.contains("1 到 720"), "{e}");
+        let e = parse("health_outbox_stuck_minutes = 100000\n").unwrap_err();
+        assert!(e.contains("health_outbox_stuck_minutes"), "{e}");
         let e = parse("[schedul]\n").unwrap_err();
         assert!(e.contains("schedul"), "{e}");
     }

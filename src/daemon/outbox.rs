@@ -8,13 +8,15 @@ use chrono::{DateTime, Utc};
 use std::path::Path;
 
 /// What one delivery round did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Delivered {
     pub sent: u64,
     /// Failed this time, to be retried after a backoff.
     pub retrying: u64,
     /// Given up (refused, or out of attempts).
     pub failed: u64,
+    /// (channel, failure class) of each failed attempt, for `/metrics`.
+    pub failures: Vec<(&'static str, &'static str)>,
 }
 
 /// Delivers due notices from the outbox.
@@ -33,7 +35,12 @@ impl Outbox {
     /// daemons never deliver one notice twice.
     pub async fn send_due(&self, store: &Store, now: DateTime<Utc>, owner: &str) -> Result<Delivered, String> {
         let s = self.sender.send_due(store, now, owner).await.map_err(|e| e.to_string())?;
-        Ok(Delivered { sent: s.sent as u64, retrying: s.retrying as u64, failed: s.failed as u64 })
+        Ok(Delivered {
+            sent: s.sent as u64,
+            retrying: s.retrying as u64,
+            failed: s.failed as u64,
+            failures: s.failures.iter().map(|(c, f)| (c.code(), f.code())).collect(),
+        })
     }
 }
 

@@ -208,27 +208,66 @@ impl Shared {
         (now + self.clock.sim_span(rt.lease())).timestamp_millis()
     }
 
+    /// `/healthz`: 200 `ok`; 503 `degraded` with its reasons when the
+    /// daemon runs but does not work (a platform silent, the outbox stuck:
+    /// see [`super::health`]); 503 `unavailable` when the scheduler is stuck
+    /// or the database does not answer.
     async fn healthz(&self) -> Response {
+        let rt = self.rt();
         let alive = self.alive();
-        let store_ok = matches!(tokio::time::timeout(Duration::from_secs(5), self.store.ping()).await, Ok(Ok(())));
+        let now_ms = self.now().timestamp_millis();
+        let th = super::health::Thresholds::from_config(&rt.loaded.config.daemon);
+        let facts = tokio::time::timeout(Duration::from_secs(5), self.store.health_facts(now_ms, now_ms - th.check_window_ms))
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let store_ok = facts.is_some();
         let last_check = if store_ok {
-            self.store.daemon_gauges(self.now().timestamp_millis()).await.ok().and_then(|g| g.last_check_finished_ms)
+            self.store.daemon_gauges(now_ms).await.ok().and_then(|g| g.last_check_finished_ms)
         } else {
             None
         };
         let last_sweep = *self.last_sweep_ms.lock().unwrap_or_else(|p| p.into_inner());
-        let ok = alive && store_ok;
-        let body = serde_json::json!({
-            "status": if ok { "ok" } else { "unavailable" },
-            "node": self.owner,
-            "scheduler_alive": alive,
-            "last_tick_age_secs": self.tick_age().as_secs_f64(),
-            "store_reachable": store_ok,
-            "now": rfc3339(self.now().timestamp_millis()),
-            "last_sweep": last_sweep.and_then(rfc3339),
-            "last_check": last_check.and_then(rfc3339),
-        });
-        Response::json(if ok { 200 } else { 503 }, &body)
+        let breakers: BTreeMap<String, String> =
+            rt.adapters.iter().map(|(p, a)| (p.code().to_string(), a.health().breaker.state.to_string())).collect();
+        let facts = facts.unwrap_or_default();
+        let mut reasons = if store_ok { super::health::assess(&facts, &th, now_ms) } else { Vec::new() };
+        if !alive {
+            reasons.push(super::health::Reason {
+                code: "scheduler_stalled",
+                platform: None,
+                message: format!("调度循环已 {:.0} 秒没有运行", self.tick_age().as_secs_f64()),
+            });
+        }
+        if !store_ok {
+            reasons.push(super::health::Reason {
+                code: "store_unreachable",
+                platform: None,
+                message: "数据库 5 秒内没有应答".to_string(),
+            });
+        }
+        let status = match (alive && store_ok, reasons.is_empty()) {
+            (false, _) => "unavailable",
+            (true, true) => "ok",
+            (true, false) => "degraded",
+        };
+        for r in &reasons {
+            tracing::debug!(code = r.code, reason = %r.message, "health degraded");
+        }
+        let mut body = super::health::to_json(&facts, &reasons, &breakers, now_ms);
+        for (k, v) in [
+            ("status", serde_json::json!(status)),
+            ("node", serde_json::json!(self.owner)),
+            ("scheduler_alive", serde_json::json!(alive)),
+            ("last_tick_age_secs", serde_json::json!(self.tick_age().as_secs_f64())),
+            ("store_reachable", serde_json::json!(store_ok)),
+            ("now", serde_json::json!(rfc3339(now_ms))),
+            ("last_sweep", serde_json::json!(last_sweep.and_then(rfc3339))),
+            ("last_check", serde_json::json!(last_check.and_then(rfc3339))),
+        ] {
+            body[k] = v;
+        }
+        Response::json(if status == "ok" { 200 } else { 503 }, &body)
     }
 
     async fn metrics_text(&self) -> Response {
@@ -428,6 +467,7 @@ impl Daemon {
         let mut last_sync = Instant::now();
         let mut last_status = Instant::now();
         let mut store_failing = false;
+        let mut health_seen: Vec<String> = Vec::new();
         loop {
             tokio::select! {
                 _ = ticker.tick() => {}
@@ -488,6 +528,7 @@ impl Daemon {
                 if let Err(e) = sync_registry(&shared, &rt, now).await {
                     tracing::warn!(error = %e, "cannot sync the registry's accounts into the schedule");
                 }
+                log_health_changes(&shared, &rt, now, &mut health_seen).await;
             }
             if last_status.elapsed() >= Duration::from_secs(30) {
                 last_status = Instant::now();
@@ -1188,6 +1229,28 @@ async fn portal_check(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) -> Resu
     Ok(format!("{ok} of {} portal pages read for {} accounts", pages.len(), ids.len()))
 }
 
+/// Logs when the daemon becomes degraded (a platform silent, the outbox
+/// stuck), once per change, and when it recovers: the journal tells what
+/// `/healthz` says even when nobody polls it.
+async fn log_health_changes(shared: &Shared, rt: &Runtime, now: DateTime<Utc>, seen: &mut Vec<String>) {
+    let th = super::health::Thresholds::from_config(&rt.loaded.config.daemon);
+    let now_ms = now.timestamp_millis();
+    let Ok(facts) = shared.store.health_facts(now_ms, now_ms - th.check_window_ms).await else { return };
+    let reasons = super::health::assess(&facts, &th, now_ms);
+    let keys: Vec<String> =
+        reasons.iter().map(|r| format!("{}:{}", r.code, r.platform.as_deref().unwrap_or_default())).collect();
+    if keys == *seen {
+        return;
+    }
+    for r in reasons.iter().filter(|r| !seen.contains(&format!("{}:{}", r.code, r.platform.as_deref().unwrap_or_default()))) {
+        tracing::warn!(code = r.code, platform = r.platform.as_deref().unwrap_or(""), "降级 (degraded): {}", r.message);
+    }
+    if keys.is_empty() {
+        tracing::info!("恢复正常 (health ok again)");
+    }
+    *seen = keys;
+}
+
 /// One delivery round from the outbox.
 async fn deliver(shared: &Shared, rt: &Runtime) {
     match rt.outbox.send_due(&shared.store, shared.now(), &shared.owner).await {
@@ -1195,6 +1258,9 @@ async fn deliver(shared: &Shared, rt: &Runtime) {
             shared.metrics.record_notices("sent", d.sent);
             shared.metrics.record_notices("retrying", d.retrying);
             shared.metrics.record_notices("failed", d.failed);
+            for (channel, class) in &d.failures {
+                shared.metrics.record_notice_failure(channel, class);
+            }
             if d.sent + d.retrying + d.failed > 0 {
                 tracing::info!(sent = d.sent, retrying = d.retrying, failed = d.failed, "outbox delivered");
             }

@@ -119,6 +119,11 @@ pub struct SmtpConfig {
     pub from_name: String,
     /// Name given in EHLO; empty: this machine's host name.
     pub hello_name: String,
+    /// The longest one delivery may take, every step together (connect,
+    /// greeting, EHLO, STARTTLS, AUTH, MAIL/RCPT/DATA, QUIT), and the same
+    /// for a robot's webhook: a server that accepts and never answers fails
+    /// the attempt as a timeout, retried later. Also each SMTP command's own
+    /// timeout.
     pub timeout_secs: u64,
     /// A PEM file of extra CA certificates to trust (an intranet server's
     /// own CA), in addition to the system's.
@@ -461,6 +466,12 @@ impl NotifyConfig {
                 "[notify.smtp] security = \"none\" 只能用于本机中继，「{}」不是本机地址 \
                  (plain SMTP only to a loopback relay; use starttls or tls)",
                 self.smtp.host
+            ));
+        }
+        if !(1..=600).contains(&self.smtp.timeout_secs) {
+            return Err(format!(
+                "[notify.smtp] timeout_secs = {} 超出范围，应为 1 到 600 秒 (must be 1..=600)",
+                self.smtp.timeout_secs
             ));
         }
         if self.max_attempts == 0 {

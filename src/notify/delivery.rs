@@ -1,13 +1,15 @@
 //! Why a delivery failed, in words an operator can act on (Chinese first),
 //! and whether trying again can help.
 
+use crate::store::Channel;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureClass {
     /// Nothing listens at host:port (server down, wrong port, firewall).
     ConnectionRefused,
-    /// The server did not answer in time.
+    /// The server did not answer in time, or the whole delivery (connect,
+    /// greeting, EHLO, TLS, login, envelope, data) ran past its deadline.
     Timeout,
     /// The TLS handshake failed (certificate not trusted, wrong name,
     /// STARTTLS where the port speaks implicit TLS or the reverse).
@@ -37,10 +39,61 @@ pub enum FailureClass {
 }
 
 impl FailureClass {
+    /// A stable name for logs and metric labels.
+    pub fn code(self) -> &'static str {
+        match self {
+            FailureClass::ConnectionRefused => "connection_refused",
+            FailureClass::Timeout => "timeout",
+            FailureClass::Tls => "tls",
+            FailureClass::Auth => "auth",
+            FailureClass::RecipientRefused => "recipient_refused",
+            FailureClass::SenderRefused => "sender_refused",
+            FailureClass::Rejected => "rejected",
+            FailureClass::TemporarilyRejected => "temporarily_rejected",
+            FailureClass::Network => "network",
+            FailureClass::NoRecipients => "no_recipients",
+            FailureClass::Webhook => "webhook",
+            FailureClass::NotConfigured => "not_configured",
+            FailureClass::Io => "io",
+            FailureClass::Template => "template",
+        }
+    }
+
+    /// The words for a failure on `channel`: the connection failures name
+    /// the server the operator has to look at (the mail server, or the
+    /// robot's webhook server), so a robot's outage is not reported as a
+    /// mail server's.
+    pub fn zh_on(self, channel: Channel) -> &'static str {
+        match (self, channel) {
+            (FailureClass::ConnectionRefused, Channel::Email) => "无法连接邮件服务器",
+            (FailureClass::ConnectionRefused, _) => "无法连接机器人服务器（webhook）",
+            (FailureClass::Timeout, Channel::Email) => "邮件服务器未在时限内答复",
+            (FailureClass::Timeout, _) => "机器人服务器（webhook）未在时限内答复",
+            (c, _) => c.zh(),
+        }
+    }
+
+    /// What the operator should check after a failure on `channel`.
+    pub fn hint_on(self, channel: Channel) -> &'static str {
+        match (self, channel) {
+            (FailureClass::ConnectionRefused | FailureClass::Timeout | FailureClass::Network, Channel::Email) => {
+                self.hint_zh()
+            }
+            (FailureClass::Timeout, _) => {
+                "机器人服务器接受了连接却不答复或答复太慢：请检查网络和代理；时限为 [notify.smtp] timeout_secs（机器人同样适用）；稍后会自动重试"
+            }
+            (FailureClass::ConnectionRefused | FailureClass::Network, _) => {
+                "请检查本机能否访问机器人地址（防火墙、代理、DNS）以及机器人地址密钥是否正确"
+            }
+            (c, _) => c.hint_zh(),
+        }
+    }
+
+    /// The words for an email failure.
     pub fn zh(self) -> &'static str {
         match self {
             FailureClass::ConnectionRefused => "无法连接邮件服务器",
-            FailureClass::Timeout => "连接超时",
+            FailureClass::Timeout => "邮件服务器未在时限内答复",
             FailureClass::Tls => "TLS 加密连接失败",
             FailureClass::Auth => "登录认证失败",
             FailureClass::RecipientRefused => "收件地址被拒绝",
@@ -75,14 +128,14 @@ impl FailureClass {
         }
     }
 
-    /// What the operator should check.
+    /// What the operator should check after an email failure.
     pub fn hint_zh(self) -> &'static str {
         match self {
             FailureClass::ConnectionRefused => {
                 "请检查 [notify.smtp] host、port 以及服务器是否运行、防火墙是否放行"
             }
             FailureClass::Timeout => {
-                "请检查网络、端口，以及 security（465 端口用 tls，587 端口用 starttls）"
+                "服务器接受了连接却不答复，或答复太慢：请检查服务器是否正常、网络、端口，以及 security（465 端口用 tls，587 端口用 starttls）；稍后会自动重试"
             }
             FailureClass::Tls => {
                 "请检查 security 与端口是否匹配（465 用 tls，587 用 starttls），服务器证书是否可信（内网 CA 可用 ca_file）"
@@ -131,19 +184,47 @@ impl FailureClass {
     }
 }
 
-/// A failed delivery: the class and what the server or system said.
+/// A failed delivery: the class, the channel it happened on and what the
+/// server or system said.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryError {
     pub class: FailureClass,
+    pub channel: Channel,
     pub detail: String,
 }
 
 impl DeliveryError {
+    /// A failure of email delivery; [`DeliveryError::on`] for a robot.
     pub fn new(class: FailureClass, detail: impl Into<String>) -> DeliveryError {
         DeliveryError {
             class,
+            channel: Channel::Email,
             detail: detail.into(),
         }
+    }
+
+    /// The same failure, on `channel`.
+    pub fn on(mut self, channel: Channel) -> DeliveryError {
+        self.channel = channel;
+        self
+    }
+
+    /// The delivery of one message did not finish within `deadline`.
+    pub fn deadline(channel: Channel, deadline: std::time::Duration) -> DeliveryError {
+        DeliveryError::new(
+            FailureClass::Timeout,
+            format!(
+                "{} 秒内未完成发送，已中止，稍后重试 (delivery not finished within {} s; aborted, will retry)",
+                deadline.as_secs(),
+                deadline.as_secs()
+            ),
+        )
+        .on(channel)
+    }
+
+    /// What the operator should check.
+    pub fn hint(&self) -> &'static str {
+        self.class.hint_on(self.channel)
     }
 }
 
@@ -152,7 +233,7 @@ impl fmt::Display for DeliveryError {
         write!(
             f,
             "{} ({}): {}",
-            self.class.zh(),
+            self.class.zh_on(self.channel),
             self.class.en(),
             self.detail
         )
@@ -263,6 +344,22 @@ mod tests {
             "a fixed password must still send the notice"
         );
         assert!(FailureClass::RecipientRefused.is_permanent());
+    }
+
+    /// A robot's outage is not reported as the mail server's (issue 18).
+    #[test]
+    fn connection_failures_name_the_channel_s_server() {
+        let mail = DeliveryError::new(FailureClass::ConnectionRefused, "refused");
+        assert!(mail.to_string().starts_with("无法连接邮件服务器"), "{mail}");
+        let robot = mail.clone().on(Channel::Wecom);
+        assert!(robot.to_string().starts_with("无法连接机器人服务器"), "{robot}");
+        assert!(!robot.to_string().contains("邮件"), "{robot}");
+        assert!(!robot.hint().contains("smtp"), "{}", robot.hint());
+        let late = DeliveryError::deadline(Channel::Dingtalk, std::time::Duration::from_secs(5));
+        assert_eq!(late.class, FailureClass::Timeout);
+        assert!(late.to_string().starts_with("机器人服务器（webhook）未在时限内答复"), "{late}");
+        assert!(late.detail.contains("5 秒"), "{late}");
+        assert!(FailureClass::Timeout.is_transport_down() && !FailureClass::Timeout.is_permanent());
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub enum NotifyError {
 }
 
 /// What one sending pass did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendStats {
     /// Notices taken from the outbox.
     pub leased: usize,
@@ -63,6 +63,19 @@ pub struct SendStats {
     /// Delivered, but the lease had been taken over meanwhile (the pass took
     /// longer than `lease_secs`): the other sender delivers it again.
     pub lost_leases: usize,
+    /// Each attempt that failed, by channel and class (for metrics).
+    pub failures: Vec<(Channel, FailureClass)>,
+}
+
+impl SendStats {
+    fn add(&mut self, o: SendStats) {
+        self.leased += o.leased;
+        self.sent += o.sent;
+        self.retrying += o.retrying;
+        self.failed += o.failed;
+        self.lost_leases += o.lost_leases;
+        self.failures.extend(o.failures);
+    }
 }
 
 /// Where email goes.
@@ -252,10 +265,23 @@ impl Sender {
         chrono::TimeDelta::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000))
     }
 
+    /// The longest one delivery attempt may take, all steps together
+    /// (`[notify.smtp] timeout_secs`). A server that accepts the connection
+    /// and then says nothing costs one notice this long, never more.
+    pub fn deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.cfg.smtp.timeout_secs.max(1))
+    }
+
     /// One pass: lease due notices for `owner`, render, deliver, mark
     /// sent/failed. Crash-safe: a notice is marked sent only after the
     /// server accepted it; a leased row whose lease expires is retried with
     /// the same Message-ID.
+    ///
+    /// Each channel (email, WeCom, DingTalk) is worked through on its own,
+    /// concurrently with the others: a mail server that stalls delays only
+    /// the email notices, and those by at most one [`Sender::deadline`] per
+    /// pass (after a transport failure the rest of the channel's notices
+    /// are put back untried).
     pub async fn send_due(
         &self,
         store: &Store,
@@ -273,20 +299,63 @@ impl Sender {
                 i64::from(self.cfg.batch_size),
             )
             .await?;
+        let of = |c: Channel| -> Vec<&NoticeRecord> {
+            leased.iter().filter(|n| n.channel == c).collect()
+        };
+        let (email, wecom, dingtalk) = (of(Channel::Email), of(Channel::Wecom), of(Channel::Dingtalk));
+        let started = tokio::time::Instant::now();
+        let (a, b, c) = tokio::join!(
+            self.send_channel(store, now, owner, &email, started),
+            self.send_channel(store, now, owner, &wecom, started),
+            self.send_channel(store, now, owner, &dingtalk, started),
+        );
         let mut stats = SendStats {
             leased: leased.len(),
             ..SendStats::default()
         };
-        // A channel whose server is down (or refuses our login) fails every
-        // notice the same way: the rest of this pass is not tried on it.
-        let mut down: HashMap<Channel, DeliveryError> = HashMap::new();
-        for n in &leased {
-            let (result, tried) = match down.get(&n.channel) {
+        for part in [a?, b?, c?] {
+            stats.add(part);
+        }
+        Ok(stats)
+    }
+
+    /// Delivers the leased notices of one channel, one after the other.
+    async fn send_channel(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+        owner: &str,
+        notices: &[&NoticeRecord],
+        started: tokio::time::Instant,
+    ) -> Result<SendStats, NotifyError> {
+        let now_ms = now.timestamp_millis();
+        let lease = std::time::Duration::from_secs(self.cfg.lease_secs);
+        let mut stats = SendStats::default();
+        // A channel whose server is down (or refuses our login, or does not
+        // answer in time) fails every notice the same way: the rest of this
+        // pass is not tried on it.
+        let mut down: Option<DeliveryError> = None;
+        for n in notices {
+            // A notice begun now might still be in flight when the lease
+            // runs out, and another sender would then deliver it a second
+            // time: it waits for the next pass instead.
+            if started.elapsed() + self.deadline() > lease {
+                if store
+                    .defer_untried_notice(n.id, owner, "本轮时间已用完，下一轮发送 (pass out of time; next pass)", now_ms)
+                    .await?
+                {
+                    stats.retrying += 1;
+                } else {
+                    stats.lost_leases += 1;
+                }
+                continue;
+            }
+            let (result, tried) = match &down {
                 Some(e) => (
-                    Err(DeliveryError::new(
-                        e.class,
-                        format!("本轮未尝试，同一渠道刚刚失败 (not tried: {})", e.detail),
-                    )),
+                    Err(DeliveryError {
+                        detail: format!("本轮未尝试，同一渠道刚刚失败 (not tried: {})", e.detail),
+                        ..e.clone()
+                    }),
                     false,
                 ),
                 None => (self.deliver(n, now).await, true),
@@ -295,7 +364,7 @@ impl Sender {
                 Ok(reply) => {
                     if store.mark_notice_sent(n.id, owner, now_ms, &reply).await? {
                         stats.sent += 1;
-                        tracing::info!(notice = n.id, message_id = %n.message_id, reply = %reply, "notice sent");
+                        tracing::info!(notice = n.id, channel = n.channel.code(), message_id = %n.message_id, reply = %reply, "notice sent");
                     } else {
                         stats.lost_leases += 1;
                         tracing::warn!(
@@ -305,8 +374,17 @@ impl Sender {
                     }
                 }
                 Err(e) => {
-                    if e.class.is_transport_down() {
-                        down.entry(n.channel).or_insert_with(|| e.clone());
+                    if tried {
+                        stats.failures.push((n.channel, e.class));
+                        if e.class.is_transport_down() && down.is_none() {
+                            tracing::warn!(
+                                channel = n.channel.code(),
+                                class = e.class.code(),
+                                error = %e,
+                                "channel failed; its other notices wait for the next pass"
+                            );
+                            down = Some(e.clone());
+                        }
                     }
                     let give_up = tried
                         && (e.class.is_permanent()
@@ -329,19 +407,38 @@ impl Sender {
                     } else {
                         stats.lost_leases += 1;
                     }
-                    tracing::warn!(notice = n.id, attempts = n.attempts, gave_up = give_up, error = %e, "notice not delivered");
+                    tracing::warn!(
+                        notice = n.id,
+                        channel = n.channel.code(),
+                        class = e.class.code(),
+                        attempts = n.attempts,
+                        tried,
+                        gave_up = give_up,
+                        error = %e,
+                        "notice not delivered"
+                    );
                 }
             }
         }
         Ok(stats)
     }
 
-    /// Renders and delivers one notice; the server's reply on success.
+    /// Renders and delivers one notice within [`Sender::deadline`]; the
+    /// server's reply on success. Running out of time drops the connection
+    /// wherever it was (before the greeting, after EHLO, in DATA) and is a
+    /// [`FailureClass::Timeout`], retried later like any other.
     async fn deliver(&self, n: &NoticeRecord, now: DateTime<Utc>) -> Result<String, DeliveryError> {
+        let deadline = self.deadline();
+        tokio::time::timeout(deadline, self.deliver_unbounded(n, now))
+            .await
+            .unwrap_or_else(|_| Err(DeliveryError::deadline(n.channel, deadline)))
+    }
+
+    async fn deliver_unbounded(&self, n: &NoticeRecord, now: DateTime<Utc>) -> Result<String, DeliveryError> {
         let r = self
             .renderer
             .render(n, &self.office)
-            .map_err(|e| DeliveryError::new(FailureClass::Template, e.to_string()))?;
+            .map_err(|e| DeliveryError::new(FailureClass::Template, e.to_string()).on(n.channel))?;
         match n.channel {
             Channel::Email => self.deliver_email(n, &r, now).await,
             Channel::Wecom | Channel::Dingtalk => {
@@ -354,7 +451,8 @@ impl Sender {
                     return Err(DeliveryError::new(
                         FailureClass::NotConfigured,
                         format!("[notify.{}] 未启用 (not enabled)", n.channel.code()),
-                    ));
+                    )
+                    .on(n.channel));
                 };
                 robot.post(&self.http, &r.subject, &r.markdown, now).await
             }
@@ -419,12 +517,7 @@ impl Sender {
             lease_until_ms: None,
             batch_id: None,
         };
-        let reply = {
-            let r = self
-                .render(&n)
-                .map_err(|e| DeliveryError::new(FailureClass::Template, e.to_string()))?;
-            self.deliver_email(&n, &r, now).await?
-        };
+        let reply = self.deliver(&n, now).await?;
         Ok(TestReport {
             transport: self.describe(),
             message_id: n.message_id,
@@ -443,12 +536,12 @@ impl Sender {
                 "### 【政务新媒体巡检】测试消息\n这是巡检系统发出的测试消息（{}），收到说明机器人设置正确。",
                 crate::rules::fmt_local(now)
             );
-            out.push((
-                robot.channel,
-                robot
-                    .post(&self.http, "【政务新媒体巡检】测试消息", &md, now)
-                    .await,
-            ));
+            let deadline = self.deadline();
+            let post = robot.post(&self.http, "【政务新媒体巡检】测试消息", &md, now);
+            let result = tokio::time::timeout(deadline, post)
+                .await
+                .unwrap_or_else(|_| Err(DeliveryError::deadline(robot.channel, deadline)));
+            out.push((robot.channel, result));
         }
         out
     }

@@ -134,13 +134,20 @@ impl Robot {
                 } else {
                     FailureClass::Webhook
                 };
-                DeliveryError::new(class, redact_error(&e))
+                DeliveryError::new(class, redact_error(&e)).on(self.channel)
             })?;
         let status = resp.status();
         let text = resp
             .text()
             .await
-            .map_err(|e| DeliveryError::new(FailureClass::Webhook, redact_error(&e)))?;
+            .map_err(|e| {
+                let class = if e.is_timeout() {
+                    FailureClass::Timeout
+                } else {
+                    FailureClass::Webhook
+                };
+                DeliveryError::new(class, redact_error(&e)).on(self.channel)
+            })?;
         let errcode = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v.get("errcode").and_then(serde_json::Value::as_i64));
@@ -153,7 +160,8 @@ impl Robot {
                     status.as_u16(),
                     text.chars().take(300).collect::<String>()
                 ),
-            )),
+            )
+            .on(self.channel)),
         }
     }
 }

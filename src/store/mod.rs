@@ -9,6 +9,7 @@
 mod accounts;
 mod findings;
 mod maintenance;
+mod health;
 mod notices;
 mod observations;
 mod report;
@@ -23,6 +24,7 @@ pub use maintenance::{
     CompactReport, DbReport, MaintenanceError, PRUNE_BATCH, PruneReport, RetentionPolicy, check_sqlite_file, restore_sqlite,
     sqlite_in_use, sqlite_path, unusable_reason,
 };
+pub use health::{DeliveryFailureFact, HealthFacts, OutboxFacts, PlatformFacts};
 pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
 pub use report::{AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent, SourcePost};
 pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun};

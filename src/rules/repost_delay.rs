@@ -195,6 +195,7 @@ fn evaluate_pair(
         link_less
             && p.post.published_at >= src.post.published_at
             && title_similarity(&src.post.text, &p.post.text) >= TITLE_MATCH_THRESHOLD
+            && numbers_agree(&src.post.text, &p.post.text)
     };
     let repost = target
         .posts
@@ -321,6 +322,57 @@ pub fn title_similarity(source: &str, candidate: &str) -> f64 {
     }
     let (ga, gb) = (bigrams(&a), bigrams(&b));
     ga.intersection(&gb).count() as f64 / ga.len() as f64
+}
+
+/// The numbers a title states, from its first line: runs of digits (the
+/// 9 and 2 of "9月2日", a year, an issue number) and Chinese ordinals
+/// (第二批, 第十期). A repost keeps them; a sibling item — the second batch,
+/// the same bulletin of another day — differs in exactly these while its
+/// words match.
+fn title_numbers(text: &str) -> std::collections::BTreeSet<String> {
+    const CN_DIGITS: &str = "零〇一二三四五六七八九十百千两";
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    // Full-width digits as ASCII: the same number however it was typed.
+    let line: Vec<char> = first
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            _ => c,
+        })
+        .collect();
+    let mut out = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < line.len() {
+        if line[i].is_ascii_digit() {
+            let start = i;
+            while i < line.len() && line[i].is_ascii_digit() {
+                i += 1;
+            }
+            let run: String = line[start..i].iter().collect();
+            // 09 and 9 are the same day.
+            let trimmed = run.trim_start_matches('0');
+            out.insert(if trimmed.is_empty() { "0".to_string() } else { trimmed.to_string() });
+        } else if line[i] == '第' {
+            let start = i + 1;
+            i = start;
+            while i < line.len() && CN_DIGITS.contains(line[i]) {
+                i += 1;
+            }
+            if i > start {
+                out.insert(format!("第{}", line[start..i].iter().collect::<String>()));
+            }
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether every number the source's title states reappears in the
+/// candidate's (see [`title_numbers`]); the candidate may add its own (an
+/// editor's date line).
+pub fn numbers_agree(source: &str, candidate: &str) -> bool {
+    title_numbers(source).is_subset(&title_numbers(candidate))
 }
 
 fn rule_words(p: Platform, ctx: &RuleContext<'_>) -> String {
@@ -550,6 +602,24 @@ mod tests {
         assert_eq!(v[0].verdict, Verdict::Violation);
         assert!(v[0].summary_zh.contains("未转发") && v[0].summary_zh.contains("按标题比对"), "{}", v[0].summary_zh);
         assert_eq!(v[0].measured["matched_by"], "title");
+    }
+
+    #[test]
+    fn a_sibling_title_with_other_numbers_is_not_the_repost() {
+        // Bigram containment alone accepts these (0.89 and above).
+        let first = "督察整改情况公示（第一批）";
+        let second = "督察整改情况公示（第二批）";
+        assert!(title_similarity(first, second) >= TITLE_MATCH_THRESHOLD);
+        assert!(!numbers_agree(first, second));
+        assert!(numbers_agree(first, "转载｜督察整改情况公示（第一批）"));
+        let sep2 = "宝鸡市城乡居民医保缴费指南（9月2日）";
+        let sep14 = "转载｜宝鸡市城乡居民医保缴费指南（9月14日）";
+        assert!(title_similarity(sep2, sep14) >= TITLE_MATCH_THRESHOLD);
+        assert!(!numbers_agree(sep2, sep14));
+        assert!(numbers_agree(sep2, "转载｜宝鸡市城乡居民医保缴费指南（９月０２日）"));
+        // An added date line of the editor's does not matter; a title
+        // without numbers matches on its words alone.
+        assert!(numbers_agree("六安市召开全市安全生产工作会议", "转载 | 六安市召开全市安全生产工作会议 2026"));
     }
 
     #[test]

@@ -171,7 +171,9 @@ pub fn render_zh(
     }
     let _ = writeln!(out, "\n平台（未检查 = 最近一次未能检查或 {} 内未检查）：", span_zh(th.check_window_ms));
     if f.platforms.is_empty() {
-        let _ = writeln!(out, "  （没有需要巡查的账号）");
+        // The platforms come from the daemon's schedule: empty until
+        // `xunjian run` has planned its first checks.
+        let _ = writeln!(out, "  （尚无排定的检查：守护进程还未运行过，或台账中没有在用的账号）");
     }
     for p in &f.platforms {
         let last = p.last_answer_ms.map(local).unwrap_or_else(|| "从未应答".to_string());

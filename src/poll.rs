@@ -174,7 +174,13 @@ impl Attempt<'_> {
                     detail: Some(failed.failure.to_string()),
                     captures: &failed.captures,
                 };
-                let id = self.store.record_observation(&obs, ObservedData::Nothing).await?;
+                // A failed fetch saw nothing; a page served in the
+                // homepage's place keeps only its shape.
+                let data = match data {
+                    ObservedData::NotTheHomepage(page) => ObservedData::NotTheHomepage(page),
+                    _ => ObservedData::Nothing,
+                };
+                let id = self.store.record_observation(&obs, data).await?;
                 (id, failed.class(), failed.captures.len())
             }
         };
@@ -274,10 +280,6 @@ pub async fn search_account(
     Ok(report)
 }
 
-/// One read of a superior government portal's homepage (for the opening
-/// notice rule), stored as a `portal` observation of the page (`target` =
-/// its URL, no account). `platform` labels it with the platform of the
-/// account it is read for.
 /// Reads in a row, over at least [`REDESIGN_MIN_SPAN_MS`], that must
 /// show the same new page before it is taken as the homepage redesigned.
 const REDESIGN_MIN_READS: usize = 3;
@@ -313,6 +315,10 @@ async fn not_the_homepage(store: &Store, url: &str, page: &PortalPage, now_ms: i
     Ok(Some(format!("not the homepage read last time: {why}: could not check")))
 }
 
+/// One read of a superior government portal's homepage (for the opening
+/// notice rule), stored as a `portal` observation of the page (`target` =
+/// its URL, no account). `platform` labels it with the platform of the
+/// account it is read for.
 pub async fn read_portal(
     store: &Store,
     client: &PortalClient,
@@ -340,10 +346,11 @@ pub async fn read_portal(
         Err(failed) => (Err(failed), None),
     };
     // The page served in the homepage's place keeps its shape (the next
-    // read is compared with it), and what it showed, as evidence.
+    // reads are compared with it to recognise a redesign); its capture is
+    // the evidence of what was served.
     let data = match (&result, &shown) {
         (Ok(f), _) => ObservedData::Portal(&f.value),
-        (Err(_), Some(page)) => ObservedData::Portal(page),
+        (Err(_), Some(page)) => ObservedData::NotTheHomepage(page),
         (Err(_), None) => ObservedData::Nothing,
     };
     let (id, stat) = at.record(ObservationKind::Portal, url, None, &result, started.elapsed(), data).await?;

@@ -63,6 +63,11 @@ pub enum ObservedData<'a> {
     /// A timeline read: its posts and what it proves (how far back it
     /// reaches, the platform's own post count, the source's freshness).
     Timeline(&'a Timeline),
+    /// A failed portal read (`parse_error`): a page served in the
+    /// homepage's place. Only its shape is kept, so the next reads can tell
+    /// a redesign (the same new page, again and again) from a passing
+    /// error; nothing it showed is an observation.
+    NotTheHomepage(&'a PortalPage),
 }
 
 /// How complete a timeline read was (see [`Timeline::completeness`]).
@@ -431,7 +436,14 @@ impl Store {
     /// Records one fetch attempt with its evidence and what it saw, in one
     /// transaction. Returns the observation id.
     pub async fn record_observation(&self, obs: &NewObservation<'_>, data: ObservedData<'_>) -> Result<i64> {
-        if obs.outcome != OutcomeClass::Ok && !matches!(data, ObservedData::Nothing) {
+        let shape_only = matches!(data, ObservedData::NotTheHomepage(_));
+        if shape_only && (obs.outcome != OutcomeClass::ParseError || obs.kind != ObservationKind::Portal) {
+            return Err(StoreError::BadValue {
+                column: "observations.shape",
+                value: format!("{} {} observation carrying a replaced page's shape", obs.outcome.code(), obs.kind.code()),
+            });
+        }
+        if obs.outcome != OutcomeClass::Ok && !matches!(data, ObservedData::Nothing) && !shape_only {
             // Law 1 in the schema's terms: a failed fetch saw nothing.
             return Err(StoreError::BadValue {
                 column: "observations.outcome",
@@ -455,7 +467,7 @@ impl Store {
             _ => ReadReach::default(),
         };
         let shape = match data {
-            ObservedData::Portal(page) => portal_shape_json(page),
+            ObservedData::Portal(page) | ObservedData::NotTheHomepage(page) => portal_shape_json(page),
             _ => None,
         };
         let mut tx = self.pool().begin().await?;
@@ -501,7 +513,7 @@ impl Store {
         }
 
         match data {
-            ObservedData::Nothing => {}
+            ObservedData::Nothing | ObservedData::NotTheHomepage(_) => {}
             ObservedData::Profile(p) => {
                 sqlx::query(
                     "INSERT INTO profile_snapshots (account_id, observation_id, observed_at_ms, display_name, \

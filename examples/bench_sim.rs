@@ -79,6 +79,7 @@ fn world(n: usize, from: DateTime<Utc>, to: DateTime<Utc>) -> World {
         search_terms: Vec::new(),
         feed: false,
         posts: Vec::new(),
+        lies: Vec::new(),
         id,
         name,
     };

@@ -192,3 +192,47 @@ fn every_subcommand_has_help() {
     // No subcommand is a usage error.
     assert_eq!(xunjian(&[]).status.code(), Some(2));
 }
+
+/// `config check` tells the office what each rule will cite, and warns
+/// where a rule it switched on rests on another office's document.
+#[test]
+fn config_check_prints_each_rules_citation_and_warns_on_references() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("x");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("xunjian.toml");
+    std::fs::write(
+        &config,
+        "[general]\ndata_dir = \"data\"\n[rules]\nprofile = \"baoji\"\n[rules.repost_delay]\nenabled = true\n",
+    )
+    .unwrap();
+    let c = config.to_str().unwrap();
+    let out = ok(&["--config", c, "config", "check"]);
+    assert!(out.contains("zombie") && out.contains("《宝鸡市政府系统政务新媒体管理办法》第十六条"), "{out}");
+    assert!(out.contains("参照《六安市人民政府办公室关于进一步做好政务“两微一端”建设工作的通知》四（四）的要求"), "{out}");
+    let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("警告")).collect();
+    assert_eq!(warnings.len(), 1, "{out}");
+    assert!(warnings[0].contains("[rules.repost_delay]"), "{out}");
+
+    // With the office's own citation: printed as written, no warning.
+    std::fs::write(
+        &config,
+        "[general]\ndata_dir = \"data\"\n[rules]\nprofile = \"baoji\"\n[rules.repost_delay]\nenabled = true\n\
+         citation = \"市政务公开办《政务新媒体考核细则》第五条\"\n",
+    )
+    .unwrap();
+    let out = ok(&["--config", c, "config", "check"]);
+    assert!(out.contains("市政务公开办《政务新媒体考核细则》第五条"), "{out}");
+    assert!(!out.contains("警告"), "{out}");
+
+    // A citation that names no document is refused, in Chinese, with the key.
+    std::fs::write(
+        &config,
+        "[general]\ndata_dir = \"data\"\n[rules]\nprofile = \"baoji\"\n[rules.zombie]\ncitation = \"第五条\"\n",
+    )
+    .unwrap();
+    let o = xunjian(&["--config", c, "config", "check"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains("[rules.zombie] citation") && err.contains("《》"), "{err}");
+}

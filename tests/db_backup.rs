@@ -106,7 +106,7 @@ async fn write_one(store: &Store, accounts: &[i64], i: i64) {
             account_id: account,
             subject: format!("test-{i}"),
             verdict: if i % 2 == 0 { Verdict::Warning } else { Verdict::Violation },
-            citation: Citation { document: "测试办法", number: None, article: "第一条" },
+            citation: Citation { document: "测试办法", number: None, article: "第一条", basis: Default::default() },
             summary_zh: format!("第 {i} 条测试问题"),
             evidence: vec![Evidence {
                 label: "时间线抓取".into(),

@@ -75,7 +75,7 @@ async fn cite(s: &Store, account: i64, subject: &str, sha: &str, at: DateTime<Ut
         account_id: account,
         subject: subject.into(),
         verdict: Verdict::Violation,
-        citation: Citation { document: "测试办法", number: None, article: "第一条" },
+        citation: Citation { document: "测试办法", number: None, article: "第一条", basis: Default::default() },
         summary_zh: "测试".into(),
         evidence: vec![Evidence { label: "时间线抓取".into(), url: None, sha256: Some(sha.into()), at_ms: at.timestamp_millis() }],
         measured: serde_json::Map::new(),

@@ -24,7 +24,7 @@ mod sim_run;
 use chrono::TimeDelta;
 use daemon_common::DaemonProc;
 use harness::SmtpServer;
-use sim_run::{found, lies_seen_as_could_not_check, write_config, xunjian};
+use sim_run::{cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use xunjian::store::{Store, StoreOptions};
@@ -89,6 +89,15 @@ async fn lies_are_could_not_check_never_findings() {
     let want: BTreeMap<String, Severity> =
         labels.iter().filter(|l| l.from + TimeDelta::days(1) <= end).map(|l| (l.key(), l.severity)).collect();
     assert_eq!(got, want, "findings (left) against the labels (right): a finding beyond the impostors came from a lie");
+    let mut foreign = std::collections::BTreeSet::new();
+    let messages = smtp.messages();
+    for m in &messages {
+        for t in message_texts(&m.raw) {
+            foreign.extend(cited_outside(xunjian::rules::ProfileName::Baoji, &t));
+        }
+    }
+    assert!(!messages.is_empty(), "the impostors were notified");
+    assert!(foreign.is_empty(), "notices cite documents not in force for 宝鸡's office: {foreign:?}");
     let unseen = lies_seen_as_could_not_check(&store, &q, &server.base(), end).await;
     assert!(unseen.is_empty(), "lies not recorded as could-not-check:\n  {}", unseen.join("\n  "));
     store.close().await;

@@ -34,7 +34,7 @@ use harness::SmtpServer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use xunjian::report::{Assessment, QuarterRequest};
-use sim_run::{found, lies_seen_as_could_not_check, write_config, xunjian};
+use sim_run::{cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
 use xunjian::store::{AccountFilter, NoticeState, Store, StoreOptions};
 use xunjian_sim::quarter::{Label, Quarter, labelled_quarter};
 use xunjian_sim::{FaultConfig, FaultKind, Server, SimClock, Surface};
@@ -200,9 +200,17 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
     let unsent: Vec<_> = notices.iter().filter(|n| n.state != NoticeState::Sent).collect();
     assert!(unsent.is_empty(), "{} notices not sent, e.g. {:?}", unsent.len(), unsent.first());
     let mut received: BTreeMap<String, usize> = BTreeMap::new();
+    // 宝鸡's office enforces its own 办法 and the national documents; the
+    // one-hour repost limit it switched on is 六安's, cited only as 参照.
+    let profile = xunjian::rules::ProfileName::Baoji;
+    let mut foreign: BTreeSet<String> = BTreeSet::new();
     for m in smtp.messages() {
         *received.entry(message_id(&m.raw)).or_default() += 1;
+        for t in message_texts(&m.raw) {
+            foreign.extend(cited_outside(profile, &t));
+        }
     }
+    assert!(foreign.is_empty(), "notices cite documents not in force for the office: {foreign:?}");
     let emails: BTreeSet<String> = notices
         .iter()
         .filter(|n| n.channel.code() == "email")
@@ -259,6 +267,12 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
             .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
             .unwrap_or_default();
         assert!(reports.iter().any(|n| n.starts_with("2026Q3") && n.ends_with(".xlsx")), "{reports:?}");
+        for name in reports.iter().filter(|n| n.ends_with(".html")) {
+            let html = std::fs::read_to_string(dir.path().join("data/reports").join(name)).unwrap();
+            let foreign = cited_outside(profile, &html);
+            assert!(foreign.is_empty(), "{name} cites documents not in force for the office: {foreign:?}");
+        }
+        assert!(reports.iter().any(|n| n.ends_with(".html")), "{reports:?}");
         eprintln!("report: {:?}; files {reports:?}", report.total);
     }
     store.close().await;

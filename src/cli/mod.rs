@@ -317,6 +317,7 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
     println!("数据库 (database): {}", crate::store::redact_url(&loaded.database_url()));
     println!("日志 (log): {} {:?}", loaded.config.log.level, loaded.config.log.format);
     println!("规则档案 (rule profile): {}", loaded.config.rules.profile.code());
+    print_rule_citations(&loaded.config.rules)?;
     match loaded.calendar() {
         Ok(c) => println!("节假日数据 (holiday years): {:?}", c.known_years()),
         Err(e) => return Err(CliError::invalid(e)),
@@ -343,6 +344,33 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
         }
     }
     println!("配置有效 (configuration OK)");
+    Ok(())
+}
+
+/// Per rule: on or off, and the document and article its findings will cite;
+/// then which switched-on rules cite another office's document only as a
+/// reference (参照), so the office can give its own citation.
+fn print_rule_citations(settings: &crate::rules::RuleSettings) -> CliResult {
+    use crate::rules::CitationBasis;
+    let resolved = settings.resolve().map_err(CliError::invalid)?;
+    println!("规则与依据 (rules and citations):");
+    let mut borrowed = Vec::new();
+    for (rule, on, citation) in resolved.citations() {
+        let state = if on { "启用" } else { "未启用" };
+        println!("  {:<17} {}（{state}）：{citation}", rule.code(), rule.display_name());
+        if on && citation.basis == CitationBasis::Reference {
+            borrowed.push(rule);
+        }
+    }
+    for rule in borrowed {
+        println!(
+            "警告 (warning): 规则 {}（{}）所依据的文件不是本办适用的文件，通知中写作“参照……的要求”；\
+             如有本办依据，请在 [rules.{}] 中设置 citation = \"……《文件名》第×条\"",
+            rule.code(),
+            rule.display_name(),
+            rule.code()
+        );
+    }
     Ok(())
 }
 

@@ -794,7 +794,7 @@ pub async fn plan_reminders(
 /// One payload of each kind, for checking templates at start and in tests.
 pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
     use crate::accounts::{Account, AccountSpec};
-    use crate::rules::{Citation, Evidence, Finding, RuleId, Verdict};
+    use crate::rules::{Evidence, Finding, RuleId, Verdict};
     use crate::store::{EventKind, FindingTransition};
     let at = DateTime::parse_from_rfc3339("2026-11-21T10:00:00+08:00")
         .expect("sample time")
@@ -825,7 +825,7 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
         account_id: 1,
         subject: "account".into(),
         verdict: Verdict::Warning,
-        citation: Citation { document: "宝鸡市政府系统政务新媒体管理办法", number: None, article: "第十六条" },
+        citation: crate::rules::settings::BAOJI_16,
         summary_zh: "“某县人民政府发布”（新浪微博）已 12 天 2 小时未更新（最近一条 2026-11-09 08:00），若 2026-11-23 10:00 前仍不更新将超过 14 天的规定".into(),
         evidence: vec![Evidence {
             label: "时间线抓取".into(),
@@ -863,6 +863,7 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
         citation_document: "宝鸡市政府系统政务新媒体管理办法".into(),
         citation_number: None,
         citation_article: "第十六条".into(),
+        citation_basis: crate::rules::CitationBasis::InForce,
         evidence: t.finding.evidence.clone(),
         measured: t.finding.measured.clone(),
         first_seen_at_ms: at.timestamp_millis(),

@@ -203,19 +203,11 @@ struct FindingFacts<'a> {
     citation_document: &'a str,
     citation_number: Option<&'a str>,
     citation_article: &'a str,
+    citation_basis: crate::rules::CitationBasis,
     evidence: &'a [Evidence],
     measured: &'a serde_json::Map<String, Value>,
     first_seen_at_ms: i64,
     state_since_ms: i64,
-}
-
-fn citation_display(document: &str, number: Option<&str>, article: &str) -> String {
-    let mut s = format!("《{document}》");
-    if let Some(n) = number {
-        s.push_str(&format!("（{n}）"));
-    }
-    s.push_str(article);
-    s
 }
 
 fn finding_json(f: &FindingFacts<'_>, resolved: bool, rectify_by_ms: Option<i64>) -> Value {
@@ -233,7 +225,13 @@ fn finding_json(f: &FindingFacts<'_>, resolved: bool, rectify_by_ms: Option<i64>
             "document": f.citation_document,
             "number": f.citation_number,
             "article": f.citation_article,
-            "display": citation_display(f.citation_document, f.citation_number, f.citation_article),
+            "basis": f.citation_basis.code(),
+            "display": crate::rules::citation_display(
+                f.citation_document,
+                f.citation_number,
+                f.citation_article,
+                f.citation_basis,
+            ),
         },
         "evidence": f.evidence,
         "measured": f.measured,
@@ -327,6 +325,7 @@ pub fn plan_notices(
         citation_document: f.citation.document,
         citation_number: f.citation.number,
         citation_article: f.citation.article,
+        citation_basis: f.citation.basis,
         evidence: &f.evidence,
         measured: &f.measured,
         first_seen_at_ms: t.first_seen_at_ms,
@@ -403,6 +402,7 @@ pub fn plan_reminder_notices(
         citation_document: &f.citation_document,
         citation_number: f.citation_number.as_deref(),
         citation_article: &f.citation_article,
+        citation_basis: f.citation_basis,
         evidence: &f.evidence,
         measured: &f.measured,
         first_seen_at_ms: f.first_seen_at_ms,
@@ -452,7 +452,7 @@ pub fn plan_reminder_notices(
 mod tests {
     use super::*;
     use crate::accounts::AccountSpec;
-    use crate::rules::{Citation, Finding, Verdict};
+    use crate::rules::{Finding, Verdict};
     use crate::store::FindingState;
     use xunjian_adapters::model::Platform;
 
@@ -483,11 +483,7 @@ mod tests {
             account_id: 7,
             subject: "account".into(),
             verdict: Verdict::Violation,
-            citation: Citation {
-                document: "宝鸡市政府系统政务新媒体管理办法",
-                number: None,
-                article: "第十六条",
-            },
+            citation: crate::rules::settings::BAOJI_16,
             summary_zh: "某县人民政府发布已 12 天未更新".into(),
             evidence: vec![Evidence {
                 label: "时间线".into(),

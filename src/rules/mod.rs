@@ -158,20 +158,91 @@ pub enum Gravity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub struct Citation {
     /// Title without book-title marks, e.g. 宝鸡市政府系统政务新媒体管理办法.
+    /// For [`CitationBasis::Office`], the office's whole text as written in
+    /// the configuration (it names its own document).
     pub document: &'static str,
     /// Document number, e.g. 国办秘函〔2019〕19号, when it has one.
     pub number: Option<&'static str>,
-    /// e.g. 第十六条, 四（四）.
+    /// e.g. 第十六条, 四（四）. Empty for an office citation.
     pub article: &'static str,
+    /// Whether the office is bound by the document or only borrows its
+    /// requirement: an office cannot enforce another city's notice as its own.
+    pub basis: CitationBasis,
+}
+
+/// Why a citation binds the office that sends the finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CitationBasis {
+    /// A document in force for the office's profile.
+    #[default]
+    InForce,
+    /// Another office's document, used for its requirement only because the
+    /// office switched on a rule its own documents do not fix: worded
+    /// 参照《…》… so nobody reads it as binding.
+    Reference,
+    /// The office's own text from `[rules.<rule>] citation = "…"`.
+    Office,
+}
+
+impl CitationBasis {
+    pub fn code(self) -> &'static str {
+        match self {
+            CitationBasis::InForce => "in_force",
+            CitationBasis::Reference => "reference",
+            CitationBasis::Office => "office",
+        }
+    }
+
+    /// Unknown codes (a newer schema) read as in force: the citation text is
+    /// still shown as stored.
+    pub fn from_code(s: &str) -> CitationBasis {
+        match s {
+            "reference" => CitationBasis::Reference,
+            "office" => CitationBasis::Office,
+            _ => CitationBasis::InForce,
+        }
+    }
+}
+
+/// `《文件》（文号）条款`, `参照《文件》条款的要求`, or the office's own text.
+/// One definition for rules, stored findings, notices and reports.
+pub fn citation_display(
+    document: &str,
+    number: Option<&str>,
+    article: &str,
+    basis: CitationBasis,
+) -> String {
+    if basis == CitationBasis::Office {
+        return document.to_string();
+    }
+    let mut s = String::new();
+    if basis == CitationBasis::Reference {
+        s.push_str("参照");
+    }
+    s.push('《');
+    s.push_str(document);
+    s.push('》');
+    if let Some(n) = number.filter(|n| !n.is_empty()) {
+        s.push('（');
+        s.push_str(n);
+        s.push('）');
+    }
+    s.push_str(article);
+    if basis == CitationBasis::Reference {
+        s.push_str("的要求");
+    }
+    s
 }
 
 impl fmt::Display for Citation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "《{}》", self.document)?;
-        if let Some(n) = self.number {
-            write!(f, "（{n}）")?;
-        }
-        f.write_str(self.article)
+        f.write_str(&citation_display(
+            self.document,
+            self.number,
+            self.article,
+            self.basis,
+        ))
     }
 }
 
@@ -495,6 +566,7 @@ mod tests {
             document: "宝鸡市政府系统政务新媒体管理办法",
             number: None,
             article: "第十六条",
+            basis: CitationBasis::InForce,
         };
         assert_eq!(
             c.to_string(),
@@ -504,6 +576,7 @@ mod tests {
             document: "政府网站与政务新媒体检查指标",
             number: Some("国办秘函〔2019〕19号"),
             article: "单项否决指标“内容不更新”",
+            basis: CitationBasis::InForce,
         };
         assert_eq!(
             c.to_string(),
@@ -517,6 +590,7 @@ mod tests {
             document: "d",
             number: None,
             article: "a",
+            basis: CitationBasis::InForce,
         };
         let f = Finding::new(RuleId::RepostDelay, 7, "weibo:123", c);
         assert_eq!(f.fingerprint(), "repost_delay:7:weibo:123");

@@ -20,7 +20,7 @@
 //! [`RuleSettings::resolve`] turns it into [`ResolvedRules`]: concrete
 //! numbers and the citation each rule carries under the chosen profile.
 
-use super::Citation;
+use super::{Citation, CitationBasis, RuleId};
 use super::names::default_decorations;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,9 @@ use xunjian_adapters::model::Platform;
 
 const NATIONAL: &str = "政府网站与政务新媒体检查指标";
 const NATIONAL_NO: Option<&str> = Some("国办秘函〔2019〕19号");
+/// The notice that issued the indicators (the report's default 依据 names it).
+const NATIONAL_NOTICE: &str =
+    "国务院办公厅秘书局关于印发政府网站与政务新媒体检查指标、监管工作年度考核指标的通知";
 const BAOJI: &str = "宝鸡市政府系统政务新媒体管理办法";
 const LUAN: &str = "六安市人民政府办公室关于进一步做好政务“两微一端”建设工作的通知";
 const LONGXIAN: &str = "陇县政务微博管理办法";
@@ -44,6 +47,7 @@ const fn cite(
         document,
         number,
         article,
+        basis: CitationBasis::InForce,
     }
 }
 
@@ -128,6 +132,72 @@ impl ProfileName {
     }
 }
 
+impl ProfileName {
+    /// The documents in force for an office of this profile: its own
+    /// document, the documents of the governments above it, and the national
+    /// ones that bind every office. A citation of any other document is only
+    /// a reference (参照), never presented as binding.
+    pub fn documents_in_force(self) -> &'static [&'static str] {
+        match self {
+            ProfileName::National => &[NATIONAL, NATIONAL_NOTICE, NATIONAL_OPINION],
+            ProfileName::Baoji => &[BAOJI, NATIONAL, NATIONAL_NOTICE, NATIONAL_OPINION],
+            // 陇县 is a county of 宝鸡: the city's 办法 binds it too.
+            ProfileName::Longxian => &[LONGXIAN, BAOJI, NATIONAL, NATIONAL_NOTICE, NATIONAL_OPINION],
+            ProfileName::Luan => &[LUAN, NATIONAL, NATIONAL_NOTICE, NATIONAL_OPINION],
+        }
+    }
+
+    /// Whether a citation may be presented as binding this office.
+    pub fn binds(self, c: &Citation) -> bool {
+        match c.basis {
+            CitationBasis::Office => true,
+            CitationBasis::Reference => false,
+            CitationBasis::InForce => self.documents_in_force().contains(&c.document),
+        }
+    }
+}
+
+/// Office citations live as long as the process, like the shipped ones, so
+/// that a [`Citation`] stays `Copy` for the rules. Interned: reading the
+/// configuration again does not grow memory.
+fn intern(text: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock};
+    static TEXTS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut set = TEXTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(t) = set.get(text) {
+        return t;
+    }
+    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
+    set.insert(leaked);
+    leaked
+}
+
+/// `[rules.<rule>] citation = "市政务公开办《政务新媒体考核细则》第五条"`: the
+/// office's own text, which must name a document in 《》.
+fn office_citation(rule: &'static str, text: &str) -> Result<Citation, SettingsError> {
+    let t = text.trim();
+    let named = t
+        .find('《')
+        .and_then(|a| t[a..].find('》').map(|b| b > '《'.len_utf8()))
+        .unwrap_or(false);
+    if !named || t.chars().count() > 200 || t.chars().any(char::is_control) {
+        return Err(SettingsError::BadCitation {
+            rule,
+            text: text.to_string(),
+        });
+    }
+    Ok(Citation {
+        document: intern(t),
+        number: None,
+        article: "",
+        basis: CitationBasis::Office,
+    })
+}
+
 // ---- what the config file says --------------------------------------------
 
 /// The `[rules]` section. Every field is optional; absent means "as the
@@ -163,6 +233,10 @@ pub struct RuleSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct OpeningSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// The portal notice must hang at least this many days (30).
     pub days: Option<u32>,
     /// Days after opening before a missing notice is a violation (3).
@@ -177,12 +251,20 @@ pub struct OpeningSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ToggleSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZombieSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// Violation when silent for more than this many days (national 14,
     /// baoji 14, luan 15, longxian 1).
     pub days: Option<u32>,
@@ -194,6 +276,10 @@ pub struct ZombieSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct RepostSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// Weibo, apps and other platforms: repost within this many minutes (60).
     pub limit_minutes: Option<u32>,
     /// WeChat: repost by the end of this many working days after the
@@ -205,6 +291,10 @@ pub struct RepostSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ClosingSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// The pinned notice must be up at least this many days before the
     /// closing date (30).
     pub days: Option<u32>,
@@ -219,6 +309,10 @@ pub struct ClosingSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct VanishedSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// Consecutive not_found/banned answers (with no success in between)
     /// before it is a violation; fewer give a warning (default 2).
     pub confirmations: Option<u32>,
@@ -228,6 +322,10 @@ pub struct VanishedSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct InteractionSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// Violation when comments are closed or restricted on each of the
     /// latest K non-pinned posts (default 5).
     pub latest_k: Option<u32>,
@@ -237,6 +335,10 @@ pub struct InteractionSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct NamingSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// A regular expression every registered display name must match, e.g.
     /// `^.+[县区]人民政府发布$`. Empty string = no pattern check.
     pub pattern: Option<String>,
@@ -251,6 +353,10 @@ pub struct NamingSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct ImpostorSettings {
     pub enabled: Option<bool>,
+    /// The office's own citation for this rule, e.g. "市政务公开办《政务新媒体
+    /// 考核细则》第五条"; replaces the profile's (which is only a reference
+    /// where the office's documents do not fix the rule).
+    pub citation: Option<String>,
     /// A candidate whose score (name similarity plus verification and bio
     /// evidence, 0–1) is at or above this is reported. 0 < threshold ≤ 1;
     /// default 0.9.
@@ -359,6 +465,10 @@ pub enum SettingsError {
     LeadTooLong { lead: u32, days: u32 },
     #[error("[rules.impostor] threshold 须大于 0 且不大于 1 (must be in (0, 1]): {value}")]
     BadThreshold { value: String },
+    #[error(
+        "[rules.{rule}] citation 须写明文件名（用《》）和条款，不超过 200 字，例如 \"市政务公开办《政务新媒体考核细则》第五条\"：{text:?}"
+    )]
+    BadCitation { rule: &'static str, text: String },
 }
 
 fn default_keywords() -> Vec<String> {
@@ -373,7 +483,7 @@ impl ResolvedRules {
     pub fn for_profile(profile: ProfileName) -> ResolvedRules {
         use ProfileName::*;
         let on = |ps: &[ProfileName]| ps.contains(&profile);
-        ResolvedRules {
+        let mut r = ResolvedRules {
             profile,
             coverage_hours: 48,
             search_window_days: 7,
@@ -429,10 +539,11 @@ impl ResolvedRules {
             interaction: InteractionRule {
                 enabled: on(&[National, Baoji]),
                 latest_k: 5,
-                citation: if profile == National {
-                    NATIONAL_INTERACTION
-                } else {
-                    BAOJI_21
+                // 001 第二十一条 where it is in force; elsewhere the national
+                // veto item, which binds every office.
+                citation: match profile {
+                    Baoji | Longxian => BAOJI_21,
+                    National | Luan => NATIONAL_INTERACTION,
                 },
             },
             verification: SimpleRule {
@@ -493,7 +604,9 @@ impl ResolvedRules {
                 keywords: super::opening_notice::OpeningRule::default_keywords(),
                 citation: BAOJI_7,
             },
-        }
+        };
+        r.mark_references();
+        r
     }
 }
 
@@ -614,7 +727,101 @@ impl RuleSettings {
             self.one_per_platform.enabled,
         );
         set(&mut r.unregistered.enabled, self.unregistered.enabled);
+        let office = [
+            (RuleId::Zombie, &self.zombie.citation),
+            (RuleId::WeeklyOriginal, &self.weekly_original.citation),
+            (RuleId::RepostDelay, &self.repost_delay.citation),
+            (RuleId::ClosingNotice, &self.closing_notice.citation),
+            (RuleId::Vanished, &self.vanished.citation),
+            (RuleId::Interaction, &self.interaction.citation),
+            (RuleId::Verification, &self.verification.citation),
+            (RuleId::Naming, &self.naming.citation),
+            (RuleId::Impostor, &self.impostor.citation),
+            (RuleId::OnePerPlatform, &self.one_per_platform.citation),
+            (RuleId::Unregistered, &self.unregistered.citation),
+            (RuleId::OpeningNotice, &self.opening_notice.citation),
+        ];
+        for (rule, text) in office {
+            if let Some(text) = text {
+                let c = office_citation(rule.code(), text)?;
+                for slot in r.citations_mut(rule) {
+                    *slot = c;
+                }
+            }
+        }
         Ok(r)
+    }
+}
+
+impl ResolvedRules {
+    /// The citations a rule may carry (naming has two: the registry name and
+    /// the pattern).
+    fn citations_mut(&mut self, rule: RuleId) -> Vec<&mut Citation> {
+        match rule {
+            RuleId::Zombie => vec![&mut self.zombie.citation],
+            RuleId::WeeklyOriginal => vec![&mut self.weekly_original.citation],
+            RuleId::RepostDelay => vec![&mut self.repost_delay.citation],
+            RuleId::ClosingNotice => vec![&mut self.closing_notice.citation],
+            RuleId::Vanished => vec![&mut self.vanished.citation],
+            RuleId::Interaction => vec![&mut self.interaction.citation],
+            RuleId::Verification => vec![&mut self.verification.citation],
+            RuleId::Naming => vec![&mut self.naming.citation, &mut self.naming.pattern_citation],
+            RuleId::Impostor => vec![&mut self.impostor.citation],
+            RuleId::OnePerPlatform => vec![&mut self.one_per_platform.citation],
+            RuleId::Unregistered => vec![&mut self.unregistered.citation],
+            RuleId::OpeningNotice => vec![&mut self.opening_notice.citation],
+        }
+    }
+
+    /// Every rule with whether it is on and what it cites, for
+    /// `xunjian config check` and the tests that hold citations to the
+    /// profile's documents.
+    pub fn citations(&self) -> Vec<(RuleId, bool, Citation)> {
+        let on = |r: RuleId| match r {
+            RuleId::Zombie => self.zombie.enabled,
+            RuleId::WeeklyOriginal => self.weekly_original.enabled,
+            RuleId::RepostDelay => self.repost_delay.enabled,
+            RuleId::ClosingNotice => self.closing_notice.enabled,
+            RuleId::Vanished => self.vanished.enabled,
+            RuleId::Interaction => self.interaction.enabled,
+            RuleId::Verification => self.verification.enabled,
+            RuleId::Naming => self.naming.enabled,
+            RuleId::Impostor => self.impostor.enabled,
+            RuleId::OnePerPlatform => self.one_per_platform.enabled,
+            RuleId::Unregistered => self.unregistered.enabled,
+            RuleId::OpeningNotice => self.opening_notice.enabled,
+        };
+        let mut copy = self.clone();
+        let mut out = Vec::new();
+        for rule in RuleId::ALL {
+            let mut seen: Vec<Citation> = Vec::new();
+            for c in copy.citations_mut(rule) {
+                // The naming pattern's citation matters only with a pattern.
+                if rule == RuleId::Naming && self.naming.pattern.is_none() && !seen.is_empty() {
+                    continue;
+                }
+                if !seen.contains(c) {
+                    seen.push(*c);
+                }
+            }
+            out.extend(seen.into_iter().map(|c| (rule, on(rule), c)));
+        }
+        out
+    }
+
+    /// A shipped citation of a document not in force for the profile
+    /// becomes a reference: the office borrows the requirement, and says so.
+    fn mark_references(&mut self) {
+        let profile = self.profile;
+        for rule in RuleId::ALL {
+            for c in self.citations_mut(rule) {
+                if c.basis == CitationBasis::InForce
+                    && !profile.documents_in_force().contains(&c.document)
+                {
+                    c.basis = CitationBasis::Reference;
+                }
+            }
+        }
     }
 }
 
@@ -778,9 +985,10 @@ mod tests {
         assert_eq!(n.search_window_days, 7);
         assert_eq!(n.impostor.threshold, 0.9);
         assert_eq!(n.impostor.decorations.len(), 11);
+        // No national text fixes impostors: 宝鸡's article, by reference only.
         assert_eq!(
             n.impostor.citation.to_string(),
-            "《宝鸡市政府系统政务新媒体管理办法》第二十七条"
+            "参照《宝鸡市政府系统政务新媒体管理办法》第二十七条的要求"
         );
         assert!(
             n.one_per_platform
@@ -885,6 +1093,79 @@ mod tests {
         );
     }
 
+    /// An office cannot enforce another city's notice as its own: what a
+    /// profile switches on cites its documents in force; a rule switched on
+    /// beyond them cites the other document as a reference only, until the
+    /// office gives its own citation.
+    #[test]
+    fn citations_bind_only_where_the_document_is_in_force() {
+        for profile in [
+            ProfileName::National,
+            ProfileName::Baoji,
+            ProfileName::Luan,
+            ProfileName::Longxian,
+        ] {
+            let r = ResolvedRules::for_profile(profile);
+            for (rule, on, c) in r.citations() {
+                let in_force = profile.documents_in_force().contains(&c.document);
+                assert_eq!(profile.binds(&c), in_force, "{profile:?} {rule}: {c}");
+                assert_eq!(c.basis == CitationBasis::Reference, !in_force, "{profile:?} {rule}: {c}");
+                if on {
+                    assert!(in_force, "{profile:?} switches on {rule} citing {c}");
+                }
+            }
+        }
+        let r = ResolvedRules::for_profile(ProfileName::Luan);
+        assert_eq!(r.interaction.citation, NATIONAL_INTERACTION);
+        assert_eq!(r.weekly_original.citation.basis, CitationBasis::Reference);
+
+        // Baoji with the one-hour repost limit: 六安's notice, by reference.
+        let s: RuleSettings =
+            parse("profile = \"baoji\"\n[repost_delay]\nenabled = true\n").unwrap();
+        let r = s.resolve().unwrap();
+        assert_eq!(r.repost_delay.citation.basis, CitationBasis::Reference);
+        assert_eq!(
+            r.repost_delay.citation.to_string(),
+            "参照《六安市人民政府办公室关于进一步做好政务“两微一端”建设工作的通知》四（四）的要求"
+        );
+        assert!(!ProfileName::Baoji.binds(&r.repost_delay.citation));
+        // The same document binds 六安.
+        let l = ResolvedRules::for_profile(ProfileName::Luan);
+        assert_eq!(l.repost_delay.citation.basis, CitationBasis::InForce);
+        assert!(!l.repost_delay.citation.to_string().contains("参照"));
+
+        // The office's own citation replaces it, verbatim, and binds.
+        let s: RuleSettings = parse(
+            "profile = \"baoji\"\n[repost_delay]\nenabled = true\ncitation = \" 市政务公开办《政务新媒体考核细则》第五条 \"\n[naming]\ncitation = \"《宝鸡市考核办法》第三条\"\n",
+        )
+        .unwrap();
+        let r = s.resolve().unwrap();
+        assert_eq!(r.repost_delay.citation.basis, CitationBasis::Office);
+        assert_eq!(
+            r.repost_delay.citation.to_string(),
+            "市政务公开办《政务新媒体考核细则》第五条"
+        );
+        assert!(ProfileName::Baoji.binds(&r.repost_delay.citation));
+        assert_eq!(r.naming.citation.to_string(), "《宝鸡市考核办法》第三条");
+        assert_eq!(r.naming.pattern_citation, r.naming.citation);
+        // Read twice, the same text is the same interned string.
+        let again = s.resolve().unwrap();
+        assert!(std::ptr::eq(
+            again.repost_delay.citation.document,
+            r.repost_delay.citation.document
+        ));
+
+        for bad in ["第五条", "《》第五条", "《考核细则第五条", "《细则》\n第五条"] {
+            let text = format!("[zombie]\ncitation = {bad:?}\n");
+            let err = parse(&text).unwrap().resolve().unwrap_err();
+            assert!(
+                matches!(err, SettingsError::BadCitation { rule: "zombie", .. }),
+                "{bad}: {err:?}"
+            );
+            assert!(err.to_string().contains("《》"), "{err}");
+        }
+    }
+
     #[test]
     fn settings_round_trip_through_toml() {
         let s = RuleSettings::for_profile(ProfileName::Luan);
@@ -896,6 +1177,7 @@ mod tests {
                 enabled: Some(true),
                 threshold: Some(0.85),
                 decorations: Some(vec!["官方".into()]),
+                ..ImpostorSettings::default()
             },
             ..RuleSettings::for_profile(ProfileName::Baoji)
         };

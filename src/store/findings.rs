@@ -138,6 +138,7 @@ pub struct StoredFinding {
     pub citation_document: String,
     pub citation_number: Option<String>,
     pub citation_article: String,
+    pub citation_basis: crate::rules::CitationBasis,
     pub evidence: Vec<Evidence>,
     pub measured: serde_json::Map<String, serde_json::Value>,
     pub first_seen_at_ms: i64,
@@ -149,14 +150,14 @@ pub struct StoredFinding {
 }
 
 impl StoredFinding {
-    /// 《文件》（文号）条款
+    /// 《文件》（文号）条款, 参照《文件》条款的要求, or the office's text.
     pub fn citation_display(&self) -> String {
-        let mut s = format!("《{}》", self.citation_document);
-        if let Some(n) = &self.citation_number {
-            s.push_str(&format!("（{n}）"));
-        }
-        s.push_str(&self.citation_article);
-        s
+        crate::rules::citation_display(
+            &self.citation_document,
+            self.citation_number.as_deref(),
+            &self.citation_article,
+            self.citation_basis,
+        )
     }
 }
 
@@ -204,9 +205,9 @@ pub struct CoverageDay {
 pub type NoticePlanner<'a> = dyn Fn(&FindingTransition) -> Vec<NewNotice> + Send + Sync + 'a;
 
 const FINDING_COLUMNS: &str = "id, fingerprint, rule, account_id, subject, state, state_since_ms, last_verdict, \
-     not_checked_reason, summary_zh, citation_document, citation_number, citation_article, evidence_json, \
-     measured_json, first_seen_at_ms, last_seen_at_ms, last_evaluated_at_ms, resolved_at_ms, dismissed_reason, \
-     dismissed_by";
+     not_checked_reason, summary_zh, citation_document, citation_number, citation_article, citation_basis, \
+     evidence_json, measured_json, first_seen_at_ms, last_seen_at_ms, last_evaluated_at_ms, resolved_at_ms, \
+     dismissed_reason, dismissed_by";
 
 /// Notes that a finding cites these captures, in the transaction that
 /// writes the finding: retention keeps a cited body for
@@ -251,6 +252,7 @@ fn finding_from_row(r: &AnyRow) -> Result<StoredFinding> {
         citation_document: get_string(r, "citation_document")?,
         citation_number: get_opt_string(r, "citation_number")?,
         citation_article: get_string(r, "citation_article")?,
+        citation_basis: crate::rules::CitationBasis::from_code(&get_string(r, "citation_basis")?),
         evidence: serde_json::from_str(&evidence).map_err(|_| bad("findings.evidence_json", evidence.clone()))?,
         measured: serde_json::from_str(&measured).map_err(|_| bad("findings.measured_json", measured.clone()))?,
         first_seen_at_ms: get_i64(r, "first_seen_at_ms")?,
@@ -402,8 +404,8 @@ impl super::Store {
                         "INSERT INTO findings (fingerprint, rule, account_id, subject, state, state_since_ms, \
                          last_verdict, not_checked_reason, summary_zh, citation_document, citation_number, \
                          citation_article, evidence_json, measured_json, first_seen_at_ms, last_seen_at_ms, \
-                         last_evaluated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, $11, $12, $13, \
-                         $6, $6, $6) RETURNING id",
+                         last_evaluated_at_ms, citation_basis) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9, $10, \
+                         $11, $12, $13, $6, $6, $6, $14) RETURNING id",
                     )
                     .bind(&fp)
                     .bind(f.rule.code())
@@ -418,6 +420,7 @@ impl super::Store {
                     .bind(f.citation.article)
                     .bind(&evidence)
                     .bind(&measured)
+                    .bind(f.citation.basis.code())
                     .fetch_one(&mut *tx)
                     .await?;
                     cite_evidence(&mut tx, &f.evidence, now_ms).await?;
@@ -445,8 +448,8 @@ impl super::Store {
                          last_seen_at_ms = CASE WHEN $11 = 1 THEN $5 ELSE last_seen_at_ms END, \
                          citation_document = $12, citation_number = $13, citation_article = $14, \
                          dismissed_reason = CASE WHEN $15 = 1 THEN dismissed_reason ELSE NULL END, \
-                         dismissed_by = CASE WHEN $15 = 1 THEN dismissed_by ELSE NULL END \
-                         WHERE id = $16",
+                         dismissed_by = CASE WHEN $15 = 1 THEN dismissed_by ELSE NULL END, \
+                         citation_basis = $17 WHERE id = $16",
                     )
                     .bind(new_state.code())
                     .bind(state_since)
@@ -464,6 +467,7 @@ impl super::Store {
                     .bind(f.citation.article)
                     .bind(i64::from(keep_dismissal))
                     .bind(e.id)
+                    .bind(f.citation.basis.code())
                     .execute(&mut *tx)
                     .await?;
                     if show_now {

@@ -139,3 +139,37 @@ pub async fn lies_seen_as_could_not_check(store: &Store, q: &Quarter, base: &str
     missing
 }
 
+
+/// The documents (《…》) a text presents as binding that are not in force for
+/// the office's profile. Another office's document may appear only as a
+/// reference, worded 参照《…》.
+pub fn cited_outside(profile: xunjian::rules::ProfileName, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('《') {
+        let before = &rest[..open];
+        let after = &rest[open + '《'.len_utf8()..];
+        let Some(close) = after.find('》') else { break };
+        let title = &after[..close];
+        if !before.ends_with("参照") && !profile.documents_in_force().contains(&title) {
+            out.push(title.to_string());
+        }
+        rest = &after[close..];
+    }
+    out
+}
+
+/// Every text part of a message: subject, plain and HTML bodies, decoded.
+pub fn message_texts(raw: &[u8]) -> Vec<String> {
+    let m = mail_parser::MessageParser::default().parse(raw).expect("a message");
+    let mut texts = vec![m.subject().unwrap_or_default().to_string()];
+    for i in 0.. {
+        let Some(t) = m.body_text(i) else { break };
+        texts.push(t.into_owned());
+    }
+    for i in 0.. {
+        let Some(t) = m.body_html(i) else { break };
+        texts.push(t.into_owned());
+    }
+    texts
+}

@@ -17,6 +17,7 @@ pub const CITATION: Citation = Citation {
     document: "宝鸡市政府系统政务新媒体管理办法",
     number: None,
     article: "第十六条",
+    basis: xunjian::rules::CitationBasis::InForce,
 };
 pub const CITATION_TEXT: &str = "《宝鸡市政府系统政务新媒体管理办法》第十六条";
 

@@ -93,26 +93,15 @@ async fn guarded<T>(what: &str, fut: xunjian_adapters::BoxFuture<'_, FetchResult
     }
 }
 
-/// The adapters of the enabled platforms. Weibo resolves relative times
-/// ("3小时前") against `clock`, so a simulated clock stays consistent; other
-/// adapters come as `xunjian_adapters::build_adapters` makes them.
+/// The adapters of the enabled platforms on the daemon's clock: it stamps
+/// every capture (evidence times) and resolves relative times ("3小时前"), so
+/// a simulated clock stays consistent end to end.
 pub fn build_adapters(
     cfg: &PlatformsConfig,
     secrets: &PlatformSecrets,
     clock: Arc<dyn Clock>,
 ) -> Result<Vec<Arc<dyn Adapter>>, String> {
-    let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
-    for adapter in xunjian_adapters::build_adapters(cfg, secrets)? {
-        if adapter.platform() == Platform::Weibo {
-            let c = clock.clone();
-            let weibo = xunjian_adapters::weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone())?
-                .with_clock(Arc::new(move || c.now()));
-            out.push(Arc::new(weibo));
-        } else {
-            out.push(adapter);
-        }
-    }
-    Ok(out)
+    xunjian_adapters::build_adapters_with_clock(cfg, secrets, Arc::new(move || clock.now()))
 }
 
 struct Attempt<'a> {

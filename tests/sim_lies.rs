@@ -24,7 +24,7 @@ mod sim_run;
 use chrono::TimeDelta;
 use daemon_common::DaemonProc;
 use harness::SmtpServer;
-use sim_run::{cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
+use sim_run::{captures_off_the_clock, cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use xunjian::store::{Store, StoreOptions};
@@ -98,6 +98,9 @@ async fn lies_are_could_not_check_never_findings() {
     }
     assert!(!messages.is_empty(), "the impostors were notified");
     assert!(foreign.is_empty(), "notices cite documents not in force for 宝鸡's office: {foreign:?}");
+    let (checked, off) = captures_off_the_clock(&store, start - TimeDelta::days(1), end + TimeDelta::days(1)).await;
+    assert!(checked > 100, "{checked} captures");
+    assert!(off.is_empty(), "{} of {checked} captures not on the simulated clock, e.g. {:?}", off.len(), off.first());
     let unseen = lies_seen_as_could_not_check(&store, &q, &server.base(), end).await;
     assert!(unseen.is_empty(), "lies not recorded as could-not-check:\n  {}", unseen.join("\n  "));
     store.close().await;

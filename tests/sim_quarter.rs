@@ -34,7 +34,7 @@ use harness::SmtpServer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use xunjian::report::{Assessment, QuarterRequest};
-use sim_run::{cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
+use sim_run::{captures_off_the_clock, cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
 use xunjian::store::{AccountFilter, NoticeState, Store, StoreOptions};
 use xunjian_sim::quarter::{Label, Quarter, labelled_quarter};
 use xunjian_sim::{FaultConfig, FaultKind, Server, SimClock, Surface};
@@ -194,6 +194,9 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         let n: u64 = Surface::ALL.iter().map(|s| st.fault(*s, k)).sum();
         assert!(n > 0, "fault {k:?} was never injected");
     }
+
+    let (checked, off) = captures_off_the_clock(&store, q.start - TimeDelta::days(1), end + TimeDelta::days(1)).await;
+    assert!(off.is_empty(), "{} of {checked} captures not on the simulated clock, e.g. {:?}", off.len(), off.first());
 
     // ---- notices: all sent, each exactly once ------------------------------
     let notices = store.list_notices(&[], None, None, 1_000_000).await.unwrap();

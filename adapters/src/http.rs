@@ -103,6 +103,11 @@ pub struct PoliteClient {
     limiter: DefaultDirectRateLimiter,
     policy: HttpPolicy,
     breaker: Mutex<BreakerInner>,
+    /// Stamps captures: the daemon's clock, so a capture's time is the time
+    /// the rules reason with (a simulated run's evidence carries simulated
+    /// times). Pacing, timeouts and the breaker stay on real time: they are
+    /// about the network, not about what was seen when.
+    clock: crate::weibo::Clock,
 }
 
 impl std::fmt::Debug for PoliteClient {
@@ -130,7 +135,19 @@ impl PoliteClient {
         let per_minute = NonZeroU32::new(policy.requests_per_minute).expect("validated");
         let burst = NonZeroU32::new(policy.burst).expect("validated");
         let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
-        Ok(PoliteClient { platform, http, limiter, policy: policy.clone(), breaker: Mutex::new(BreakerInner::default()) })
+        Ok(PoliteClient {
+            platform,
+            http,
+            limiter,
+            policy: policy.clone(),
+            breaker: Mutex::new(BreakerInner::default()),
+            clock: std::sync::Arc::new(Utc::now),
+        })
+    }
+
+    /// The clock that stamps captures (see the field).
+    pub fn set_clock(&mut self, clock: crate::weibo::Clock) {
+        self.clock = clock;
     }
 
     pub fn platform(&self) -> Platform {
@@ -251,7 +268,7 @@ impl PoliteClient {
                 url: final_url,
                 http_status: Some(status),
                 content_type,
-                fetched_at: Utc::now(),
+                fetched_at: (self.clock)(),
                 body: body.to_vec(),
                 source: spec.source.to_string(),
             },

@@ -210,33 +210,49 @@ pub struct PlatformSecrets {
 /// native only with `[platforms.browser]` enabled (one Chromium pool for
 /// the three); without it they fall back to their feeds.
 pub fn build_adapters(cfg: &PlatformsConfig, secrets: &PlatformSecrets) -> Result<Vec<Arc<dyn Adapter>>, String> {
+    build_adapters_with_clock(cfg, secrets, Arc::new(Utc::now))
+}
+
+/// [`build_adapters`] on the daemon's clock: it stamps every capture and
+/// resolves relative times ("3小时前"), so a simulated run's evidence carries
+/// simulated times.
+pub fn build_adapters_with_clock(
+    cfg: &PlatformsConfig,
+    secrets: &PlatformSecrets,
+    clock: weibo::Clock,
+) -> Result<Vec<Arc<dyn Adapter>>, String> {
     let mut out: Vec<Arc<dyn Adapter>> = Vec::new();
     if cfg.weibo.enabled {
-        out.push(Arc::new(weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone())?));
+        out.push(Arc::new(
+            weibo::WeiboClient::new(&cfg.weibo, secrets.weibo_cookie.clone())?.with_clock(clock.clone()),
+        ));
     }
     if cfg.wechat.enabled {
-        out.push(Arc::new(wechat::WechatClient::new(
-            &cfg.wechat,
-            &cfg.feed,
-            secrets.wechat_mp_cookie.clone(),
-            secrets.wechat_mp_token.clone(),
-        )?));
+        out.push(Arc::new(
+            wechat::WechatClient::new(
+                &cfg.wechat,
+                &cfg.feed,
+                secrets.wechat_mp_cookie.clone(),
+                secrets.wechat_mp_token.clone(),
+            )?
+            .with_clock(clock.clone()),
+        ));
     }
     if cfg.bilibili.enabled {
-        out.push(Arc::new(bilibili::BilibiliClient::new(&cfg.bilibili)?));
+        out.push(Arc::new(bilibili::BilibiliClient::new(&cfg.bilibili)?.with_clock(clock.clone())));
     }
     let browsed = |enabled: bool| cfg.browser.enabled && enabled;
     let any_browsed = browsed(cfg.douyin.enabled) || browsed(cfg.toutiao.enabled) || browsed(cfg.kuaishou.enabled);
     if any_browsed {
         let fetcher = Arc::new(browser::BrowserFetcher::new(&cfg.browser)?);
         if browsed(cfg.douyin.enabled) {
-            out.push(Arc::new(douyin::DouyinClient::new(fetcher.clone(), cfg.douyin.site())?));
+            out.push(Arc::new(douyin::DouyinClient::new(fetcher.clone(), cfg.douyin.site())?.with_clock(clock.clone())));
         }
         if browsed(cfg.toutiao.enabled) {
-            out.push(Arc::new(toutiao::ToutiaoClient::new(fetcher.clone(), cfg.toutiao.site())?));
+            out.push(Arc::new(toutiao::ToutiaoClient::new(fetcher.clone(), cfg.toutiao.site())?.with_clock(clock.clone())));
         }
         if browsed(cfg.kuaishou.enabled) {
-            out.push(Arc::new(kuaishou::KuaishouClient::new(fetcher, cfg.kuaishou.site())?));
+            out.push(Arc::new(kuaishou::KuaishouClient::new(fetcher, cfg.kuaishou.site())?.with_clock(clock.clone())));
         }
     }
     for platform in Platform::ALL {
@@ -250,7 +266,7 @@ pub fn build_adapters(cfg: &PlatformsConfig, secrets: &PlatformSecrets) -> Resul
             Platform::Xiaohongshu => false,
         };
         if !native && cfg.feed.covers(platform) {
-            out.push(Arc::new(feed::FeedAdapter::new(&cfg.feed, platform)?));
+            out.push(Arc::new(feed::FeedAdapter::new(&cfg.feed, platform)?.with_clock(clock.clone())));
         }
     }
     Ok(out)
@@ -259,10 +275,19 @@ pub fn build_adapters(cfg: &PlatformsConfig, secrets: &PlatformSecrets) -> Resul
 /// The portal fetcher, when enabled. `label` only names its breaker in
 /// status output (portals are not a platform).
 pub fn build_portal_client(cfg: &PlatformsConfig, label: Platform) -> Result<Option<portal::PortalClient>, String> {
+    build_portal_client_with_clock(cfg, label, Arc::new(Utc::now))
+}
+
+/// [`build_portal_client`] stamping captures with the daemon's clock.
+pub fn build_portal_client_with_clock(
+    cfg: &PlatformsConfig,
+    label: Platform,
+    clock: weibo::Clock,
+) -> Result<Option<portal::PortalClient>, String> {
     if !cfg.portal.enabled {
         return Ok(None);
     }
-    portal::PortalClient::new(&cfg.portal, label).map(Some)
+    portal::PortalClient::new(&cfg.portal, label).map(|c| Some(c.with_clock(clock)))
 }
 
 /// Why `parse_file` / `debug_fetch` produced no observation.

@@ -193,3 +193,34 @@ async fn record_mode_for_feed_and_portal() {
     assert_eq!(e.to_json()["outcome"], "parse_error");
     assert_eq!(captures.len(), 1);
 }
+
+/// A capture's time is the injected clock's (the daemon's: a simulated run's
+/// evidence carries simulated times), for good reads and failed ones, on
+/// feeds and portals alike.
+#[tokio::test]
+async fn captures_are_stamped_with_the_injected_clock() {
+    use chrono::TimeZone;
+    let server = TestServer::start(|req| match req.path.as_str() {
+        "/feed" => Reply::new(200, "application/rss+xml; charset=utf-8", feed("synth/rsshub_wechat_rss2.xml")),
+        _ => Reply::new(403, "text/html", portal("synth/http_403_forbidden.html")),
+    })
+    .await;
+    let cfg = platforms(&server.base());
+    let at = chrono::Utc.with_ymd_and_hms(2020, 1, 2, 3, 4, 5).unwrap();
+    let clock: xunjian_adapters::weibo::Clock = std::sync::Arc::new(move || at);
+    let c = FeedClient::new(&cfg.feed, Platform::Wechat).unwrap().with_clock(clock.clone());
+    let good = c.fetch(&format!("{}/feed", server.base())).await.unwrap();
+    assert!(!good.captures.is_empty());
+    assert!(good.captures.iter().all(|c| c.fetched_at == at), "{:?}", good.captures[0].fetched_at);
+    let failed = c.fetch(&format!("{}/blocked", server.base())).await.unwrap_err();
+    assert!(!failed.captures.is_empty());
+    assert!(failed.captures.iter().all(|c| c.fetched_at == at));
+    let p = PortalClient::new(&cfg.portal, Platform::Weibo).unwrap().with_clock(clock);
+    let failed = p.page(&format!("{}/portal", server.base())).await.unwrap_err();
+    assert!(!failed.captures.is_empty());
+    assert!(failed.captures.iter().all(|c| c.fetched_at == at));
+    // Without a clock, the machine's.
+    let real = FeedClient::new(&cfg.feed, Platform::Wechat).unwrap();
+    let good = real.fetch(&format!("{}/feed", server.base())).await.unwrap();
+    assert!(good.captures.iter().all(|c| (chrono::Utc::now() - c.fetched_at).num_seconds().abs() < 60));
+}

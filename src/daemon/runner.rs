@@ -1204,7 +1204,12 @@ async fn portal_check(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) -> Resu
         return Ok("no account in its opening window".into());
     }
     let label = accounts[0].spec.platform;
-    let client = match xunjian_adapters::build_portal_client(&rt.loaded.config.platforms, label) {
+    let clock = shared.clock.clock.clone();
+    let client = match xunjian_adapters::build_portal_client_with_clock(
+        &rt.loaded.config.platforms,
+        label,
+        Arc::new(move || clock.now()),
+    ) {
         Ok(Some(c)) => c,
         Ok(None) => return Ok("skipped: portal reading is disabled ([platforms.portal])".into()),
         Err(e) => return Ok(format!("skipped: portal client: {e}")),

@@ -173,3 +173,26 @@ pub fn message_texts(raw: &[u8]) -> Vec<String> {
     }
     texts
 }
+
+/// Captures whose time is not on the simulated clock: the adapters stamp
+/// evidence with the daemon's clock (a simulated run's evidence carries
+/// simulated times), never the machine's.
+pub async fn captures_off_the_clock(store: &Store, from: DateTime<Utc>, to: DateTime<Utc>) -> (usize, Vec<String>) {
+    let accounts = store.list_accounts(&AccountFilter { include_retired: true, ..Default::default() }).await.unwrap();
+    let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
+    let mut checked = 0;
+    let mut off = Vec::new();
+    for a in &accounts {
+        let obs = store.observations_for_account(a.id, i64::MIN, i64::MAX).await.unwrap();
+        let ids: Vec<i64> = obs.iter().map(|o| o.id).collect();
+        for (id, caps) in store.captures_of(&ids).await.unwrap() {
+            for c in caps {
+                checked += 1;
+                if c.fetched_at_ms < from_ms || c.fetched_at_ms > to_ms {
+                    off.push(format!("{} observation {id}: {} at {}", a.spec.display_name, c.url, c.fetched_at_ms));
+                }
+            }
+        }
+    }
+    (checked, off)
+}

@@ -90,6 +90,7 @@ impl BilibiliClient {
 
     /// The clock gives `wts` and the day the WBI keys belong to.
     pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http.set_clock(clock.clone());
         self.clock = clock;
         self
     }

@@ -114,13 +114,19 @@ impl<P: PageParser> BrowserPlatformClient<P> {
                 return Err(Failed { failure: f, captures, source: P::SOURCE });
             }
             let req = PageRequest { url: &url, xhr_patterns: P::XHR_PATTERNS };
+            // The browser stamps what it captures with the real clock; moved
+            // onto this client's clock (keeping their order and spacing) so
+            // evidence times are the daemon's, as for the HTTP platforms.
+            let skew = (self.clock)() - Utc::now();
             let outcome = match self.fetcher.load(&req).await {
-                Ok(load) => {
+                Ok(mut load) => {
+                    restamp(&mut load.captures, skew);
                     let parsed = P::parse(&load, platform_id, (self.clock)());
                     captures.extend(load.captures);
                     parsed
                 }
-                Err((f, caps)) => {
+                Err((f, mut caps)) => {
+                    restamp(&mut caps, skew);
                     captures.extend(caps);
                     Err(f)
                 }
@@ -178,5 +184,11 @@ impl<P: PageParser> crate::Adapter for BrowserPlatformClient<P> {
     }
     fn health(&self) -> crate::AdapterHealth {
         crate::AdapterHealth { breaker: self.breaker_status(), session: None, sources: Vec::new() }
+    }
+}
+
+fn restamp(captures: &mut [crate::model::Capture], skew: chrono::TimeDelta) {
+    for c in captures {
+        c.fetched_at += skew;
     }
 }

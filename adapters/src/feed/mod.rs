@@ -122,6 +122,7 @@ impl FeedClient {
 
     /// The time given to items that carry none (marked inexact).
     pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http.set_clock(clock.clone());
         self.clock = clock;
         self
     }

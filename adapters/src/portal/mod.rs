@@ -64,6 +64,12 @@ impl PortalClient {
         Ok(PortalClient { cfg: cfg.clone(), http: PoliteClient::new(platform, &cfg.policy)? })
     }
 
+    /// The clock that stamps captures (the daemon's).
+    pub fn with_clock(mut self, clock: crate::weibo::Clock) -> Self {
+        self.http.set_clock(clock);
+        self
+    }
+
     pub fn breaker_status(&self) -> BreakerStatus {
         self.http.breaker_status()
     }

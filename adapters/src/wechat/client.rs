@@ -125,6 +125,9 @@ impl WechatClient {
     /// The clock for feed items without a time.
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.feed = self.feed.map(|f| f.with_clock(clock.clone()));
+        for http in [&mut self.article_http, &mut self.sogou_http, &mut self.backend_http] {
+            http.set_clock(clock.clone());
+        }
         self.clock = clock;
         self
     }

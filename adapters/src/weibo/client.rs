@@ -137,6 +137,7 @@ impl WeiboClient {
     }
 
     pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.http.set_clock(clock.clone());
         self.clock = clock;
         self
     }

@@ -176,6 +176,27 @@ async fn record(s: &Store, f: Finding, when: DateTime<Utc>) {
         .unwrap();
 }
 
+/// The zombie rule checked the account (a pass), as the daemon does every
+/// day: a veto item never decided in the quarter leaves the account
+/// unassessed (覆盖不足).
+async fn zombie_checked(s: &Store, account: i64, when: DateTime<Utc>) {
+    passed(s, RuleId::Zombie, account, "account", when).await;
+}
+
+/// A rule's pass on the account's subject.
+async fn passed(s: &Store, rule: RuleId, account: i64, subject: &str, when: DateTime<Utc>) {
+    let f = finding(
+        rule,
+        account,
+        subject,
+        Verdict::Pass,
+        xunjian::rules::settings::NATIONAL_NOT_UPDATED,
+        "通过",
+        ev("时间线抓取", &"0".repeat(64), when),
+    );
+    record(s, f, when).await;
+}
+
 struct Ids {
     ids: HashMap<&'static str, i64>,
     /// SHA-256 of evidence used by findings, by account key.
@@ -283,6 +304,14 @@ async fn fill(s: &Store) -> Ids {
     ];
     for (key, p, name, region, status) in accounts {
         ids.insert(key, add(s, key, p, name, region, status).await);
+    }
+    for key in ["A", "B", "C", "D", "E", "F", "G"] {
+        zombie_checked(s, ids[key], at(day("2026-07-02"), 13, 0)).await;
+    }
+    // Weibo shows comment states: the interaction rule decided (C's is the
+    // violation open since Q2). WeChat (B) and Toutiao (E) showed none.
+    for key in ["A", "F", "G"] {
+        passed(s, RuleId::Interaction, ids[key], "comments", at(day("2026-07-02"), 13, 0)).await;
     }
     let id = |k: &str| ids[k];
     let mut shas: HashMap<&'static str, String> = HashMap::new();
@@ -766,7 +795,16 @@ fn check_numbers(r: &QuarterReport, ids: &Ids, label: &str) {
         ]
     );
 
-    // Problems: one line per finding, in region/platform/name order.
+    // 合格 needs every veto item decided: 石泉发布 (Toutiao) showed no comment
+    // state all quarter, so a person must check its interaction.
+    let e = by_name["石泉发布"];
+    assert_eq!(e.assessment, Assessment::Passed);
+    assert_eq!(e.undecided_veto, [RuleId::Interaction]);
+    assert_eq!(e.assessment_zh(), "合格（互动功能需人工核查）");
+    assert_eq!(by_name["汉滨发布"].assessment_zh(), "合格");
+    assert_eq!(r.total.passed_manual, 1, "{label}");
+
+    // Problems: one line per account and category, in region/platform/name order.
     let lines: Vec<(usize, &str, RuleId, String)> = r
         .problems
         .iter()
@@ -776,25 +814,29 @@ fn check_numbers(r: &QuarterReport, ids: &Ids, label: &str) {
         lines,
         [
             (1, "汉滨发布", RuleId::RepostDelay, "未整改".to_string()),
-            (2, "汉滨发布", RuleId::RepostDelay, "未整改".to_string()),
             (
-                3,
+                2,
                 "汉滨应急",
                 RuleId::Zombie,
                 "已整改（2026-08-20）".to_string()
             ),
             (
-                4,
+                3,
                 "汉阴发布",
                 RuleId::Interaction,
                 "未整改；连续两个季度存在问题".to_string()
             ),
-            (5, "汉阴文旅", RuleId::Verification, "未整改".to_string()),
-            (6, "石泉发布", RuleId::Naming, "未整改".to_string()),
+            (4, "汉阴文旅", RuleId::Verification, "未整改".to_string()),
+            (5, "石泉发布", RuleId::Naming, "未整改".to_string()),
         ],
         "{label}"
     );
-    let zombie = &r.problems[2];
+    // 汉滨发布's late repost and missing repost: one line, twice, first and latest.
+    let reposts = &r.problems[0];
+    assert_eq!(reposts.occurrences, 2, "{label}");
+    assert!(reposts.found_at_ms < reposts.last_found_at_ms, "{label}");
+    assert!(reposts.found_zh().contains("；最近 "), "{}", reposts.found_zh());
+    let zombie = &r.problems[1];
     assert_eq!(
         zombie.rectification,
         Rectification::Rectified {
@@ -815,14 +857,14 @@ fn check_numbers(r: &QuarterReport, ids: &Ids, label: &str) {
         Some(ids.shas["B"].as_str())
     );
     assert!(zombie.description.contains("超过 14 天未更新"));
-    let c_line = &r.problems[3];
+    let c_line = &r.problems[2];
     assert!(c_line.repeated);
     assert_eq!(
         c_line.found_at_ms,
         at(day("2026-06-20"), 13, 0).timestamp_millis(),
         "open since Q2"
     );
-    assert_eq!(r.problems[4].assessment, Assessment::LowCoverage);
+    assert_eq!(r.problems[3].assessment, Assessment::LowCoverage);
     for p in &r.problems {
         assert!(
             !p.citation.is_empty() && !p.evidence.is_empty(),
@@ -1010,9 +1052,9 @@ fn check_xlsx(path: &Path, ids: &Ids) {
     let list = rows(path, "附件2 存在问题的政务新媒体名单");
     let header: Vec<String> = list[1].iter().map(cell_str).collect();
     assert_eq!(header, xunjian::report::xlsx::PROBLEM_HEADERS);
-    assert_eq!(list.len(), 2 + 6);
-    let line3: Vec<String> = list[4].iter().map(cell_str).collect();
-    assert_eq!(line3[0], "3");
+    assert_eq!(list.len(), 2 + 5);
+    let line3: Vec<String> = list[3].iter().map(cell_str).collect();
+    assert_eq!(line3[0], "2");
     assert_eq!(line3[1], "汉滨区 / 汉滨区汉滨应急单位");
     assert_eq!(
         (line3[2].as_str(), line3[3].as_str()),
@@ -1031,7 +1073,7 @@ fn check_xlsx(path: &Path, ids: &Ids) {
         "{}",
         line3[9]
     );
-    let line4: Vec<String> = list[5].iter().map(cell_str).collect();
+    let line4: Vec<String> = list[4].iter().map(cell_str).collect();
     assert_eq!(line4[8], "未整改；连续两个季度存在问题");
 
     let acc = rows(path, "账号指标");
@@ -1305,7 +1347,7 @@ async fn the_command_line_writes_the_files() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(
-        stdout.contains("账号 2 个，检查 1 个，合格 0 个，不合格 1 个，覆盖不足 1 个"),
+        stdout.contains("账号 2 个，检查 1 个，合格 0 个（其中互动功能需人工核查 0 个），不合格 1 个，覆盖不足 1 个"),
         "{stdout}"
     );
     let html = out_dir.join("2026Q3-汉阴县-政务新媒体检查情况通报.html");
@@ -1412,6 +1454,12 @@ async fn supervision_follows_the_registry_through_the_quarter() {
             .id;
         for (i, d) in q3_days().into_iter().enumerate() {
             let t = at(d, 13, 0);
+            if d == day("2026-07-02") {
+                zombie_checked(s, zid, t).await;
+            }
+            if d == day("2026-09-02") {
+                zombie_checked(s, w, t).await;
+            }
             if d < day("2026-08-01") {
                 let p = [post(&format!("z-{d}"), at(d, 9, 0), CommentState::Open)];
                 observe(

@@ -147,7 +147,7 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
     let written = written.map_err(CliError::failure)?;
     let t = &rep.total;
     println!(
-        "{}{}：账号 {} 个，检查 {} 个，合格 {} 个，不合格 {} 个，覆盖不足 {} 个，合格率 {}；问题 {} 条（{} 个账号）",
+        "{}{}：账号 {} 个，检查 {} 个，合格 {} 个（其中互动功能需人工核查 {} 个），不合格 {} 个，覆盖不足 {} 个，合格率 {}；问题 {} 条（{} 个账号）",
         rep.quarter.label_zh(),
         rep.region
             .as_deref()
@@ -156,6 +156,7 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
         t.registered,
         t.checked,
         t.passed,
+        t.passed_manual,
         t.failed,
         t.low_coverage,
         report::html::pct(t.pass_rate()),

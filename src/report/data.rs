@@ -53,7 +53,7 @@ use crate::store::{
 };
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use xunjian_adapters::model::Platform;
 
 /// What the report is asked for.
@@ -128,15 +128,21 @@ pub struct Tally {
     pub passed: u64,
     pub failed: u64,
     pub low_coverage: u64,
+    /// Of `passed`: accounts whose interaction (a veto item) no public page
+    /// showed this quarter (WeChat comments and messages): 合格（互动功能需人工核查）.
+    pub passed_manual: u64,
 }
 
 impl Tally {
-    fn add(&mut self, a: Assessment) {
+    fn add(&mut self, a: &AccountMetrics) {
         self.registered += 1;
-        match a {
+        match a.assessment {
             Assessment::Passed => {
                 self.checked += 1;
-                self.passed += 1
+                self.passed += 1;
+                if a.needs_manual_check() {
+                    self.passed_manual += 1;
+                }
             }
             Assessment::Failed => {
                 self.checked += 1;
@@ -218,9 +224,28 @@ pub struct AccountMetrics {
     pub followers_end: Option<i64>,
     pub veto_problems: u64,
     pub other_problems: u64,
+    /// Veto items switched on for the account that no check decided this
+    /// quarter and that a person must check (interaction where the platform
+    /// shows no comment state, as WeChat). A veto item without a decision
+    /// cannot be called 合格 silently.
+    pub undecided_veto: Vec<RuleId>,
 }
 
 impl AccountMetrics {
+    /// 合格 whose interaction nobody could see.
+    pub fn needs_manual_check(&self) -> bool {
+        self.assessment == Assessment::Passed && self.undecided_veto.contains(&RuleId::Interaction)
+    }
+
+    /// 合格 / 合格（互动功能需人工核查） / 不合格 / 覆盖不足
+    pub fn assessment_zh(&self) -> &'static str {
+        if self.needs_manual_check() {
+            "合格（互动功能需人工核查）"
+        } else {
+            self.assessment.display_zh()
+        }
+    }
+
     pub fn followers_change(&self) -> Option<i64> {
         Some(self.followers_end? - self.followers_start?)
     }
@@ -262,8 +287,10 @@ pub struct ProblemLine {
     pub description: String,
     /// 《文件》（文号）条款
     pub citation: String,
-    /// Start of the (latest) open period that overlaps the quarter.
+    /// Start of the first open period that overlaps the quarter.
     pub found_at_ms: i64,
+    /// Start of the latest one (the same when it occurred once).
+    pub last_found_at_ms: i64,
     pub rectification: Rectification,
     /// Open periods overlapping the quarter (reopened problems count again).
     pub occurrences: usize,
@@ -287,6 +314,15 @@ impl ProblemLine {
             s.push_str("；连续两个季度存在问题");
         }
         s
+    }
+
+    /// 发现时间: the first occurrence, and the latest when there were more.
+    pub fn found_zh(&self) -> String {
+        if self.last_found_at_ms > self.found_at_ms {
+            format!("{}；最近 {}", fmt_ms(self.found_at_ms), fmt_ms(self.last_found_at_ms))
+        } else {
+            fmt_ms(self.found_at_ms)
+        }
     }
 
     /// One line per evidence item: `标签 时间 URL SHA-256:…`.
@@ -394,6 +430,8 @@ pub struct ReportInputs {
     /// Every event of every finding (no time limit: a later dismissal
     /// withdraws an earlier open period).
     pub events: Vec<ReportEvent>,
+    /// The (account, rule) pairs decided on some day of the quarter.
+    pub decided: Vec<(i64, RuleId)>,
 }
 
 /// Callbacks for long runs.
@@ -413,7 +451,7 @@ impl Progress for NoProgress {}
 const REPOST_CHUNK: usize = 64;
 
 /// Number of `step` calls [`read_inputs`] makes.
-pub const READ_STEPS: u64 = 7;
+pub const READ_STEPS: u64 = 8;
 
 /// Reads what the report needs for `[quarter start, cut-off)`.
 pub async fn read_inputs(
@@ -454,6 +492,9 @@ pub async fn read_inputs(
     let findings = store.list_findings(&Default::default()).await?;
     progress.step("读取问题变化 (finding events)");
     let events = store.finding_events_until(i64::MAX).await?;
+    progress.step("核对判定覆盖 (rule coverage)");
+    let day = |ms: i64| ms_to_utc(ms).with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d").to_string();
+    let decided = store.rules_decided(&day(from), &day(to - 1)).await?;
     Ok(ReportInputs {
         accounts,
         spans,
@@ -464,6 +505,7 @@ pub async fn read_inputs(
         reposts,
         findings,
         events,
+        decided,
     })
 }
 
@@ -807,6 +849,8 @@ pub fn assemble(
         st
     };
 
+    let decided: HashSet<(i64, RuleId)> = inputs.decided.iter().copied().collect();
+
     // ---- per-account metrics ----
     let posts: HashMap<i64, &PostAggregate> =
         inputs.posts.iter().map(|p| (p.account_id, p)).collect();
@@ -828,9 +872,25 @@ pub fn assemble(
         } else {
             0.0
         };
+        // Veto items the account is held to (a closing account only to its
+        // closing notice) that no check decided in the quarter.
+        let held = matches!(a.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening);
+        let undecided_veto: Vec<RuleId> = [
+            (RuleId::Zombie, opt.rules.zombie.enabled),
+            (RuleId::Vanished, opt.rules.vanished.enabled),
+            (RuleId::Interaction, opt.rules.interaction.enabled),
+        ]
+        .into_iter()
+        .filter(|(rule, on)| held && *on && !decided.contains(&(a.id, *rule)))
+        .map(|(rule, _)| rule)
+        .collect();
+        // Silence and existence are what the quarter's observations are
+        // for: never decided, the account is not assessed. Interaction may
+        // have no public view at all: 合格, marked for a person to check.
+        let decided_enough = !undecided_veto.iter().any(|r| *r != RuleId::Interaction);
         let assessment = if veto_accounts.contains(&a.id) {
             Assessment::Failed
-        } else if supervised_days > 0 && coverage + 1e-9 >= opt.min_coverage {
+        } else if supervised_days > 0 && coverage + 1e-9 >= opt.min_coverage && decided_enough {
             Assessment::Passed
         } else {
             Assessment::LowCoverage
@@ -894,6 +954,7 @@ pub fn assemble(
             followers_end: fl.map(|f| f.last),
             veto_problems,
             other_problems,
+            undecided_veto,
         });
     }
     let metrics: HashMap<i64, &AccountMetrics> =
@@ -904,13 +965,13 @@ pub fn assemble(
     let mut by_platform: BTreeMap<Platform, Tally> = BTreeMap::new();
     let mut by_region: BTreeMap<(bool, String), Tally> = BTreeMap::new();
     for m in &accounts {
-        total.add(m.assessment);
-        by_platform.entry(m.platform).or_default().add(m.assessment);
+        total.add(m);
+        by_platform.entry(m.platform).or_default().add(m);
         let key = match &m.region {
             Some(r) => (false, r.clone()),
             None => (true, "未填写地区".to_string()),
         };
-        by_region.entry(key).or_default().add(m.assessment);
+        by_region.entry(key).or_default().add(m);
     }
     let by_region: Vec<(String, Tally)> = by_region.into_iter().map(|((_, r), t)| (r, t)).collect();
     let mut best: Vec<&(String, Tally)> = by_region
@@ -943,17 +1004,34 @@ pub fn assemble(
                 fb.id,
             ))
     });
+    // One line per account and problem category: a silent account that
+    // missed eleven key items is one repost line with its count, not eleven.
     let mut problems = Vec::with_capacity(hits.len());
-    for h in &hits {
-        let f = h.finding;
+    for group in hits.chunk_by(|a, b| {
+        (a.finding.account_id, a.finding.rule) == (b.finding.account_id, b.finding.rule)
+    }) {
+        let mut periods: Vec<(&StoredFinding, &OpenPeriod<'_>)> = group
+            .iter()
+            .flat_map(|h| counted(&h.periods, from, to).into_iter().map(move |p| (h.finding, p)))
+            .collect();
+        periods.sort_by_key(|(f, p)| (p.start.at_ms, f.id));
+        let (f, latest) = *periods.last().expect("a hit has a counted period");
         let m = metrics[&f.account_id];
-        let periods = counted(&h.periods, from, to);
-        let latest = periods.last().expect("a hit has a counted period");
         let evidence: Vec<Evidence> = serde_json::from_str(&latest.start.evidence_json)
             .unwrap_or_else(|_| f.evidence.clone());
-        let rectification = match latest.end {
-            Some(e) if e.at_ms < to => Rectification::Rectified { at_ms: e.at_ms },
-            _ => Rectification::NotRectified,
+        // Rectified when every subject's last period ended before the
+        // cut-off, as of the last of those ends.
+        let mut rectified_at = Some(i64::MIN);
+        for h in group {
+            let last = counted(&h.periods, from, to).last().map(|p| p.end);
+            rectified_at = match (rectified_at, last) {
+                (Some(r), Some(Some(e))) if e.at_ms < to => Some(r.max(e.at_ms)),
+                _ => None,
+            };
+        }
+        let rectification = match rectified_at {
+            Some(at_ms) => Rectification::Rectified { at_ms },
+            None => Rectification::NotRectified,
         };
         problems.push(ProblemLine {
             seq: problems.len() + 1,
@@ -966,7 +1044,8 @@ pub fn assemble(
             gravity: f.rule.gravity(),
             description: latest.start.summary_zh.clone(),
             citation: f.citation_display(),
-            found_at_ms: latest.start.at_ms,
+            found_at_ms: periods[0].1.start.at_ms,
+            last_found_at_ms: latest.start.at_ms,
             rectification,
             occurrences: periods.len(),
             repeated: previous_pairs.contains(&(f.account_id, f.rule)),

@@ -120,10 +120,19 @@ pub fn overview_paragraphs(r: &QuarterReport) -> Vec<String> {
     if !r.best_regions.is_empty() {
         out.push(format!("{}检查的账号全部合格。", r.best_regions.join("、")));
     }
+    if t.passed_manual > 0 {
+        let manual: Vec<String> =
+            r.accounts.iter().filter(|a| a.needs_manual_check()).map(|a| a.named()).collect();
+        out.push(format!(
+            "合格账号中有{}个的评论、留言等互动功能本季度无法通过公开页面核验（如微信公众号的留言和私信），记为“合格（互动功能需人工核查）”，请所属单位自查后报送：{}。",
+            t.passed_manual,
+            names(&manual, 30)
+        ));
+    }
     if t.low_coverage > 0 {
         let low = r.named_with(Assessment::LowCoverage);
         out.push(format!(
-            "另有{}个账号本季度有效监测天数不足应监测天数的{:.0}%（因平台验证码、访问拦截、登录限制或尚无抓取记录等原因），记为“覆盖不足”，未作合格判定，未计入合格率：{}。",
+            "另有{}个账号本季度有效监测天数不足应监测天数的{:.0}%或内容更新情况未能判定（因平台验证码、访问拦截、登录限制或尚无抓取记录等原因），记为“覆盖不足”，未作合格判定，未计入合格率：{}。",
             t.low_coverage,
             r.min_coverage * 100.0,
             names(&low, 30)
@@ -404,7 +413,7 @@ pub fn render(r: &QuarterReport, cfg: &ReportConfig) -> String {
                 esc(&category),
                 desc,
                 esc(&p.citation),
-                esc(&fmt_ms(p.found_at_ms)),
+                esc(&p.found_zh()),
                 esc(&p.rectification_zh()),
                 ev.join("<br>"),
                 p.finding_id

@@ -424,7 +424,7 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         ws.write_string_with_format(r, 4, &category, &st.wrap)?;
         ws.write_string_with_format(r, 5, &desc, &st.wrap)?;
         ws.write_string_with_format(r, 6, &p.citation, &st.wrap)?;
-        ws.write_string_with_format(r, 7, fmt_ms(p.found_at_ms), &st.wrap)?;
+        ws.write_string_with_format(r, 7, p.found_zh(), &st.wrap)?;
         ws.write_string_with_format(r, 8, p.rectification_zh(), &st.wrap)?;
         ws.write_string_with_format(r, 9, p.evidence_lines().join("\n"), &st.wrap)?;
         ws.write_number_with_format(r, 10, p.finding_id as f64, &st.center)?;
@@ -453,7 +453,7 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         ws.write_string_with_format(r, 3, &a.name, &st.cell)?;
         ws.write_string_with_format(r, 4, a.platform.display_name(), &st.cell)?;
         ws.write_string_with_format(r, 5, &a.platform_id, &st.cell)?;
-        ws.write_string_with_format(r, 6, a.assessment.display_zh(), &st.center)?;
+        ws.write_string_with_format(r, 6, a.assessment_zh(), &st.center)?;
         ws.write_number_with_format(r, 7, a.coverage, &st.pct)?;
         num(ws, 8, a.answered_days as f64)?;
         num(ws, 9, a.supervised_days as f64)?;

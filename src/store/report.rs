@@ -370,6 +370,28 @@ impl Store {
             .collect()
     }
 
+    /// The (account, rule) pairs a rule decided (checked: pass, warning or
+    /// violation) on at least one day of `[from_day, to_day]` (YYYY-MM-DD,
+    /// Asia/Shanghai): a veto item never decided in the quarter cannot make
+    /// an account 合格.
+    pub async fn rules_decided(&self, from_day: &str, to_day: &str) -> Result<Vec<(i64, crate::rules::RuleId)>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT account_id, rule FROM rule_coverage WHERE day >= $1 AND day <= $2 AND checked > 0",
+        )
+        .bind(from_day)
+        .bind(to_day)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            // A rule this build does not know (a newer daemon) decides nothing here.
+            if let Some(rule) = crate::rules::RuleId::from_code(&get_string(r, "rule")?) {
+                out.push((get_i64(r, "account_id")?, rule));
+            }
+        }
+        Ok(out)
+    }
+
     /// Every finding event before `to_ms`, by finding then order of
     /// occurrence: the report replays each finding's states from them.
     pub async fn finding_events_until(&self, to_ms: i64) -> Result<Vec<ReportEvent>> {

@@ -34,6 +34,7 @@
 
 use super::coverage::outcome_zh;
 use super::names::{NameMatch, compare_names, normalize_name, text_similarity};
+use super::verification_type::personal_verification;
 use super::{Evidence, Finding, RuleContext, RuleId, Verdict, fmt_local_ms};
 use crate::accounts::{Account, LifecycleStatus};
 use crate::store::{CaptureRef, ObservationRecord, StoredSearchHit};
@@ -317,22 +318,6 @@ impl Standing {
 pub(crate) fn names_unit(entity: &str, unit: &str) -> bool {
     let u = normalize_name(unit);
     u.chars().count() >= 2 && normalize_name(entity).contains(&u)
-}
-
-/// Verification types that mean a person, per platform (platforms.md):
-/// Weibo `verified_type` 0 (orange V), 10 (微博女郎), 200 / 220 (达人);
-/// Bilibili `official.role` 1, 2, 7, 9 (UP主, 大V, 高能主播, 社会知名人士).
-/// Other platforms' codes are not known: their verified hits count as
-/// organisations, the smaller bonus.
-fn personal_verification(platform: Platform, verified_type: Option<&str>) -> bool {
-    let Some(t) = verified_type.map(str::trim) else {
-        return false;
-    };
-    match platform {
-        Platform::Weibo => matches!(t, "0" | "10" | "200" | "220"),
-        Platform::Bilibili => matches!(t, "1" | "2" | "7" | "9"),
-        _ => false,
-    }
 }
 
 pub(crate) fn standing(

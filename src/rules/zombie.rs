@@ -31,6 +31,28 @@ fn latest_possible(p: &PostRecord) -> DateTime<Utc> {
     }
 }
 
+/// A silence for sentences that compare it with a limit of `limit_days`:
+/// as [`fmt_duration_zh`], except that at the limit's day count the hours
+/// are always shown, and the minutes (or seconds) when there are no hours.
+/// "已 14 天未更新……超过 14 天" for 14 days and 12 minutes reads as no
+/// breach; "14 天 0 小时 12 分钟" shows it.
+fn fmt_silence_zh(silent: TimeDelta, limit_days: u32) -> String {
+    let secs = silent.num_seconds();
+    let (days, hours, mins) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    if days != i64::from(limit_days) {
+        return fmt_duration_zh(silent);
+    }
+    if hours > 0 {
+        format!("{days} 天 {hours} 小时")
+    } else if mins > 0 {
+        format!("{days} 天 0 小时 {mins} 分钟")
+    } else if secs % 60 > 0 {
+        format!("{days} 天 0 小时 0 分钟 {} 秒", secs % 60)
+    } else {
+        format!("{days} 天")
+    }
+}
+
 /// Zombie: silent for more than `days` days.
 ///
 /// Pinned posts count by their own publish time, never by their place on
@@ -114,7 +136,7 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
     if silent > limit {
         let s = format!(
             "{name}已 {}未更新（{since_text}，截至 {} 抓取），超过 {} 天的规定",
-            fmt_duration_zh(silent),
+            fmt_silence_zh(silent, rule.days),
             fmt_local(checked_at),
             rule.days
         );
@@ -122,7 +144,7 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
     } else if rule.warning_lead_days > 0 && silent > limit - lead {
         let s = format!(
             "{name}已 {}未更新（{since_text}），若 {} 前仍不更新将超过 {} 天的规定",
-            fmt_duration_zh(silent),
+            fmt_silence_zh(silent, rule.days),
             fmt_local(since + limit),
             rule.days
         );
@@ -373,6 +395,23 @@ mod tests {
             f.evidence[0].sha256.as_deref(),
             Some(format!("{:064x}", 1).as_str())
         );
+    }
+
+    #[test]
+    fn a_breach_by_minutes_shows_the_minutes() {
+        // The reported wrong decision: 14 d 0 h 12 min read "已 14 天未更新
+        // ……超过 14 天的规定", as if there were no breach.
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let f = silent_for(&k, TimeDelta::days(14) + TimeDelta::minutes(12));
+        assert_eq!(f.verdict, Verdict::Violation);
+        assert!(f.summary_zh.contains("已 14 天 0 小时 12 分钟未更新"), "{}", f.summary_zh);
+        let f = silent_for(&k, TimeDelta::days(14) + TimeDelta::seconds(30));
+        assert!(f.summary_zh.contains("已 14 天 0 小时 0 分钟 30 秒未更新"), "{}", f.summary_zh);
+        // Away from the limit's day count the usual wording stays.
+        let f = silent_for(&k, TimeDelta::days(16) + TimeDelta::minutes(12));
+        assert!(f.summary_zh.contains("已 16 天未更新"), "{}", f.summary_zh);
+        assert_eq!(fmt_silence_zh(TimeDelta::days(14), 14), "14 天");
+        assert_eq!(fmt_silence_zh(TimeDelta::days(12) + TimeDelta::minutes(5), 14), "12 天");
     }
 
     #[test]

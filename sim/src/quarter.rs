@@ -1191,8 +1191,10 @@ impl Quarter {
     }
 
     /// A natural week (Monday–Sunday) without an original post (001 第十六条),
-    /// judged during the next week. WeChat feeds carry no repost link: every
-    /// article there counts as the account's own.
+    /// judged during the next week. A WeChat repost carries no link but its
+    /// title says 转载｜, which xunjian counts as not original; a WeChat week
+    /// with an unmarked article is "could not check" there (a feed cannot
+    /// tell originals), so it has no label either way.
     fn weekly_labels(&self, row: &RegistryRow, a: &Account) -> Vec<Label> {
         let mut out = Vec::new();
         let until = self.checkable_until(a);
@@ -1210,7 +1212,7 @@ impl Quarter {
                 break;
             }
             let opened_before = row.opened_on.is_none_or(|d| d <= monday);
-            let original = a.posts.iter().any(|p| p.at >= ws && p.at < we && p.repost_of.is_none());
+            let original = a.posts.iter().any(|p| p.at >= ws && p.at < we && p.original && p.repost_of.is_none());
             if opened_before && !original {
                 let iso = monday.iso_week();
                 out.push(self.label(

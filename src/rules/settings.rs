@@ -12,6 +12,9 @@
 //! warning_lead_days = 3
 //! [rules.repost_delay]
 //! enabled = true
+//! [rules.interaction]
+//! latest_k = 5               # the latest K non-pinned posts are read
+//! closed_of_latest = 3       # this many of them closed = violation; 1 or more = warning
 //! [rules.impostor]
 //! threshold = 0.85
 //! ```
@@ -228,9 +231,12 @@ pub struct VanishedSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct InteractionSettings {
     pub enabled: Option<bool>,
-    /// Violation when comments are closed or restricted on each of the
-    /// latest K non-pinned posts (default 5).
+    /// How many of the latest non-pinned posts are read (default 5).
     pub latest_k: Option<u32>,
+    /// Violation when comments are closed or restricted on at least this
+    /// many of the latest K (default 3, at most `latest_k`); fewer but at
+    /// least one is a warning.
+    pub closed_of_latest: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -305,6 +311,8 @@ pub struct VanishedRule {
 pub struct InteractionRule {
     pub enabled: bool,
     pub latest_k: u32,
+    /// 1..=latest_k: closed on this many of the latest K is a violation.
+    pub closed_of_latest: u32,
     pub citation: Citation,
 }
 
@@ -359,6 +367,8 @@ pub enum SettingsError {
     LeadTooLong { lead: u32, days: u32 },
     #[error("[rules.impostor] threshold 须大于 0 且不大于 1 (must be in (0, 1]): {value}")]
     BadThreshold { value: String },
+    #[error("[rules.interaction] closed_of_latest ({closed}) 不能大于 latest_k ({k}) (must not exceed latest_k)")]
+    ClosedOfLatest { closed: u32, k: u32 },
 }
 
 fn default_keywords() -> Vec<String> {
@@ -429,6 +439,10 @@ impl ResolvedRules {
             interaction: InteractionRule {
                 enabled: on(&[National, Baoji]),
                 latest_k: 5,
+                // Three closed of five: a pattern, not a single sensitive post
+                // (all five closed let an account that closes comments on
+                // most of its posts pass).
+                closed_of_latest: 3,
                 citation: if profile == National {
                     NATIONAL_INTERACTION
                 } else {
@@ -563,6 +577,18 @@ impl RuleSettings {
         set(&mut r.interaction.enabled, self.interaction.enabled);
         if let Some(k) = self.interaction.latest_k {
             r.interaction.latest_k = nonzero(k, "interaction.latest_k")?;
+        }
+        match self.interaction.closed_of_latest {
+            Some(c) => r.interaction.closed_of_latest = nonzero(c, "interaction.closed_of_latest")?,
+            // A small latest_k alone (written before closed_of_latest
+            // existed, when it meant "all K closed") still means all K.
+            None => r.interaction.closed_of_latest = r.interaction.closed_of_latest.min(r.interaction.latest_k),
+        }
+        if r.interaction.closed_of_latest > r.interaction.latest_k {
+            return Err(SettingsError::ClosedOfLatest {
+                closed: r.interaction.closed_of_latest,
+                k: r.interaction.latest_k,
+            });
         }
         set(&mut r.verification.enabled, self.verification.enabled);
         set(&mut r.naming.enabled, self.naming.enabled);
@@ -875,6 +901,7 @@ mod tests {
             "[rules.one_per_platform]",
             "允许多账号",
             "[rules.unregistered]",
+            "closed_of_latest",
         ] {
             assert!(example.contains(needle), "example config lacks {needle}");
         }
@@ -883,6 +910,21 @@ mod tests {
             example.contains(&defaults),
             "decorations default differs: {defaults}"
         );
+    }
+
+    #[test]
+    fn interaction_closed_of_latest_defaults_overrides_and_bounds() {
+        let r = ResolvedRules::for_profile(ProfileName::National);
+        assert_eq!((r.interaction.latest_k, r.interaction.closed_of_latest), (5, 3));
+        let s = parse("[interaction]\nlatest_k = 10\nclosed_of_latest = 6\n").unwrap();
+        let r = s.resolve().unwrap();
+        assert_eq!((r.interaction.latest_k, r.interaction.closed_of_latest), (10, 6));
+        let s = parse("[interaction]\nclosed_of_latest = 6\n").unwrap();
+        assert_eq!(s.resolve().unwrap_err(), SettingsError::ClosedOfLatest { closed: 6, k: 5 });
+        let s = parse("[interaction]\nlatest_k = 2\n").unwrap();
+        assert_eq!(s.resolve().unwrap().interaction.closed_of_latest, 2, "all of a small K");
+        let s = parse("[interaction]\nclosed_of_latest = 0\n").unwrap();
+        assert!(matches!(s.resolve().unwrap_err(), SettingsError::Zero { .. }));
     }
 
     #[test]

@@ -46,7 +46,8 @@ pub async fn load_facts(store: &Store, account: &Account, now: DateTime<Utc>) ->
     }
     posts.sort_by_key(|p| std::cmp::Reverse(p.post.published_at));
     facts.posts = posts;
-    if let Some(p) = store.latest_profile(account.id).await? {
+    // As of `now`: a check of a past instant reads the profile as it was then.
+    if let Some(p) = store.profile_as_of(account.id, now.timestamp_millis()).await? {
         facts.profiles.push(p);
     }
     let mut wanted: Vec<i64> = facts.observations.iter().map(|o| o.id).collect();

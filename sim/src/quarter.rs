@@ -15,7 +15,7 @@
 //! | repost_delay | 60 minutes; WeChat one working day | 59, 60, 61 minutes, never; WeChat across 中秋, 国庆 and the 调休 Saturday 10-10 |
 //! | closing_notice | pinned ≥ 30 days before closing | 40, 31, 29 days; pinned then unpinned; none |
 //! | vanished | two answers "gone" | user not found; banned |
-//! | interaction | comments closed on the latest 5 | 5 of 5 vs 4 of 5 closed |
+//! | interaction | comments closed on 3 of the latest 5 (1–2: warning) | 5 of 5 vs 2 of 5 closed |
 //! | verification | verified, naming the owner unit | unverified; verified to a company |
 //! | naming | name as registered | renamed on the platform |
 //! | impostor | score ≥ 0.9 | traditional script, decorations, region shorthand; unrelated look-alikes |
@@ -136,6 +136,9 @@ pub const ZOMBIE_WARNING_DAYS: i64 = 11;
 pub const CLOSING_DAYS: i64 = 30;
 pub const CLOSING_WARNING_LEAD_DAYS: i64 = 7;
 pub const INTERACTION_LATEST_K: usize = 5;
+/// Comments closed on this many of the latest K: a violation; on fewer
+/// but at least one: a warning.
+pub const INTERACTION_CLOSED_OF_LATEST: usize = 3;
 /// The baoji profile, plus the repost rule — the configuration the labels assume.
 pub const RULES_TOML: &str = "[rules]\nprofile = \"baoji\"\n[rules.repost_delay]\nenabled = true\nlimit_minutes = 60\nwechat_workdays = 1\n";
 
@@ -462,7 +465,8 @@ impl Builder {
             let mut ps: Vec<&mut Post> = self.world.accounts[i].posts.iter_mut().filter(|p| p.at >= from).collect();
             ps.sort_by_key(|p| p.at);
             for (k, p) in ps.into_iter().enumerate() {
-                p.comments_closed = all || k % 5 != 4;
+                // Not all: 2 of every 5, below the 3 of the latest 5.
+                p.comments_closed = all || k % 5 < 2;
             }
         }
         self.world.accounts[i].posts.sort_by_key(|p| p.at);
@@ -737,7 +741,7 @@ impl Builder {
         // ---- interaction ---------------------------------------------------
         for (unit, all, what) in [
             ("宝鸡市住房和城乡建设局", true, "comments closed on every post from 08-10: violation"),
-            ("宝鸡市交通运输局", false, "comments closed on 4 of every 5 posts: passes"),
+            ("宝鸡市交通运输局", false, "comments closed on 2 of every 5 posts: warning, never a violation"),
         ] {
             let i = self.registered(Weibo, unit, unit, "宝鸡市");
             let s = Script { comments_closed_from: Some((cst(2026, 8, 10, 0, 0), all)), ..Default::default() };
@@ -1191,8 +1195,10 @@ impl Quarter {
     }
 
     /// A natural week (Monday–Sunday) without an original post (001 第十六条),
-    /// judged during the next week. WeChat feeds carry no repost link: every
-    /// article there counts as the account's own.
+    /// judged during the next week. A WeChat repost carries no link but its
+    /// title says 转载｜, which xunjian counts as not original; a WeChat week
+    /// with an unmarked article is "could not check" there (a feed cannot
+    /// tell originals), so it has no label either way.
     fn weekly_labels(&self, row: &RegistryRow, a: &Account) -> Vec<Label> {
         let mut out = Vec::new();
         let until = self.checkable_until(a);
@@ -1210,7 +1216,7 @@ impl Quarter {
                 break;
             }
             let opened_before = row.opened_on.is_none_or(|d| d <= monday);
-            let original = a.posts.iter().any(|p| p.at >= ws && p.at < we && p.repost_of.is_none());
+            let original = a.posts.iter().any(|p| p.at >= ws && p.at < we && p.original && p.repost_of.is_none());
             if opened_before && !original {
                 let iso = monday.iso_week();
                 out.push(self.label(
@@ -1320,15 +1326,25 @@ impl Quarter {
         Some(self.label("vanished", a, "account".into(), Severity::Violation, g.at, Some(g.at), format!("{:?} from {}", g.kind, g.at)))
     }
 
-    /// Comments closed on each of the latest five non-pinned posts (001 第二十一条).
+    /// Comments closed on 3 of the latest five non-pinned posts (001
+    /// 第二十一条): a violation; on 1 or 2 of them: a warning.
     fn interaction_labels(&self, _row: &RegistryRow, a: &Account) -> Option<Label> {
         let until = self.checkable_until(a);
         let mut posts: Vec<&Post> = a.posts.iter().filter(|p| p.pinned.is_none() && p.at < until).collect();
         posts.sort_by_key(|p| p.at);
-        posts.windows(INTERACTION_LATEST_K).find(|w| w.iter().all(|p| p.comments_closed)).map(|w| {
-            let at = w[INTERACTION_LATEST_K - 1].at;
-            self.label("interaction", a, "comments".into(), Severity::Violation, at, Some(at), "comments closed on the latest five".into())
-        })
+        let first_with = |closed: usize| {
+            posts
+                .windows(INTERACTION_LATEST_K)
+                .find(|w| w.iter().filter(|p| p.comments_closed).count() >= closed)
+                .map(|w| w[INTERACTION_LATEST_K - 1].at)
+        };
+        let warned = first_with(1)?;
+        let violated = first_with(INTERACTION_CLOSED_OF_LATEST);
+        let (sev, why) = match violated {
+            Some(_) => (Severity::Violation, "comments closed on 3 of the latest five"),
+            None => (Severity::Warning, "comments closed on 1 or 2 of the latest five"),
+        };
+        Some(self.label("interaction", a, "comments".into(), sev, warned, violated, why.into()))
     }
 
     /// Verified under the owner unit, named as registered (001 第十一条).
@@ -1417,7 +1433,7 @@ mod tests {
         assert!(of("宝鸡市财政局", "closing_notice").is_empty());
         assert!(of("宝鸡市商务局", "weekly_original").is_empty());
         assert_eq!(of("宝鸡市科学技术局", "weekly_original"), [Severity::Violation]);
-        assert!(of("宝鸡市交通运输局", "interaction").is_empty());
+        assert_eq!(of("宝鸡市交通运输局", "interaction"), [Severity::Warning]);
         // Normal accounts have no labels.
         let normal = q.world.accounts.iter().find(|a| a.name == "扶风县教育局").unwrap();
         assert!(labels.iter().all(|l| l.account_id != normal.id), "{:?}", labels.iter().filter(|l| l.account_id == normal.id).collect::<Vec<_>>());

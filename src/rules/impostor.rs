@@ -12,16 +12,28 @@
 //!   ([`compare_names`](super::names::compare_names): 1.0 same name, 0.97
 //!   region written differently, 0.95 homophone or added decorations, string
 //!   similarity capped at 0.9), plus
-//! * +0.10 when the candidate is not verified or verified as a person, +0.05
-//!   when verified as an organisation that is not the owner unit (fakes lack
-//!   the blue V, or carry a company's — standards.md §3.6), plus
+//! * +0.10 when the candidate is not verified or verified as a person
+//!   (fakes lack the blue V — standards.md §3.6), −0.10 when the platform
+//!   verified it as an organisation that is none of the registry's: the
+//!   platform has checked that some real body runs it, so it is more likely
+//!   somebody's own account than a fake (梅县发布 vs 眉县发布: another
+//!   county's government account, not an impostor), plus
 //! * +0.10 when its bio copies the registered account's (as the same
 //!   searches show it),
 //!
-//! capped at 1 and rounded to 3 decimals. At or above the configured
-//! threshold (default 0.9) the candidate is reported: any structural
-//! imitation is, and a merely similar name (one character off: 0.8) only
-//! with the evidence of missing verification or a copied bio.
+//! capped at 1 and rounded to 3 decimals. A name that only *sounds* the
+//! same (homophone, with or without decorations) is capped just below the
+//! threshold whatever the other evidence: Chinese place names are full of
+//! homophones (梅县/眉县), and an urgent violation against another region's
+//! real account is worse than a missed look-alike. At or above the
+//! configured threshold (default 0.9) the candidate is reported: a same,
+//! region-variant or decorated name is, unless an organisation's
+//! verification lowers it below; a merely similar name (one character off:
+//! 0.8) only with the evidence of missing verification or a copied bio.
+//!
+//! An impostor is a third party's account: the finding asks the office to
+//! verify it and report it to the platform (`action` =
+//! `report_to_platform`), not the unit to rectify anything.
 //!
 //! A hit whose verification names the owner unit, or any unit of the
 //! registry, is not an impostor but that unit's own account — possibly an
@@ -33,7 +45,8 @@
 //! "could not search" (not checked).
 
 use super::coverage::outcome_zh;
-use super::names::{NameMatch, compare_names, normalize_name, text_similarity};
+use super::names::{MatchBasis, NameMatch, compare_names, normalize_name, text_similarity};
+use super::verification_type::personal_verification;
 use super::{Evidence, Finding, RuleContext, RuleId, Verdict, fmt_local_ms};
 use crate::accounts::{Account, LifecycleStatus};
 use crate::store::{CaptureRef, ObservationRecord, StoredSearchHit};
@@ -78,8 +91,13 @@ impl SearchEvidence {
 
 /// Score added for a candidate that is not verified, or verified as a person.
 pub const BONUS_UNVERIFIED: f64 = 0.10;
-/// Score added for a candidate verified as an organisation that is not ours.
-pub const BONUS_OTHER_ENTITY: f64 = 0.05;
+/// Score taken off a candidate the platform verified as an organisation that
+/// is none of ours: a real body's account, most likely its own.
+pub const PENALTY_OTHER_ORGANIZATION: f64 = 0.10;
+/// How far below the threshold a homophone-only name match is capped.
+pub const HOMOPHONE_MARGIN: f64 = 0.01;
+/// The measured `action` of an impostor finding: what the office does.
+pub const ACTION_REPORT_TO_PLATFORM: &str = "report_to_platform";
 /// Score added when the candidate's bio copies the registered account's.
 pub const BONUS_BIO: f64 = 0.10;
 /// Bio similarity from which a bio counts as copied.
@@ -286,11 +304,11 @@ impl Standing {
         }
     }
 
-    /// What it adds to an impostor's score.
-    fn bonus(&self) -> f64 {
+    /// What it adds to (or, negative, takes off) an impostor's score.
+    fn adjustment(&self) -> f64 {
         match self {
             Standing::Unverified | Standing::Personal { .. } => BONUS_UNVERIFIED,
-            Standing::Organization { .. } => BONUS_OTHER_ENTITY,
+            Standing::Organization { .. } => -PENALTY_OTHER_ORGANIZATION,
             Standing::Unknown | Standing::OwnerUnit { .. } | Standing::RegistryUnit { .. } => 0.0,
         }
     }
@@ -317,22 +335,6 @@ impl Standing {
 pub(crate) fn names_unit(entity: &str, unit: &str) -> bool {
     let u = normalize_name(unit);
     u.chars().count() >= 2 && normalize_name(entity).contains(&u)
-}
-
-/// Verification types that mean a person, per platform (platforms.md):
-/// Weibo `verified_type` 0 (orange V), 10 (微博女郎), 200 / 220 (达人);
-/// Bilibili `official.role` 1, 2, 7, 9 (UP主, 大V, 高能主播, 社会知名人士).
-/// Other platforms' codes are not known: their verified hits count as
-/// organisations, the smaller bonus.
-fn personal_verification(platform: Platform, verified_type: Option<&str>) -> bool {
-    let Some(t) = verified_type.map(str::trim) else {
-        return false;
-    };
-    match platform {
-        Platform::Weibo => matches!(t, "0" | "10" | "200" | "220"),
-        Platform::Bilibili => matches!(t, "1" | "2" | "7" | "9"),
-        _ => false,
-    }
 }
 
 pub(crate) fn standing(
@@ -395,12 +397,15 @@ pub(crate) fn standing(
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Score {
     pub name: NameMatch,
+    /// Negative for an organisation's verification.
     pub verification_bonus: f64,
     /// Similarity of the bios, when both are known.
     pub bio_similarity: Option<f64>,
     pub bio_bonus: f64,
     /// Rounded to 3 decimals, in [0, 1].
     pub total: f64,
+    /// The total was capped below the threshold: the names only sound alike.
+    pub homophone_capped: bool,
 }
 
 fn round3(x: f64) -> f64 {
@@ -429,15 +434,23 @@ pub(crate) fn score(
     } else {
         0.0
     };
-    let verification_bonus = standing.bonus();
+    let verification_bonus = standing.adjustment();
+    // Rounded so that a score meets a threshold written with a few
+    // decimals the way a person adds it up (0.8 + 0.1 = 0.9).
+    let total = round3((name.score + verification_bonus + bio_bonus).clamp(0.0, 1.0));
+    let homophone = matches!(
+        name.basis,
+        MatchBasis::Homophone | MatchBasis::DecoratedHomophone
+    );
+    let cap = round3((ctx.rules.impostor.threshold - HOMOPHONE_MARGIN).max(0.0));
+    let homophone_capped = homophone && total > cap;
     Score {
         name,
         verification_bonus,
         bio_similarity: bio_similarity.map(round3),
         bio_bonus,
-        // Rounded so that a score meets a threshold written with a few
-        // decimals the way a person adds it up (0.8 + 0.1 = 0.9).
-        total: round3((name.score + verification_bonus + bio_bonus).min(1.0)),
+        total: if homophone_capped { cap } else { total },
+        homophone_capped,
     }
 }
 
@@ -540,8 +553,11 @@ pub fn check_impostors(
         } else {
             ""
         };
+        // A third party's account: the office checks it and reports it to
+        // the platform; the impersonated unit has nothing to rectify.
         let summary = format!(
-            "疑似假冒{}：账号{}{}，与登记名称{}（相似度 {:.2}）{bio_zh}，综合得分 {:.2}，达到阈值 {:.2}",
+            "疑似假冒{}：账号{}{}，与登记名称{}（相似度 {:.2}）{bio_zh}，综合得分 {:.2}，达到阈值 {:.2}。\
+             该账号为第三方账号，请核实后向平台举报（非本单位整改事项）",
             name_zh(account),
             candidate_zh(s.hit),
             st.zh(),
@@ -560,7 +576,8 @@ pub fn check_impostors(
             .measure("verification_bonus", sc.verification_bonus)
             .measure("bio_similarity", sc.bio_similarity)
             .measure("bio_bonus", sc.bio_bonus)
-            .measure("registered_name", account.spec.display_name.as_str());
+            .measure("registered_name", account.spec.display_name.as_str())
+            .measure("action", ACTION_REPORT_TO_PLATFORM);
         out.push(measure_candidate(f, &s).verdict(Verdict::Violation, summary));
     }
     if out.is_empty() {
@@ -799,14 +816,14 @@ mod tests {
         personal.verified_type = Some("0".into());
         personal.verified_entity = Some("美食博主".into());
         assert_eq!(score_of(&k, personal, None), Some(0.9));
-        // A company's verification: 0.85, below.
+        // A company's verification lowers it: 0.8 − 0.1 = 0.7, below.
         let company = verified_hit("9", "西安发布厅", "西安某某文化传媒有限公司");
         assert_eq!(score_of(&k, company.clone(), None), None);
         assert_eq!(
-            score_of(&with_threshold(&k, 0.85), company.clone(), None),
-            Some(0.85)
+            score_of(&with_threshold(&k, 0.7), company.clone(), None),
+            Some(0.7)
         );
-        assert_eq!(score_of(&with_threshold(&k, 0.86), company, None), None);
+        assert_eq!(score_of(&with_threshold(&k, 0.71), company, None), None);
         // Verification unknown: 0.8 alone is not enough ...
         let mut unknown = hit("9", "西安发布厅");
         unknown.verified = None;
@@ -823,19 +840,26 @@ mod tests {
     }
 
     #[test]
-    fn structural_imitations_are_reported_whatever_the_verification() {
+    fn structural_imitations_are_reported_unless_an_organisation_verified_them() {
         let k = kit();
-        for (name, basis) in [
-            ("西安发布推荐官", "decorated"),
-            ("【西安发布】官方", "decorated"),
-            ("溪安发布", "homophone"),
-            ("西安市发布", "region_variant"),
+        for (name, basis, score) in [
+            ("西安发布推荐官", "decorated", 1.0),
+            ("【西安发布】官方", "decorated", 1.0),
+            ("西安市发布", "region_variant", 1.0),
         ] {
-            let h = verified_hit("9", name, "某某网络科技有限公司");
-            let v = run(&k, &one(vec![h]), &[xian()]);
+            let v = run(&k, &one(vec![hit("9", name)]), &[xian()]);
             assert_eq!(v[0].verdict, Verdict::Violation, "{name}");
             assert_eq!(v[0].measured["name_basis"], basis, "{name}");
+            assert_eq!(v[0].measured["score"], score, "{name}");
+            // Verified to some organisation: a real body's account, so the
+            // score drops (0.95 − 0.1, 0.97 − 0.1) below the default 0.9.
+            let h = verified_hit("9", name, "某某网络科技有限公司");
+            let v = run(&k, &one(vec![h.clone()]), &[xian()]);
+            assert_eq!(v[0].verdict, Verdict::Pass, "{name}: {}", v[0].summary_zh);
+            let v = run(&with_threshold(&k, 0.85), &one(vec![h]), &[xian()]);
+            assert_eq!(v[0].verdict, Verdict::Violation, "{name}");
             assert_eq!(v[0].measured["verification"], "organization", "{name}");
+            assert_eq!(v[0].measured["verification_bonus"], -0.1, "{name}");
         }
         let v = run(
             &k,
@@ -844,6 +868,53 @@ mod tests {
         );
         assert_eq!(v.len(), 1);
         assert_eq!(v[0].verdict, Verdict::Pass, "neighbours are not impostors");
+    }
+
+    #[test]
+    fn another_countys_verified_homophone_account_is_no_impostor() {
+        // The reported wrong decision: 梅县发布 (ours) and 眉县发布, the blue-V
+        // government account of another county, read alike (méi xiàn). It
+        // scored 1.00 (homophone 0.95 + 0.05 for "another organisation").
+        let k = kit();
+        let mut meixian = registered(1, Platform::Weibo, "100", "梅县发布", "梅州市梅县区人民政府新闻办公室");
+        meixian.spec.region = Some("梅县".into());
+        let mut other = verified_hit("9", "眉县发布", "陕西省眉县人民政府新闻办公室");
+        other.verified_type = Some("1".into());
+        let searches = one(vec![hit("100", "梅县发布"), other.clone()]);
+        let v = check_impostors(&meixian, &searches, std::slice::from_ref(&meixian), &k.ctx());
+        assert_eq!(v.len(), 1, "{v:#?}");
+        assert_eq!(v[0].verdict, Verdict::Pass, "{}", v[0].summary_zh);
+        // Not even at a low threshold, nor unverified with a copied bio: a
+        // name that only sounds the same is capped below the threshold.
+        let mut bare = hit("9", "眉县发布");
+        bare.description = Some("梅县区人民政府新闻办公室官方微博".into());
+        for threshold in [0.9, 0.5] {
+            let k = with_threshold(&k, threshold);
+            for h in [other.clone(), bare.clone()] {
+                let v = check_impostors(&meixian, &one(vec![h]), std::slice::from_ref(&meixian), &k.ctx());
+                assert!(
+                    v.iter().all(|f| f.verdict == Verdict::Pass),
+                    "threshold {threshold}: {v:#?}"
+                );
+            }
+            let st = standing(Platform::Weibo, &bare, meixian.spec.owner_unit.as_deref(), &[]);
+            let sc = score(&meixian, &bare, &st, Some("梅县区人民政府新闻办公室官方微博"), &k.ctx());
+            assert!(sc.homophone_capped, "{sc:?}");
+            assert_eq!(sc.total, round3(threshold - HOMOPHONE_MARGIN), "{sc:?}");
+        }
+        // The homophone of the region-less name is capped the same way.
+        let v = run(&k, &one(vec![hit("9", "溪安发布")]), &[xian()]);
+        assert_eq!(v[0].verdict, Verdict::Pass, "{v:#?}");
+    }
+
+    #[test]
+    fn an_impostor_finding_asks_the_office_to_report_it_to_the_platform() {
+        let k = kit();
+        let v = run(&k, &one(vec![hit("100", "西安发布"), hit("999", "西安發布")]), &[xian()]);
+        assert_eq!(v[0].verdict, Verdict::Violation);
+        assert_eq!(v[0].measured["action"], "report_to_platform");
+        assert!(v[0].summary_zh.contains("核实后向平台举报"), "{}", v[0].summary_zh);
+        assert!(!v[0].summary_zh.contains("整改。"), "{}", v[0].summary_zh);
     }
 
     #[test]

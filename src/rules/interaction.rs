@@ -1,10 +1,14 @@
 //! Interaction closed — 001 第二十一条 "不得关闭私信、评论、留言等互动功能";
 //! national veto "未提供有效互动功能".
 //!
-//! Two subjects: `comments` (closed or restricted on each of the latest K
-//! non-pinned posts, or an account-wide closed/restricted policy) and
-//! `private_message` (no private-message entry). `Unknown` — the platform
-//! does not let us see it — is never a violation.
+//! Two subjects: `comments` and `private_message` (no private-message
+//! entry). Comments: an account-wide closed/restricted policy, or comments
+//! closed or restricted on at least `closed_of_latest` (default 3) of the
+//! latest `latest_k` (default 5) non-pinned posts, is a violation; closed on
+//! fewer but at least one of them is a warning. Closing comments on most
+//! posts while leaving one or two open is no effective interaction either.
+//! `Unknown` — the platform does not let us see it — never counts as
+//! closed: when the unknown posts could decide it, the rule could not check.
 
 use super::coverage::{posts_seen_by, require_recent};
 use super::{AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_local, from_ms};
@@ -80,6 +84,7 @@ fn check_comments(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Finding {
         Err(reason) => return f.not_checked(reason),
     };
     let k = rule.latest_k as usize;
+    let n = rule.closed_of_latest as usize;
     let mut latest: Vec<&PostRecord> = posts_seen_by(facts, last)
         .into_iter()
         .filter(|p| !p.post.is_pinned)
@@ -87,37 +92,52 @@ fn check_comments(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Finding {
     latest.sort_by_key(|p| std::cmp::Reverse(p.post.published_at));
     latest.truncate(k);
     let f = f.with_evidence([facts.observation_evidence(last, "最近一次成功抓取的时间线")]);
+    let count = |s: CommentState| latest.iter().filter(|p| p.post.comment_state == s).count();
+    let (open, unknown) = (count(CommentState::Open), count(CommentState::Unknown));
+    let closed = latest.len() - open - unknown;
+    let f = f
+        .measure("latest_k", k)
+        .measure("closed_of_latest", n)
+        .measure("seen", latest.len())
+        .measure("open", open)
+        .measure("closed_or_restricted", closed)
+        .measure("unknown", unknown);
+    let closed_evidence = |f: Finding| {
+        f.with_evidence(
+            latest
+                .iter()
+                .filter(|p| matches!(p.post.comment_state, CommentState::Closed | CommentState::Restricted))
+                .take(3)
+                .map(|p| facts.post_evidence(p, "评论关闭的信息")),
+        )
+    };
+    // The posts seen are the newest: `closed` of them closed is at least
+    // that many among the latest K, however many were seen.
+    if closed >= n {
+        let s = format!(
+            "{name}最近 {k} 条信息中有 {closed} 条关闭或受限评论（达到 {n} 条即认定），未提供有效互动功能"
+        );
+        return closed_evidence(f).verdict(Verdict::Violation, s);
+    }
     if latest.len() < k {
         return f.not_checked(format!(
             "最近一次时间线抓取仅见到 {} 条非置顶信息，少于判断所需的 {k} 条",
             latest.len()
         ));
     }
-    let count = |s: CommentState| latest.iter().filter(|p| p.post.comment_state == s).count();
-    let (open, unknown) = (count(CommentState::Open), count(CommentState::Unknown));
-    let closed = k - open - unknown;
-    let f = f
-        .measure("latest_k", k)
-        .measure("open", open)
-        .measure("closed_or_restricted", closed)
-        .measure("unknown", unknown);
-    if open > 0 {
-        let s = format!("{name}最近 {k} 条信息中有 {open} 条开放评论");
-        f.verdict(Verdict::Pass, s)
-    } else if unknown > 0 {
-        f.not_checked(format!(
-            "最近 {k} 条信息中有 {unknown} 条平台未显示评论状态，其余 {closed} 条关闭或受限"
-        ))
-    } else {
-        let s = format!("{name}最近 {k} 条信息的评论均已关闭或受限，未提供有效互动功能");
-        f.with_evidence(
-            latest
-                .iter()
-                .take(3)
-                .map(|p| facts.post_evidence(p, "评论关闭的信息")),
-        )
-        .verdict(Verdict::Violation, s)
+    if closed + unknown >= n {
+        return f.not_checked(format!(
+            "最近 {k} 条信息中有 {unknown} 条平台未显示评论状态，{closed} 条关闭或受限，无法判断是否达到 {n} 条"
+        ));
     }
+    if closed > 0 {
+        let s = format!(
+            "{name}最近 {k} 条信息中有 {closed} 条关闭或受限评论，达到 {n} 条将认定为未提供有效互动功能"
+        );
+        return closed_evidence(f).verdict(Verdict::Warning, s);
+    }
+    let s = format!("{name}最近 {k} 条信息中有 {open} 条开放评论，无关闭评论");
+    f.verdict(Verdict::Pass, s)
 }
 
 fn check_private_message(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Finding {
@@ -188,33 +208,83 @@ mod tests {
             "an open pinned post does not count"
         );
         assert!(f.citation.to_string().contains("未提供有效互动功能"));
-        assert_eq!(
-            comments(&[Closed, Closed, Closed, Closed, Open], false).verdict,
-            Verdict::Pass
-        );
         // The 6th-latest post being open does not help.
         assert_eq!(
             comments(&[Closed, Closed, Closed, Closed, Closed, Open], false).verdict,
             Verdict::Violation
         );
-        // K-1 posts: not enough to judge.
+        // K-1 posts, too few to judge an open account ...
         assert!(matches!(
-            comments(&[Closed, Closed, Closed, Closed], false).verdict,
+            comments(&[Open, Open, Open, Open], false).verdict,
             Verdict::NotChecked { .. }
         ));
+        // ... but enough when 3 of them are closed: the 5th cannot undo it.
+        assert_eq!(
+            comments(&[Closed, Closed, Closed, Open], false).verdict,
+            Verdict::Violation
+        );
     }
 
     #[test]
-    fn unknown_comment_state_is_never_a_violation() {
+    fn three_of_the_latest_five_closed_is_a_violation_one_or_two_a_warning() {
         use CommentState::*;
+        // The reported wrong decision: closed on the 3 newest posts passed
+        // because the 4th and 5th were open.
+        let f = comments(&[Closed, Closed, Closed, Open, Open], false);
+        assert_eq!(f.verdict, Verdict::Violation, "{}", f.summary_zh);
+        assert_eq!(f.measured["closed_or_restricted"], 3);
+        assert_eq!(f.measured["closed_of_latest"], 3);
+        assert!(f.summary_zh.contains("最近 5 条信息中有 3 条关闭或受限评论"), "{}", f.summary_zh);
+        assert_eq!(f.evidence.len(), 4, "the timeline read and the 3 closed posts");
+        assert_eq!(
+            comments(&[Closed, Closed, Closed, Closed, Open], false).verdict,
+            Verdict::Violation
+        );
+        for states in [[Open, Closed, Open, Open, Open], [Open, Restricted, Open, Closed, Open]] {
+            let f = comments(&states, false);
+            assert_eq!(f.verdict, Verdict::Warning, "{states:?}: {}", f.summary_zh);
+            assert!(f.summary_zh.contains("达到 3 条将认定"), "{}", f.summary_zh);
+        }
+        assert_eq!(comments(&[Open; 5], false).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn closed_of_latest_is_configurable() {
+        use CommentState::*;
+        let mut k = Kit::new(NOW);
+        k.rules.interaction.closed_of_latest = 5;
+        let mut f = k.facts();
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        for (i, s) in [Closed, Closed, Closed, Closed, Open].iter().enumerate() {
+            let mut p = post(&format!("p{i}"), &format!("2026-11-{:02}T10:00:00+08:00", 20 - i));
+            p.comment_state = *s;
+            add_post(&mut f, 1, p);
+        }
+        assert_eq!(check_comments(&f, &k.ctx()).verdict, Verdict::Warning);
+    }
+
+    #[test]
+    fn unknown_comment_state_is_never_counted_as_closed() {
+        use CommentState::*;
+        // 2 closed and 2 unknown: the unknowns could make it 3 or not.
         assert!(matches!(
-            comments(&[Closed, Closed, Unknown, Closed, Closed], false).verdict,
+            comments(&[Closed, Unknown, Unknown, Closed, Open], false).verdict,
             Verdict::NotChecked { .. }
         ));
         assert!(matches!(
             comments(&[Unknown; 5], false).verdict,
             Verdict::NotChecked { .. }
         ));
+        // 3 known closed settle it whatever the unknown ones are.
+        assert_eq!(
+            comments(&[Closed, Closed, Unknown, Closed, Open], false).verdict,
+            Verdict::Violation
+        );
+        // 1 closed, 1 unknown: at most 2 closed, a warning either way.
+        assert_eq!(
+            comments(&[Closed, Unknown, Open, Open, Open], false).verdict,
+            Verdict::Warning
+        );
     }
 
     fn pm(entry: MessageEntry, policy: CommentState, outcome: OutcomeClass) -> Vec<Finding> {

@@ -24,6 +24,7 @@ pub mod opening_notice;
 pub mod repost_delay;
 pub mod settings;
 pub mod verification;
+pub(crate) mod verification_type;
 pub mod zombie;
 
 #[cfg(test)]

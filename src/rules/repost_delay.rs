@@ -12,7 +12,15 @@
 //! * deadline not yet passed and no repost → no finding (pending).
 //!
 //! Matching is by the platform's repost link (Weibo retweeted id / bid,
-//! Bilibili orig id). WeChat has no such link; text similarity is future work.
+//! Bilibili orig id, a WeChat article's reprint `source_mid`/`source_idx`
+//! when the article page was read) wherever a post carries one. Where the
+//! platform shows no repost link (WeChat lists and feeds, Douyin …) a post
+//! without a link is matched by its title: the source's title words, and
+//! every number and date the source's title states (see [`numbers_agree`]).
+//! A post that links to another post is never taken for a repost of this
+//! one by its title, and a linked repost is preferred to a title match.
+//! (The 阅读原文 / source URL of a WeChat article is read by the article
+//! parser but not carried in the neutral `Post`, so it is not used here.)
 
 use super::coverage::{read_as_of_ms, require_recent, timeline_reaches_back};
 use super::{
@@ -123,6 +131,15 @@ fn links_to(p: &PostRecord, src: &PostRecord) -> bool {
         || (alt.is_some() && r.post_alt_id.as_ref() == alt)
 }
 
+/// Whether a post names the post it reposts: then it is a repost of that
+/// one, not of another whose title it happens to resemble.
+fn carries_link(p: &PostRecord) -> bool {
+    p.post
+        .repost_of
+        .as_ref()
+        .is_some_and(|r| !r.post_id.is_empty() || r.post_alt_id.is_some())
+}
+
 /// Evaluates every key item against every target account on its platform.
 /// Targets that are the item's own account, or not active/opening, are skipped.
 pub fn evaluate_reposts(
@@ -193,19 +210,31 @@ fn evaluate_pair(
         == xunjian_adapters::Support::No;
     let by_text = |p: &PostRecord| {
         link_less
+            && !carries_link(p)
             && p.post.published_at >= src.post.published_at
             && title_similarity(&src.post.text, &p.post.text) >= TITLE_MATCH_THRESHOLD
             && numbers_agree(&src.post.text, &p.post.text)
     };
-    let repost = target
+    // A link is the platform's own word; a title only resembles.
+    let linked = target
         .posts
         .iter()
-        .filter(|p| links_to(p, src) || by_text(p))
+        .filter(|p| links_to(p, src))
         .min_by_key(|p| p.post.published_at);
-    if let Some(rp) = repost {
+    let repost = match linked {
+        Some(p) => Some((p, "link")),
+        None => target
+            .posts
+            .iter()
+            .filter(|p| by_text(p))
+            .min_by_key(|p| p.post.published_at)
+            .map(|p| (p, "title")),
+    };
+    if let Some((rp, matched_by)) = repost {
         let f = f
             .with_evidence([target.post_evidence(rp, "转发")])
-            .measure("repost_post_id", rp.post.id.clone());
+            .measure("repost_post_id", rp.post.id.clone())
+            .measure("matched_by", matched_by);
         if !rp.post.published_at_exact {
             let seen = from_ms(rp.first_seen_at_ms);
             if in_time(item.account.spec.platform, seen, deadline) {
@@ -324,13 +353,58 @@ pub fn title_similarity(source: &str, candidate: &str) -> f64 {
     ga.intersection(&gb).count() as f64 / ga.len() as f64
 }
 
-/// The numbers a title states, from its first line: runs of digits (the
-/// 9 and 2 of "9月2日", a year, an issue number) and Chinese ordinals
-/// (第二批, 第十期). A repost keeps them; a sibling item — the second batch,
-/// the same bulletin of another day — differs in exactly these while its
-/// words match.
-fn title_numbers(text: &str) -> std::collections::BTreeSet<String> {
-    const CN_DIGITS: &str = "零〇一二三四五六七八九十百千两";
+/// One number a title states, with the unit written right after it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct TitleNumber {
+    /// Decimal, without leading zeros: 09 and 9 are the same day, 第五 and
+    /// 第5 the same issue.
+    value: String,
+    /// 年 月 日 期 批 届 次 轮 (号 after a month is 日), `None` for a bare
+    /// number (2026-11-03, an issue number without a unit).
+    unit: Option<char>,
+}
+
+/// Units that make a number a date or an ordinal worth comparing.
+const NUMBER_UNITS: &str = "年月日号期批届次轮";
+const CN_DIGITS: &str = "零〇一二三四五六七八九十百千两";
+
+/// The value of a Chinese numeral (十一 = 11, 二十 = 20, 一〇 = 10, 两 = 2);
+/// `None` when it is not one.
+fn cn_value(s: &[char]) -> Option<u64> {
+    let digit = |c: char| "零一二三四五六七八九".find(c).map(|i| (i / 3) as u64).or(match c {
+        '〇' => Some(0),
+        '两' => Some(2),
+        _ => None,
+    });
+    // Positional (二〇二六, 一〇): digits only.
+    if s.len() > 1 && s.iter().all(|c| digit(*c).is_some()) {
+        return s.iter().try_fold(0u64, |acc, c| acc.checked_mul(10)?.checked_add(digit(*c)?));
+    }
+    let (mut total, mut current) = (0u64, 0u64);
+    for &c in s {
+        match c {
+            '十' | '百' | '千' => {
+                let m = match c {
+                    '十' => 10,
+                    '百' => 100,
+                    _ => 1000,
+                };
+                total += if current == 0 { 1 } else { current } * m;
+                current = 0;
+            }
+            c => current = digit(c)?,
+        }
+    }
+    Some(total + current)
+}
+
+/// The numbers a title states, from its first line: runs of digits (the 9
+/// and 2 of "9月2日", a year, an issue number), and Chinese numerals that are
+/// an ordinal (第二批) or carry a date or ordinal unit (十一月三日). Each with
+/// the unit after it, so that the 3 of 11月3日 is a day and not the 3 of
+/// 第3批. A repost keeps them; a sibling item — the second batch, the same
+/// bulletin of another day — differs in exactly these while its words match.
+fn title_numbers(text: &str) -> Vec<TitleNumber> {
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     // Full-width digits as ASCII: the same number however it was typed.
     let line: Vec<char> = first
@@ -340,39 +414,54 @@ fn title_numbers(text: &str) -> std::collections::BTreeSet<String> {
             _ => c,
         })
         .collect();
-    let mut out = std::collections::BTreeSet::new();
+    let mut out: Vec<TitleNumber> = Vec::new();
     let mut i = 0;
     while i < line.len() {
-        if line[i].is_ascii_digit() {
-            let start = i;
+        let ordinal = i > 0 && line[i - 1] == '第';
+        let start = i;
+        let value = if line[i].is_ascii_digit() {
             while i < line.len() && line[i].is_ascii_digit() {
                 i += 1;
             }
             let run: String = line[start..i].iter().collect();
-            // 09 and 9 are the same day.
             let trimmed = run.trim_start_matches('0');
-            out.insert(if trimmed.is_empty() { "0".to_string() } else { trimmed.to_string() });
-        } else if line[i] == '第' {
-            let start = i + 1;
-            i = start;
+            Some(if trimmed.is_empty() { "0".to_string() } else { trimmed.to_string() })
+        } else if CN_DIGITS.contains(line[i]) {
             while i < line.len() && CN_DIGITS.contains(line[i]) {
                 i += 1;
             }
-            if i > start {
-                out.insert(format!("第{}", line[start..i].iter().collect::<String>()));
-            }
+            let unit_follows = line.get(i).is_some_and(|c| NUMBER_UNITS.contains(*c));
+            // Words such as 一网通办 or 十四五 are no numbers to compare.
+            (ordinal || unit_follows)
+                .then(|| cn_value(&line[start..i]))
+                .flatten()
+                .map(|v| v.to_string())
         } else {
             i += 1;
-        }
+            None
+        };
+        let Some(value) = value else { continue };
+        let unit = line.get(i).copied().filter(|c| NUMBER_UNITS.contains(*c)).map(|c| {
+            let after_month = out.last().is_some_and(|n| n.unit == Some('月'));
+            if c == '号' && after_month { '日' } else { c }
+        });
+        out.push(TitleNumber { value, unit });
     }
     out
 }
 
 /// Whether every number the source's title states reappears in the
-/// candidate's (see [`title_numbers`]); the candidate may add its own (an
-/// editor's date line).
+/// candidate's with the same unit (see [`title_numbers`]): the same year,
+/// month, day, issue and batch. A bare number matches the same number with
+/// any unit (2026-11-03 and 2026年11月3日). The candidate may add its own
+/// (an editor's date line).
 pub fn numbers_agree(source: &str, candidate: &str) -> bool {
-    title_numbers(source).is_subset(&title_numbers(candidate))
+    let theirs = title_numbers(candidate);
+    title_numbers(source).iter().all(|n| {
+        theirs.iter().any(|c| {
+            c.value == n.value && (c.unit == n.unit || c.unit.is_none() || n.unit.is_none())
+        })
+    })
 }
 
 fn rule_words(p: Platform, ctx: &RuleContext<'_>) -> String {
@@ -620,6 +709,54 @@ mod tests {
         // An added date line of the editor's does not matter; a title
         // without numbers matches on its words alone.
         assert!(numbers_agree("六安市召开全市安全生产工作会议", "转载 | 六安市召开全市安全生产工作会议 2026"));
+    }
+
+    #[test]
+    fn dates_and_issues_in_titles_must_agree() {
+        // Two of the same day's numbers reappear in another day's title.
+        assert!(!numbers_agree(
+            "11月3日全市重点项目集中开工",
+            "转载｜11月4日全市重点项目集中开工（第3批）"
+        ));
+        // Dates written in Chinese numerals are dates too.
+        assert!(!numbers_agree("十一月三日全市重点项目集中开工", "转载｜十一月四日全市重点项目集中开工"));
+        assert!(numbers_agree("十一月三日全市重点项目集中开工", "转载｜11月3号全市重点项目集中开工"));
+        // Issues: 第五期 is 第5期; another year's 第5期 is another issue.
+        assert!(numbers_agree("政务简报2026年第五期", "转载｜政务简报2026年第5期"));
+        assert!(!numbers_agree("政务简报2026年第5期", "转载｜政务简报2025年第5期"));
+        assert!(numbers_agree("二〇二六年第5期政务简报", "转载｜2026年第5期政务简报"));
+        // A date written with dashes is the same date.
+        assert!(numbers_agree("2026-11-03 全市重点项目集中开工", "转载｜2026年11月3日全市重点项目集中开工"));
+        // Words with numerals are no numbers.
+        assert!(numbers_agree("推进一网通办", "转载｜推进一网通办"));
+        assert_eq!(cn_value(&['二', '十', '三']), Some(23));
+        assert_eq!(cn_value(&['十', '一']), Some(11));
+    }
+
+    #[test]
+    fn a_repost_link_is_preferred_to_a_title() {
+        // On WeChat an article page read may carry the reprint link; a post
+        // linking to another article is not this one's repost by its title.
+        let mut w = wechat_world();
+        let mut elsewhere = repost("A0", "2026-11-20T10:00:00+08:00", "999_1");
+        elsewhere.text = "转载｜六安市召开全市安全生产工作会议".into();
+        add_post(&mut w.target, 1, elsewhere);
+        let v = run(&w);
+        assert_eq!(v[0].verdict, Verdict::Violation, "{}", v[0].summary_zh);
+        assert_eq!(v[0].measured["missing"], true);
+        // A later linked repost wins over an earlier title match.
+        let mut by_title = post("A1", "2026-11-20T11:00:00+08:00");
+        by_title.text = "转载｜六安市召开全市安全生产工作会议".into();
+        add_post(&mut w.target, 1, by_title);
+        add_post(&mut w.target, 1, repost("A2", "2026-11-23T10:00:00+08:00", "S1"));
+        let v = run(&w);
+        assert_eq!(v[0].measured["repost_post_id"], "A2", "{}", v[0].summary_zh);
+        assert_eq!(v[0].measured["matched_by"], "link");
+        // Without the link, the title match is taken.
+        w.target.posts.retain(|p| p.post.id != "A2");
+        let v = run(&w);
+        assert_eq!(v[0].measured["repost_post_id"], "A1");
+        assert_eq!(v[0].measured["matched_by"], "title");
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //! warning_lead_days = 3
 //! [rules.repost_delay]
 //! enabled = true
+//! [rules.interaction]
+//! latest_k = 5               # the latest K non-pinned posts are read
+//! closed_of_latest = 3       # this many of them closed = violation; 1 or more = warning
 //! [rules.impostor]
 //! threshold = 0.85
 //! ```
@@ -326,9 +329,12 @@ pub struct InteractionSettings {
     /// 考核细则》第五条"; replaces the profile's (which is only a reference
     /// where the office's documents do not fix the rule).
     pub citation: Option<String>,
-    /// Violation when comments are closed or restricted on each of the
-    /// latest K non-pinned posts (default 5).
+    /// How many of the latest non-pinned posts are read (default 5).
     pub latest_k: Option<u32>,
+    /// Violation when comments are closed or restricted on at least this
+    /// many of the latest K (default 3, at most `latest_k`); fewer but at
+    /// least one is a warning.
+    pub closed_of_latest: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -411,6 +417,8 @@ pub struct VanishedRule {
 pub struct InteractionRule {
     pub enabled: bool,
     pub latest_k: u32,
+    /// 1..=latest_k: closed on this many of the latest K is a violation.
+    pub closed_of_latest: u32,
     pub citation: Citation,
 }
 
@@ -469,6 +477,8 @@ pub enum SettingsError {
         "[rules.{rule}] citation 须写明文件名（用《》）和条款，不超过 200 字，例如 \"市政务公开办《政务新媒体考核细则》第五条\"：{text:?}"
     )]
     BadCitation { rule: &'static str, text: String },
+    #[error("[rules.interaction] closed_of_latest ({closed}) 不能大于 latest_k ({k}) (must not exceed latest_k)")]
+    ClosedOfLatest { closed: u32, k: u32 },
 }
 
 fn default_keywords() -> Vec<String> {
@@ -539,6 +549,10 @@ impl ResolvedRules {
             interaction: InteractionRule {
                 enabled: on(&[National, Baoji]),
                 latest_k: 5,
+                // Three closed of five: a pattern, not a single sensitive post
+                // (all five closed let an account that closes comments on
+                // most of its posts pass).
+                closed_of_latest: 3,
                 // 001 第二十一条 where it is in force; elsewhere the national
                 // veto item, which binds every office.
                 citation: match profile {
@@ -676,6 +690,18 @@ impl RuleSettings {
         set(&mut r.interaction.enabled, self.interaction.enabled);
         if let Some(k) = self.interaction.latest_k {
             r.interaction.latest_k = nonzero(k, "interaction.latest_k")?;
+        }
+        match self.interaction.closed_of_latest {
+            Some(c) => r.interaction.closed_of_latest = nonzero(c, "interaction.closed_of_latest")?,
+            // A small latest_k alone (written before closed_of_latest
+            // existed, when it meant "all K closed") still means all K.
+            None => r.interaction.closed_of_latest = r.interaction.closed_of_latest.min(r.interaction.latest_k),
+        }
+        if r.interaction.closed_of_latest > r.interaction.latest_k {
+            return Err(SettingsError::ClosedOfLatest {
+                closed: r.interaction.closed_of_latest,
+                k: r.interaction.latest_k,
+            });
         }
         set(&mut r.verification.enabled, self.verification.enabled);
         set(&mut r.naming.enabled, self.naming.enabled);
@@ -1083,6 +1109,7 @@ mod tests {
             "[rules.one_per_platform]",
             "允许多账号",
             "[rules.unregistered]",
+            "closed_of_latest",
         ] {
             assert!(example.contains(needle), "example config lacks {needle}");
         }
@@ -1164,6 +1191,21 @@ mod tests {
             );
             assert!(err.to_string().contains("《》"), "{err}");
         }
+    }
+
+    #[test]
+    fn interaction_closed_of_latest_defaults_overrides_and_bounds() {
+        let r = ResolvedRules::for_profile(ProfileName::National);
+        assert_eq!((r.interaction.latest_k, r.interaction.closed_of_latest), (5, 3));
+        let s = parse("[interaction]\nlatest_k = 10\nclosed_of_latest = 6\n").unwrap();
+        let r = s.resolve().unwrap();
+        assert_eq!((r.interaction.latest_k, r.interaction.closed_of_latest), (10, 6));
+        let s = parse("[interaction]\nclosed_of_latest = 6\n").unwrap();
+        assert_eq!(s.resolve().unwrap_err(), SettingsError::ClosedOfLatest { closed: 6, k: 5 });
+        let s = parse("[interaction]\nlatest_k = 2\n").unwrap();
+        assert_eq!(s.resolve().unwrap().interaction.closed_of_latest, 2, "all of a small K");
+        let s = parse("[interaction]\nclosed_of_latest = 0\n").unwrap();
+        assert!(matches!(s.resolve().unwrap_err(), SettingsError::Zero { .. }));
     }
 
     #[test]

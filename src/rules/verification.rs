@@ -7,6 +7,7 @@
 //! "not checked", never a violation.
 
 use super::interaction::recent_profile;
+use super::verification_type::personal_verification;
 use super::{AccountFacts, Finding, RuleContext, RuleId, Verdict};
 use crate::store::ProfileSnapshot;
 
@@ -50,6 +51,28 @@ pub fn check_verification(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Fi
     let (fv, fe) = (fv.with_evidence(ev.clone()), fe.with_evidence(ev));
     let name = facts.name_zh();
     let p = &snap.profile;
+    // A person's verification (Weibo's yellow V: "××局宣传干事") is that
+    // person's, not the unit's: its reason may well name the unit, so it is
+    // settled here before the entity text is read.
+    let personal = p.verified == Some(true)
+        && personal_verification(facts.account.spec.platform, p.verified_type.as_deref());
+    if personal {
+        let reason = p
+            .verified_entity
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(|e| format!("（认证信息“{e}”）"))
+            .unwrap_or_default();
+        let fv = fv
+            .measure("verified_type", p.verified_type.clone())
+            .measure("personal", true)
+            .verdict(
+                Verdict::Violation,
+                format!("{name}为个人认证{reason}，不是主办单位的机构实名认证"),
+            );
+        return vec![fv, fe.not_checked("账号为个人认证，无主办单位认证信息可核对")];
+    }
     let fv = match p.verified {
         Some(true) => fv.verdict(Verdict::Pass, format!("{name}已认证")),
         Some(false) => fv.verdict(Verdict::Violation, format!("{name}未进行平台实名认证")),
@@ -191,6 +214,31 @@ mod tests {
         let v = check_verification(&facts_with(&k, Some(p)), &k.ctx());
         assert_eq!(v[0].verdict, Verdict::Violation);
         assert!(matches!(v[1].verdict, Verdict::NotChecked { .. }));
+    }
+
+    #[test]
+    fn a_personal_verification_naming_the_unit_is_not_the_units() {
+        // Weibo yellow V (verified_type 0) of a staff member: the reason
+        // names the unit, which made the entity check pass.
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let mut p = profile("某某县人民政府发布");
+        p.verified_type = Some("0".into());
+        p.verified_entity = Some("某某县人民政府办公室宣传干事".into());
+        let v = check_verification(&facts_with(&k, Some(p.clone())), &k.ctx());
+        assert_eq!(v[0].subject, "verified");
+        assert_eq!(v[0].verdict, Verdict::Violation, "{}", v[0].summary_zh);
+        assert!(v[0].summary_zh.contains("个人认证"), "{}", v[0].summary_zh);
+        assert!(v[0].summary_zh.contains("某某县人民政府办公室宣传干事"), "{}", v[0].summary_zh);
+        assert_eq!(v[0].measured["personal"], true);
+        assert!(
+            matches!(&v[1].verdict, Verdict::NotChecked { reason } if reason.contains("个人认证")),
+            "{:?}",
+            v[1].verdict
+        );
+        // The same text under an organisation's type (Weibo 1) passes.
+        p.verified_type = Some("1".into());
+        let v = check_verification(&facts_with(&k, Some(p)), &k.ctx());
+        assert_eq!((&v[0].verdict, &v[1].verdict), (&Verdict::Pass, &Verdict::Pass));
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //!   newest post to the newest successful timeline observation — the last
 //!   moment we actually know about — never to a moment we did not look.
 //! * Weekly original: 001 第十六条 "每周至少发布1条原创信息", judged on the
-//!   last complete natural week (Monday–Sunday, Asia/Shanghai).
+//!   last complete natural week (Monday–Sunday, Asia/Shanghai). A post is
+//!   original only when its source can tell (see [`originality`]); a week
+//!   whose posts come only from sources that cannot is "could not check".
 
 use super::coverage::{read_as_of_ms, require_recent, require_silence_proof, timeline_reaches_back};
 use super::{
     AccountFacts, Finding, RuleContext, RuleId, Verdict, fmt_duration_zh, fmt_local, from_ms, local_midnight,
 };
-use crate::store::PostRecord;
+use crate::store::{ObservationRecord, PostRecord};
 use chrono::{DateTime, Datelike, Days, TimeDelta, Utc};
 use chrono_tz::Asia::Shanghai;
 use xunjian_adapters::model::{ObservationKind, OutcomeClass};
@@ -28,6 +30,28 @@ fn latest_possible(p: &PostRecord) -> DateTime<Utc> {
         p.post.published_at
     } else {
         from_ms(p.first_seen_at_ms)
+    }
+}
+
+/// A silence for sentences that compare it with a limit of `limit_days`:
+/// as [`fmt_duration_zh`], except that at the limit's day count the hours
+/// are always shown, and the minutes (or seconds) when there are no hours.
+/// "已 14 天未更新……超过 14 天" for 14 days and 12 minutes reads as no
+/// breach; "14 天 0 小时 12 分钟" shows it.
+fn fmt_silence_zh(silent: TimeDelta, limit_days: u32) -> String {
+    let secs = silent.num_seconds();
+    let (days, hours, mins) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    if days != i64::from(limit_days) {
+        return fmt_duration_zh(silent);
+    }
+    if hours > 0 {
+        format!("{days} 天 {hours} 小时")
+    } else if mins > 0 {
+        format!("{days} 天 0 小时 {mins} 分钟")
+    } else if secs % 60 > 0 {
+        format!("{days} 天 0 小时 0 分钟 {} 秒", secs % 60)
+    } else {
+        format!("{days} 天")
     }
 }
 
@@ -114,7 +138,7 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
     if silent > limit {
         let s = format!(
             "{name}已 {}未更新（{since_text}，截至 {} 抓取），超过 {} 天的规定",
-            fmt_duration_zh(silent),
+            fmt_silence_zh(silent, rule.days),
             fmt_local(checked_at),
             rule.days
         );
@@ -122,7 +146,7 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
     } else if rule.warning_lead_days > 0 && silent > limit - lead {
         let s = format!(
             "{name}已 {}未更新（{since_text}），若 {} 前仍不更新将超过 {} 天的规定",
-            fmt_duration_zh(silent),
+            fmt_silence_zh(silent, rule.days),
             fmt_local(since + limit),
             rule.days
         );
@@ -133,6 +157,61 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
     } else {
         let s = format!("{name}{since_text}，未超过 {} 天", rule.days);
         vec![f.verdict(Verdict::Pass, s)]
+    }
+}
+
+/// Words that show a post was taken from elsewhere, on any platform and
+/// whatever the platform's own flag says (a feed marks every item original).
+pub const REPOST_MARKERS: [&str; 5] = ["转载", "来源：", "来源:", "原标题", "转自"];
+
+/// What is known about whether a post is the account's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Originality {
+    Original,
+    Repost,
+    /// The source cannot tell, and the text shows no repost marker.
+    Unknown { via_feed: bool },
+}
+
+/// Whether `p` is original, as far as anything shows it.
+///
+/// A repost link, a platform flag saying "not original" or a repost marker
+/// in the text ([`REPOST_MARKERS`]) make it a repost. Otherwise it is
+/// original only when it was read where reposts are recognisable: from the
+/// platform itself (not a feed: RSS items and RSSHub relays of WeChat carry
+/// no repost information and are all marked original) on a platform whose
+/// adapter reads repost links (`Capability::RepostSource`: Weibo,
+/// Bilibili). The read is the post's last sighting; when that observation
+/// is not among the facts, every successful timeline read of the account
+/// loaded must be a platform read.
+pub(crate) fn originality(facts: &AccountFacts, p: &PostRecord) -> Originality {
+    if p.post.repost_of.is_some()
+        || !p.post.is_original
+        || REPOST_MARKERS.iter().any(|m| p.post.text.contains(m))
+    {
+        return Originality::Repost;
+    }
+    let is_feed = |o: &ObservationRecord| o.source == xunjian_adapters::feed::SRC_FEED;
+    let via_feed = match p
+        .last_observation_id
+        .and_then(|id| facts.observations.iter().find(|o| o.id == id))
+    {
+        Some(o) => is_feed(o),
+        None => {
+            let mut reads = facts
+                .observations
+                .iter()
+                .filter(|o| o.kind == ObservationKind::Timeline && o.outcome == OutcomeClass::Ok)
+                .peekable();
+            reads.peek().is_none() || reads.any(is_feed)
+        }
+    };
+    let platform_tells = xunjian_adapters::capabilities(facts.account.spec.platform)
+        .supports(xunjian_adapters::Capability::RepostSource);
+    if platform_tells && !via_feed {
+        Originality::Original
+    } else {
+        Originality::Unknown { via_feed }
     }
 }
 
@@ -168,10 +247,23 @@ pub fn check_weekly_original(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec
     .measure("week_end_ms", we.timestamp_millis());
     let name = facts.name_zh();
 
-    let originals: Vec<&PostRecord> = facts
+    let in_week: Vec<(&PostRecord, Originality)> = facts
         .posts
         .iter()
-        .filter(|p| p.post.is_original && p.post.published_at >= ws && p.post.published_at < we)
+        .filter(|p| p.post.published_at >= ws && p.post.published_at < we)
+        .map(|p| (p, originality(facts, p)))
+        .collect();
+    let originals: Vec<&PostRecord> = in_week
+        .iter()
+        .filter(|(_, o)| *o == Originality::Original)
+        .map(|(p, _)| *p)
+        .collect();
+    let unknown: Vec<bool> = in_week
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Originality::Unknown { via_feed } => Some(*via_feed),
+            _ => None,
+        })
         .collect();
     if let Some(p) = originals.iter().min_by_key(|p| p.post.published_at) {
         let s = format!("{name}在{label}发布原创信息 {} 条", originals.len());
@@ -180,6 +272,22 @@ pub fn check_weekly_original(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec
                 .measure("originals", originals.len())
                 .verdict(Verdict::Pass, s),
         ];
+    }
+    // Posts the source cannot classify may be originals: no violation
+    // rests on them.
+    if !unknown.is_empty() {
+        let why = if unknown.iter().any(|f| *f) {
+            "经 RSS/转发源订阅读取，订阅源不区分原创与转载".to_string()
+        } else {
+            format!("{}不标明信息是否为转载", facts.account.spec.platform.display_name())
+        };
+        return vec![f
+            .measure("posts_in_week", in_week.len())
+            .measure("originality_unknown", unknown.len())
+            .not_checked(format!(
+                "{label}的 {} 条信息无法判断是否原创（{why}），且其中没有可确认的原创信息",
+                unknown.len()
+            ))];
     }
     match timeline_reaches_back(facts, ws, ctx) {
         Some(obs) if read_as_of_ms(obs) >= we.timestamp_millis() => {
@@ -207,6 +315,7 @@ mod tests {
     use crate::rules::settings::ProfileName;
     use crate::rules::testkit::*;
     use crate::store::{ReadCompleteness, ReadReach};
+    use xunjian_adapters::model::Platform;
 
     const NOW: &str = "2026-11-21T10:00:00+08:00";
 
@@ -373,6 +482,23 @@ mod tests {
             f.evidence[0].sha256.as_deref(),
             Some(format!("{:064x}", 1).as_str())
         );
+    }
+
+    #[test]
+    fn a_breach_by_minutes_shows_the_minutes() {
+        // The reported wrong decision: 14 d 0 h 12 min read "已 14 天未更新
+        // ……超过 14 天的规定", as if there were no breach.
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let f = silent_for(&k, TimeDelta::days(14) + TimeDelta::minutes(12));
+        assert_eq!(f.verdict, Verdict::Violation);
+        assert!(f.summary_zh.contains("已 14 天 0 小时 12 分钟未更新"), "{}", f.summary_zh);
+        let f = silent_for(&k, TimeDelta::days(14) + TimeDelta::seconds(30));
+        assert!(f.summary_zh.contains("已 14 天 0 小时 0 分钟 30 秒未更新"), "{}", f.summary_zh);
+        // Away from the limit's day count the usual wording stays.
+        let f = silent_for(&k, TimeDelta::days(16) + TimeDelta::minutes(12));
+        assert!(f.summary_zh.contains("已 16 天未更新"), "{}", f.summary_zh);
+        assert_eq!(fmt_silence_zh(TimeDelta::days(14), 14), "14 天");
+        assert_eq!(fmt_silence_zh(TimeDelta::days(12) + TimeDelta::minutes(5), 14), "12 天");
     }
 
     #[test]
@@ -559,6 +685,54 @@ mod tests {
             r.summary_zh
         );
         assert_eq!(r.citation.article, "第十六条");
+    }
+
+    /// A week of posts on `platform`, read through `source`.
+    fn week_of(platform: Platform, source: &str, texts: &[&str]) -> Finding {
+        let k = Kit::with(NOW, ProfileName::Baoji);
+        let mut f = k.facts();
+        f.account.spec.platform = platform;
+        k.timeline(&mut f, 1, NOW, OutcomeClass::Ok);
+        f.observations[0].source = source.into();
+        add_post(&mut f, 1, post("old", "2026-11-08T10:00:00+08:00"));
+        for (i, text) in texts.iter().enumerate() {
+            let mut p = post(&format!("p{i}"), &format!("2026-11-{:02}T10:00:00+08:00", 10 + i));
+            p.text = (*text).into();
+            add_post(&mut f, 1, p);
+        }
+        weekly(&f, &k)
+    }
+
+    #[test]
+    fn a_feed_cannot_see_originals() {
+        use xunjian_adapters::feed::SRC_FEED;
+        // The reported wrong decision: a WeChat feed marks every item
+        // original, so a week of 转载 articles passed.
+        let r = week_of(Platform::Wechat, SRC_FEED, &["转载｜国务院常务会议召开\n……", "转载｜全省防汛工作会议"]);
+        assert_eq!(r.verdict, Verdict::Violation, "{}", r.summary_zh);
+        // Unmarked feed items may or may not be originals: could not check.
+        let r = week_of(Platform::Wechat, SRC_FEED, &["我县召开防汛工作会议"]);
+        assert!(not_checked_reason(&r).contains("订阅源不区分原创与转载"), "{r:?}");
+        assert!(not_checked_reason(&r).contains("2026-11-09 至 2026-11-15"), "{r:?}");
+        // The same on Weibo through a relay, and on WeChat through any
+        // source (its adapter declares reposts unrecognisable).
+        assert!(matches!(week_of(Platform::Weibo, SRC_FEED, &["我县召开防汛工作会议"]).verdict, Verdict::NotChecked { .. }));
+        let r = week_of(Platform::Wechat, "sogou weixin search", &["我县召开防汛工作会议"]);
+        assert!(not_checked_reason(&r).contains("微信"), "{r:?}");
+        // Weibo's own timeline tells reposts apart: its original passes.
+        assert_eq!(week_of(Platform::Weibo, "m.weibo.cn getIndex timeline", &["我县召开防汛工作会议"]).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn repost_markers_are_not_original_on_any_platform() {
+        for text in ["转载：全省防汛工作会议", "全省防汛工作会议\n来源：新华社", "原标题：全省防汛工作会议", "转自人民日报"] {
+            let r = week_of(Platform::Weibo, "m.weibo.cn getIndex timeline", &[text]);
+            assert_eq!(r.verdict, Verdict::Violation, "{text}: {}", r.summary_zh);
+        }
+        // One marked repost beside an unmarked original: the original counts.
+        let r = week_of(Platform::Weibo, "m.weibo.cn getIndex timeline", &["转载：全省防汛工作会议", "我县召开防汛工作会议"]);
+        assert_eq!(r.verdict, Verdict::Pass);
+        assert_eq!(r.measured["originals"], 1);
     }
 
     #[test]

@@ -873,6 +873,23 @@ impl Store {
         row.as_ref().map(|r| profile_from_row(r, get_string(r, "platform_id")?)).transpose()
     }
 
+    /// The newest profile snapshot observed at or before `at_ms`: what the
+    /// profile was as of that instant (`xunjian check --at` a past moment
+    /// must not read a snapshot taken after it).
+    pub async fn profile_as_of(&self, account_id: i64, at_ms: i64) -> Result<Option<ProfileSnapshot>> {
+        let sql = format!(
+            "SELECT {PROFILE_COLUMNS}, a.platform_id AS platform_id FROM profile_snapshots p \
+             JOIN accounts a ON a.id = p.account_id WHERE p.account_id = $1 AND p.observed_at_ms <= $2 \
+             ORDER BY p.observed_at_ms DESC, p.id DESC LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account_id)
+            .bind(at_ms)
+            .fetch_optional(self.pool())
+            .await?;
+        row.as_ref().map(|r| profile_from_row(r, get_string(r, "platform_id")?)).transpose()
+    }
+
     /// The hits a search observation found, in rank order.
     pub async fn search_hits(&self, observation_id: i64) -> Result<Vec<StoredSearchHit>> {
         let rows = sqlx::query(

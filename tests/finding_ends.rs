@@ -376,7 +376,8 @@ async fn a_silent_account_missing_three_reposts_has_one_zombie_finding() {
         // Silent for 20 days (the Luan limit is 15).
         timeline(s, quiet, now - TimeDelta::minutes(5), OutcomeClass::Ok, &[post("q1", now - TimeDelta::days(20))]).await;
         // Posting every day, but no reposts either.
-        timeline(s, busy, now - TimeDelta::minutes(5), OutcomeClass::Ok, &[post("b1", now - TimeDelta::hours(3))]).await;
+        let busy_posts = [post("b1", now - TimeDelta::hours(3)), post("b0", now - TimeDelta::days(4))];
+        timeline(s, busy, now - TimeDelta::minutes(5), OutcomeClass::Ok, &busy_posts).await;
 
         let cal = HolidayCalendar::builtin();
         let scope = CheckScope { account_ids: None, rules: Some(vec![RuleId::Zombie, RuleId::RepostDelay]) };

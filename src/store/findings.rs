@@ -465,6 +465,15 @@ pub fn next_state(kind: FindingKind, before: Option<FindingState>, verdict: &Ver
     }
 }
 
+/// When the data a verdict rests on was read: the rule's own
+/// `checked_at_ms`, else its latest evidence.
+fn seen_at_ms(f: &Finding) -> Option<i64> {
+    f.measured
+        .get("checked_at_ms")
+        .and_then(serde_json::Value::as_i64)
+        .or_else(|| f.evidence.iter().map(|e| e.at_ms).max())
+}
+
 fn day_of(ms: i64) -> String {
     use chrono::TimeZone;
     chrono::Utc
@@ -587,7 +596,16 @@ impl super::Store {
             let existing = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&fp).fetch_optional(&mut *tx).await?;
             let existing = existing.as_ref().map(finding_from_row).transpose()?;
             let before = existing.as_ref().map(|e| e.state);
-            let step = next_state(f.rule.kind(), before, &f.verdict);
+            let mut step = next_state(f.rule.kind(), before, &f.verdict);
+            // A declaration is answered only by a look taken after it: a
+            // rule may still judge from an older successful read (the last
+            // one before a run of captchas), which says nothing about what
+            // the unit did since.
+            if let (Some(e), Some((EventKind::RectifyConfirmed | EventKind::RectifyRejected, _))) = (&existing, step)
+                && e.rectify_at_ms.is_some_and(|declared| seen_at_ms(f).is_some_and(|seen| seen < declared))
+            {
+                step = None;
+            }
             // A recorded event keeps the evidence it was recorded with, and a
             // closed third-party finding what the office decided on.
             let frozen = existing.as_ref().is_some_and(|e| matches!(e.state, FindingState::Recorded | FindingState::Closed));
@@ -971,28 +989,83 @@ impl super::Store {
 mod tests {
     use super::*;
 
+    const KINDS: [FindingKind; 3] = [FindingKind::State, FindingKind::Event, FindingKind::ThirdParty];
+
     #[test]
     fn not_checked_never_moves_a_finding() {
         let nc = Verdict::NotChecked { reason: "blocked".into() };
-        for s in [None, Some(FindingState::Warning), Some(FindingState::Open), Some(FindingState::Resolved)] {
-            assert_eq!(next_state(s, &nc), None, "{s:?}");
+        for k in KINDS {
+            for s in FindingState::ALL.map(Some).into_iter().chain([None]) {
+                assert_eq!(next_state(k, s, &nc), None, "{k:?} {s:?}");
+            }
         }
-        assert_eq!(next_state(Some(FindingState::Dismissed), &nc), None);
     }
 
     #[test]
     fn the_lifecycle_table() {
         use EventKind as E;
         use FindingState as S;
-        assert_eq!(next_state(None, &Verdict::Warning), Some((E::Warned, S::Warning)));
-        assert_eq!(next_state(Some(S::Warning), &Verdict::Violation), Some((E::Escalated, S::Open)));
-        assert_eq!(next_state(Some(S::Open), &Verdict::Violation), None);
-        assert_eq!(next_state(Some(S::Open), &Verdict::Pass), Some((E::Resolved, S::Resolved)));
-        assert_eq!(next_state(Some(S::Resolved), &Verdict::Violation), Some((E::Reopened, S::Open)));
-        assert_eq!(next_state(Some(S::Warning), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
-        assert_eq!(next_state(Some(S::Dismissed), &Verdict::Violation), None);
-        assert_eq!(next_state(Some(S::Dismissed), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
-        assert_eq!(next_state(None, &Verdict::Pass), None);
+        let st = |b, v: &Verdict| next_state(FindingKind::State, b, v);
+        assert_eq!(st(None, &Verdict::Warning), Some((E::Warned, S::Warning)));
+        assert_eq!(st(Some(S::Warning), &Verdict::Violation), Some((E::Escalated, S::Open)));
+        assert_eq!(st(Some(S::Open), &Verdict::Violation), None);
+        assert_eq!(st(Some(S::Open), &Verdict::Pass), Some((E::Resolved, S::Resolved)));
+        assert_eq!(st(Some(S::Resolved), &Verdict::Violation), Some((E::Reopened, S::Open)));
+        assert_eq!(st(Some(S::Warning), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
+        assert_eq!(st(Some(S::Dismissed), &Verdict::Violation), None);
+        assert_eq!(st(Some(S::Dismissed), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
+        assert_eq!(st(None, &Verdict::Pass), None);
         assert!(!E::Cleared.is_notifiable() && E::Resolved.is_notifiable() && !E::Dismissed.is_notifiable());
+    }
+
+    #[test]
+    fn a_declared_rectification_waits_for_the_next_successful_check() {
+        use EventKind as E;
+        use FindingState as S;
+        let st = |v: &Verdict| next_state(FindingKind::State, Some(S::Rectifying), v);
+        assert_eq!(st(&Verdict::Violation), Some((E::RectifyRejected, S::Open)));
+        assert_eq!(st(&Verdict::Pass), Some((E::RectifyConfirmed, S::Resolved)));
+        assert_eq!(st(&Verdict::Warning), Some((E::RectifyConfirmed, S::Warning)));
+        assert!(E::RectifyRejected.is_notifiable() && E::RectifyConfirmed.is_notifiable());
+        assert!(!E::RectifyDeclared.is_notifiable() && !E::Marked.is_notifiable());
+    }
+
+    #[test]
+    fn an_event_is_recorded_once_and_final() {
+        use EventKind as E;
+        use FindingState as S;
+        let ev = |b, v: &Verdict| next_state(FindingKind::Event, b, v);
+        assert_eq!(ev(None, &Verdict::Violation), Some((E::Opened, S::Recorded)));
+        assert_eq!(ev(Some(S::Warning), &Verdict::Violation), Some((E::Escalated, S::Recorded)));
+        // A warning (deadline near) that ends in time clears quietly.
+        assert_eq!(ev(Some(S::Warning), &Verdict::Pass), Some((E::Cleared, S::Resolved)));
+        for v in [Verdict::Pass, Verdict::Warning, Verdict::Violation] {
+            assert_eq!(ev(Some(S::Recorded), &v), None, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_marked_third_party_finding_is_final() {
+        use FindingState as S;
+        for v in [Verdict::Pass, Verdict::Warning, Verdict::Violation] {
+            assert_eq!(next_state(FindingKind::ThirdParty, Some(S::Closed), &v), None, "{v:?}");
+        }
+        // Until marked, the platform showing the account gone ends it.
+        assert_eq!(
+            next_state(FindingKind::ThirdParty, Some(S::Open), &Verdict::Pass),
+            Some((EventKind::Resolved, S::Resolved))
+        );
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in FindingState::ALL {
+            assert_eq!(FindingState::from_code(s.code()), Some(s));
+        }
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::from_code(k.code()), Some(k));
+        }
+        assert_eq!(ThirdPartyMark::from_code("not-impostor"), Some(ThirdPartyMark::NotImpostor));
+        assert_eq!(ThirdPartyMark::from_code("nope"), None);
     }
 }

@@ -249,7 +249,7 @@ pub async fn evaluate(
         );
     }
     // A silent account's missed reposts belong to its zombie finding (issue 16).
-    rules::absorb::fold_missed_reposts_into_zombie(&mut findings);
+    rules::absorb::fold_missed_reposts_into_zombie(&mut findings, &target_facts, &rules.zombie);
     findings.retain(|f| wants(f.rule));
     Ok(findings)
 }

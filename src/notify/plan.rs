@@ -175,6 +175,7 @@ fn event_words(kind: EventKind, finding_kind: FindingKind) -> (&'static str, &'s
     match (kind, finding_kind) {
         (EventKind::Opened | EventKind::Escalated, FindingKind::Event) => ("违规记录", "违规已记录在案"),
         (EventKind::Opened | EventKind::Escalated, FindingKind::ThirdParty) => ("待处置", "发现第三方账号问题，待公开办核实处置"),
+        (EventKind::Resolved, FindingKind::ThirdParty) => ("已消除", "平台已不再显示该问题"),
         _ => (label_zh(kind), event_zh(kind)),
     }
 }
@@ -188,6 +189,11 @@ fn measured_i64(m: &serde_json::Map<String, Value>, k: &str) -> Option<i64> {
 /// (`summary_zh`) is in the body.
 pub fn headline_zh(rule: RuleId, resolved: bool, m: &serde_json::Map<String, Value>) -> String {
     if resolved {
+        // A third-party account is not rectified by anyone we write to: the
+        // platform no longer shows the problem.
+        if rule.kind() == FindingKind::ThirdParty {
+            return format!("“{}”问题已消除", rule.display_name());
+        }
         return format!("“{}”问题已整改", rule.display_name());
     }
     match rule {

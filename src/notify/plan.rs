@@ -463,23 +463,20 @@ pub fn plan_reminder_notices(
         (utc_ms(f.state_since_ms) + TimeDelta::days(i64::from(cfg.rectify_days))).timestamp_millis()
     });
     let finding_kind = f.rule.kind();
-    if finding_kind == FindingKind::Event {
-        // An event is recorded once; there is nothing to remind anyone of.
+    if finding_kind != FindingKind::State {
+        // An event is recorded once: there is nothing to remind anyone of.
+        // A third-party account is the office's to report, not a unit's to
+        // rectify; the daily digest lists it among the open findings until
+        // the office marks it.
         return Vec::new();
     }
-    let rectify_by_ms = rectify_by_ms.filter(|_| finding_kind == FindingKind::State);
     let finding = finding_json(&facts, false, rectify_by_ms);
     let open_days = (now.timestamp_millis() - f.state_since_ms).max(0) / 86_400_000;
     let day = now.with_timezone(&Shanghai).format("%Y%m%d").to_string();
     let due = cfg.due_at(now, false).timestamp_millis();
     audiences(cfg, account, f.rule, &f.measured)
         .into_iter()
-        // The unit has nothing to do about a third-party account: only the
-        // office (and its robots) are reminded to deal with it.
-        .filter(|(audience, _)| finding_kind == FindingKind::State || *audience != Audience::Unit)
         .map(|(audience, recipients)| {
-            let mut finding = finding.clone();
-            finding["action_zh"] = json!(action_zh(finding_kind, audience));
             let payload = json!({
                 "v": PAYLOAD_VERSION,
                 "type": "reminder",
@@ -833,6 +830,66 @@ mod tests {
             v[0].payload["finding"]["rectify_by_ms"],
             t("2026-11-26T10:00:00+08:00").timestamp_millis()
         );
+    }
+
+    #[test]
+    fn only_state_findings_are_reminded() {
+        let now = t("2026-12-01T10:00:00+08:00");
+        for (rule, want) in [(RuleId::Zombie, true), (RuleId::RepostDelay, false), (RuleId::Impostor, false)] {
+            let tr = transition(rule, EventKind::Opened, "2026-11-21T10:00:00+08:00", Default::default());
+            let f = StoredFinding {
+                id: 3,
+                fingerprint: tr.finding.fingerprint(),
+                rule,
+                account_id: 7,
+                subject: "account".into(),
+                state: FindingState::Open,
+                state_since_ms: tr.at_ms,
+                last_verdict: "violation".into(),
+                not_checked_reason: None,
+                summary_zh: tr.finding.summary_zh.clone(),
+                citation_document: "d".into(),
+                citation_number: None,
+                citation_article: "a".into(),
+                evidence: tr.finding.evidence.clone(),
+                measured: Default::default(),
+                first_seen_at_ms: tr.at_ms,
+                last_seen_at_ms: tr.at_ms,
+                last_evaluated_at_ms: tr.at_ms,
+                resolved_at_ms: None,
+                dismissed_reason: None,
+                dismissed_by: None,
+                rectify_note: None,
+                rectify_link: None,
+                rectify_by: None,
+                rectify_at_ms: None,
+                rectify_outcome: None,
+                rectify_outcome_at_ms: None,
+                mark: None,
+                mark_note: None,
+                marked_by: None,
+                marked_at_ms: None,
+            };
+            let n = plan_reminder_notices(&NotifyConfig::default(), "x", &account(Some("unit@county.gov.cn")), &f, now);
+            assert_eq!(!n.is_empty(), want, "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn event_and_third_party_notices_ask_for_no_rectification() {
+        let at = "2026-11-21T10:00:00+08:00";
+        let c = NotifyConfig::default();
+        let ev = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::RepostDelay, EventKind::Opened, at, Default::default()));
+        assert!(ev.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_null() && n.payload["event"]["label_zh"] == "违规记录"));
+        let tp = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::Impostor, EventKind::Opened, at, Default::default()));
+        assert_eq!(tp.len(), 2);
+        assert!(tp[0].payload["finding"]["action_zh"].as_str().unwrap().contains("核实后向平台举报"));
+        assert!(tp[1].payload["finding"]["action_zh"].as_str().unwrap().starts_with("仅供知悉"));
+        assert!(tp.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_null()));
+        // A rejected declaration is a problem again: a new deadline, to both.
+        let rj = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::Zombie, EventKind::RectifyRejected, at, Default::default()));
+        assert_eq!(rj.len(), 2);
+        assert!(rj.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_i64() && n.payload["event"]["label_zh"] == "整改未通过"));
     }
 
     #[test]

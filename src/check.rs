@@ -249,6 +249,8 @@ pub async fn evaluate(
             rules::one_per_platform::check_one_per_platform_of(&registry, scope.account_ids.as_deref(), &ctx),
         );
     }
+    // A silent account's missed reposts belong to its zombie finding (issue 16).
+    rules::absorb::fold_missed_reposts_into_zombie(&mut findings, &target_facts, &rules.zombie);
     findings.retain(|f| wants(f.rule));
     Ok(findings)
 }

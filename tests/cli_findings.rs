@@ -125,10 +125,33 @@ async fn check_prints_cited_findings_records_them_and_findings_can_be_dismissed(
     assert!(show.contains("依据        《宝鸡市政府系统政务新媒体管理办法》第十六条"), "{show}");
     assert!(show.contains("新 → 违规"), "{show}");
 
-    let refused = xunjian(c, &["findings", "dismiss", &id.to_string(), "--reason", "  "]);
+    let refused = xunjian(c, &["findings", "dismiss", &id.to_string(), "--reason", "  ", "--by", "李四"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
-    let missing = xunjian(c, &["findings", "dismiss", "999", "--reason", "x"]);
+    let missing = xunjian(c, &["findings", "dismiss", "999", "--reason", "x", "--by", "李四"]);
     assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("找不到问题 #999"), "{}", text(&missing.stderr));
+    // A dismissal names the person who decided (not the login).
+    let anonymous = xunjian(c, &["findings", "dismiss", &id.to_string(), "--reason", "x"]);
+    assert_eq!(anonymous.status.code(), Some(2), "--by is required");
+    let blank = xunjian(c, &["findings", "dismiss", &id.to_string(), "--reason", "x", "--by", " "]);
+    assert_eq!(blank.status.code(), Some(2));
+    assert!(text(&blank.stderr).contains("操作人姓名"), "{}", text(&blank.stderr));
+    // A state finding is not the office's to mark.
+    let mark = xunjian(c, &["findings", "mark", &id.to_string(), "reported", "--by", "王五"]);
+    assert_eq!(mark.status.code(), Some(2));
+    assert!(text(&mark.stderr).contains("不是第三方账号问题"), "{}", text(&mark.stderr));
+    let unknown = xunjian(c, &["findings", "mark", &id.to_string(), "gone", "--by", "王五"]);
+    assert!(text(&unknown.stderr).contains("未知处置结果"), "{}", text(&unknown.stderr));
+    // The unit declares it fixed; show says so and that a check will decide.
+    let declared = ok(c, &["findings", "rectify", &id.to_string(), "--by", "赵六", "--note", "已恢复更新", "--link", "https://m.weibo.cn/u/5001"]);
+    assert!(declared.contains("已记录整改说明"), "{declared}");
+    let show = ok(c, &["findings", "show", &id.to_string()]);
+    assert!(show.contains("类型        状态类"), "{show}");
+    assert!(show.contains("状态        整改中"), "{show}");
+    assert!(show.contains("整改说明    已恢复更新（赵六，") && show.contains("https://m.weibo.cn/u/5001"), "{show}");
+    assert!(show.contains("整改结果    待下次检查确认"), "{show}");
+    assert!(show.contains("违规 → 整改中  主办单位已申报整改：已恢复更新 https://m.weibo.cn/u/5001（赵六）"), "{show}");
+    assert!(ok(c, &["findings", "list"]).contains("整改中"), "rectifying is listed by default");
     let bad_rule = xunjian(c, &["check", "--rule", "zombi"]);
     assert_eq!(bad_rule.status.code(), Some(2));
     assert!(text(&bad_rule.stderr).contains("zombie"), "lists the known rules");
@@ -139,4 +162,10 @@ async fn check_prints_cited_findings_records_them_and_findings_can_be_dismissed(
     assert!(dismissed.contains("已忽略"), "{dismissed}");
     let show = ok(c, &["findings", "show", &id.to_string()]);
     assert!(show.contains("忽略理由    已注销待备案（李四）"), "{show}");
+    // Once is enough: a second dismissal is refused and says by whom.
+    let again = xunjian(c, &["findings", "dismiss", &id.to_string(), "--reason", "重复", "--by", "王五"]);
+    assert_eq!(again.status.code(), Some(2));
+    let err = text(&again.stderr);
+    assert!(err.contains("不能重复忽略") && err.contains("李四") && err.contains("已注销待备案"), "{err}");
+    assert!(!err.contains("Refused"), "no debug forms: {err}");
 }

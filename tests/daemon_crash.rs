@@ -224,8 +224,9 @@ fn scenario() -> Scenario {
                 Never => {}
             }
             if *answer != OnTime {
+                // A late or missing repost is an event (issue 16): recorded, final.
                 expected
-                    .insert(("repost_delay".into(), uid.into(), format!("weibo:{}", item.0)), (vec!["opened"], "open"));
+                    .insert(("repost_delay".into(), uid.into(), format!("weibo:{}", item.0)), (vec!["opened"], "recorded"));
             }
         }
         accounts.push(SimAccount { uid: uid.into(), name: name.into(), posts });
@@ -244,8 +245,17 @@ fn scenario() -> Scenario {
         accounts.push(SimAccount { uid: s.uid.into(), name: s.name.into(), posts });
         expected.insert(("zombie".into(), s.uid.into(), "account".into()), (s.events.to_vec(), s.final_state));
         for item in &items {
+            // An item missed while the account was already silent past the
+            // 15-day limit at the item's deadline is counted in the zombie
+            // finding, not a finding of its own (issue 16).
+            let deadline = item.1 + TimeDelta::minutes(60);
+            let last = t0 - d(s.last_post_days_before);
+            let woke = s.posts_again_hours.map(|hh| t0 + h(hh)).is_some_and(|a| a <= deadline);
+            if last <= deadline - d(15.0) && !woke {
+                continue;
+            }
             expected
-                .insert(("repost_delay".into(), s.uid.into(), format!("weibo:{}", item.0)), (vec!["opened"], "open"));
+                .insert(("repost_delay".into(), s.uid.into(), format!("weibo:{}", item.0)), (vec!["opened"], "recorded"));
         }
     }
     let notifiable = |e: &str| matches!(e, "warned" | "opened" | "escalated" | "reopened" | "resolved");
@@ -253,10 +263,13 @@ fn scenario() -> Scenario {
     // The same numbers counted by hand from the tables above, so that a
     // slip in the derivation cannot go unnoticed: 13 late/never answers of
     // the regular targets + 5 silent accounts × 6 items = 43 repost
-    // violations; 5 zombie findings with 3 + 1 + 1 + 2 + 2 notifiable
-    // events (the cleared warning is not news).
-    assert_eq!(expected.len(), 43 + 5, "findings expected");
-    assert_eq!(transitions, 43 + 9, "notifiable transitions expected");
+    // violations, less those of silent accounts already past their limit at
+    // the deadline (all 6 of the one 16 days silent; K1–K3 of the one 15.5
+    // days silent, which posts again at T0+20h): 43 − 9 = 34; 5 zombie
+    // findings with 3 + 1 + 1 + 2 + 2 notifiable events (the cleared
+    // warning is not news).
+    assert_eq!(expected.len(), 34 + 5, "findings expected");
+    assert_eq!(transitions, 34 + 9, "notifiable transitions expected");
     Scenario { t0, end: t0 + h(END_HOURS), accounts, expected, expected_notices: transitions * AUDIENCES }
 }
 

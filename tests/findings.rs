@@ -193,8 +193,10 @@ async fn dismissal_withdraws_pending_notices_and_stays_quiet_until_a_pass() {
         let n = s.notices_for_finding(id).await.unwrap();
         assert_eq!(n.len(), 1);
         assert_eq!(n[0].state, NoticeState::Cancelled, "a dismissed finding's unsent notice is withdrawn");
-        // Dismissing twice is harmless and records one event.
-        s.dismiss_finding(id, "again", "张三", now.timestamp_millis() + 1).await.unwrap();
+        // Dismissing twice is refused (issue 16): the first person and reason stand.
+        let err = s.dismiss_finding(id, "again", "李四", now.timestamp_millis() + 1).await.unwrap_err();
+        assert!(err.to_string().contains("不能重复忽略"), "{err}");
+        assert_eq!(s.get_finding(id).await.unwrap().unwrap().dismissed_by.as_deref(), Some("张三"));
 
         timeline(s, a, "2026-11-02T09:00:00+08:00", OutcomeClass::Ok, &old).await;
         let out = check_and_record(s, &rules, &cal, t("2026-11-02T10:00:00+08:00"), &scope, &planner).await.unwrap();

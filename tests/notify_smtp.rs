@@ -196,7 +196,8 @@ async fn the_unit_gets_its_own_message() {
     );
     assert_eq!(
         p.subject(),
-        Some("【政务新媒体巡检】违规：“甲县发布”（新浪微博）重要信息逾期未转发")
+        // A missed repost is an event (issue 16): recorded, not opened for rectification.
+        Some("【政务新媒体巡检】违规记录：“甲县发布”（新浪微博）重要信息逾期未转发")
     );
     db.finish().await;
 }

@@ -813,7 +813,9 @@ fn check_numbers(r: &QuarterReport, ids: &Ids, label: &str) {
     assert_eq!(
         lines,
         [
-            (1, "汉滨发布", RuleId::RepostDelay, "未整改".to_string()),
+            // Late or missing reposts are events (issue 16): recorded,
+            // counted once, never "未整改".
+            (1, "汉滨发布", RuleId::RepostDelay, "已记录在案（已发生，不适用整改）".to_string()),
             (
                 2,
                 "汉滨应急",

@@ -1265,6 +1265,16 @@ impl Quarter {
                     },
                     None => true,
                 };
+                // Issue 16: an item missed while the account was already
+                // silent past the zombie limit (a post from before the
+                // limit, none since) is counted in the zombie finding, not
+                // labelled on its own.
+                let zombie_since = deadline - TimeDelta::days(ZOMBIE_DAYS);
+                let silent = a.posts.iter().any(|p| p.at <= zombie_since)
+                    && !a.posts.iter().any(|p| p.at > zombie_since && p.at <= deadline);
+                if late && repost.is_none() && silent {
+                    continue;
+                }
                 if late {
                     let why = match repost {
                         Some(p) => format!("reposted {} minutes after {}", (p.at - item.at).num_minutes(), item.at),

@@ -6,7 +6,7 @@ use super::{CliError, CliResult, open_store, table};
 use crate::check::{CheckScope, check_and_record, evaluate};
 use crate::config::LoadedConfig;
 use crate::rules::{Finding, RuleId, Verdict};
-use crate::store::{FindingFilter, FindingState, Store, StoredFinding};
+use crate::store::{EventKind, FindingFilter, FindingState, Store, StoreError, StoredFinding, ThirdPartyMark};
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -36,9 +36,9 @@ pub struct CheckArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FindingsCommand {
-    /// 列出问题（默认：预警和违规）(list findings; default: warnings and open violations)
+    /// 列出问题（默认：预警、违规和整改中）(list findings; default: warnings, open violations, rectifying)
     List {
-        /// 状态：warning, open, resolved, dismissed, all（可重复）
+        /// 状态：warning, open, rectifying, resolved, dismissed, recorded, closed, all（可重复）
         #[arg(long = "state", value_name = "STATE")]
         states: Vec<String>,
         /// 规则 (rule code)
@@ -63,10 +63,56 @@ pub enum FindingsCommand {
         /// 理由 (reason; required)
         #[arg(long)]
         reason: String,
-        /// 操作人 (who; default $USER)
-        #[arg(long, env = "USER", default_value = "operator")]
+        /// 决定忽略的人的姓名（必填）(the person who decided; required)
+        #[arg(long)]
         by: String,
     },
+    /// 主办单位申报已整改（状态类问题），下次检查确认或退回 (the unit declares a state finding fixed)
+    Rectify {
+        /// 问题编号 (finding id)
+        id: i64,
+        /// 申报人姓名（必填）(who declares; required)
+        #[arg(long)]
+        by: String,
+        /// 整改说明（必填）(what was done; required)
+        #[arg(long)]
+        note: String,
+        /// 整改情况链接（可选）(a link showing the fix)
+        #[arg(long)]
+        link: Option<String>,
+    },
+    /// 公开办处置第三方账号问题：reported（已举报）、not-impostor（已核实非假冒）、registered（已纳入台账）
+    Mark {
+        /// 问题编号 (finding id)
+        id: i64,
+        /// 处置结果：reported, not-impostor, registered
+        mark: String,
+        /// 处置人姓名（必填）(who; required)
+        #[arg(long)]
+        by: String,
+        /// 说明（可选）
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// A person's name for the record: not empty, not a login name left by
+/// default. Actions on findings are signed by a named person.
+fn person(by: &str) -> CliResult<String> {
+    let by = by.trim();
+    if by.is_empty() {
+        return Err(CliError::invalid(anyhow!("请用 --by 填写操作人姓名")));
+    }
+    Ok(by.to_string())
+}
+
+/// A refusal from the store is the person's mistake (exit code 2), in its
+/// own words; anything else is a failure.
+fn refused(e: StoreError) -> CliError {
+    match e {
+        StoreError::Refused(_) | StoreError::NoSuchFinding(_) => CliError::invalid(anyhow!("{e}")),
+        other => CliError::failure(other),
+    }
 }
 
 fn parse_rule(s: &str) -> CliResult<RuleId> {
@@ -210,12 +256,14 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
                     filter.states = FindingState::ALL.to_vec();
                 } else {
                     filter.states.push(FindingState::from_code(s.trim()).ok_or_else(|| {
-                        CliError::invalid(anyhow!("未知状态「{s}」; 可用: warning, open, resolved, dismissed, all"))
+                        CliError::invalid(anyhow!(
+                            "未知状态「{s}」; 可用: warning, open, rectifying, resolved, dismissed, recorded, closed, all"
+                        ))
                     })?);
                 }
             }
             if filter.states.is_empty() {
-                filter.states = vec![FindingState::Warning, FindingState::Open];
+                filter.states = vec![FindingState::Warning, FindingState::Open, FindingState::Rectifying];
             }
             filter.rule = rule.as_deref().map(parse_rule).transpose()?;
             if let Some(a) = &account {
@@ -234,12 +282,52 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
             if reason.trim().is_empty() {
                 return Err(CliError::invalid(anyhow!("忽略问题须说明理由 (--reason must not be empty)")));
             }
+            let by = person(&by)?;
             if store.get_finding(id).await?.is_none() {
                 return Err(CliError::invalid(anyhow!("找不到问题 #{id} (no such finding)")));
             }
-            let f = store.dismiss_finding(id, reason.trim(), &by, Utc::now().timestamp_millis()).await?;
-            println!("已忽略问题 #{} {}（{}）：{}", f.id, f.fingerprint, by, reason.trim());
-            Ok(())
+            match store.dismiss_finding(id, reason.trim(), &by, Utc::now().timestamp_millis()).await {
+                Ok(f) => {
+                    println!("已忽略问题 #{} {}（{}）：{}", f.id, f.fingerprint, by, reason.trim());
+                    Ok(())
+                }
+                Err(e) => Err(refused(e)),
+            }
+        }
+        FindingsCommand::Rectify { id, by, note, link } => {
+            let by = person(&by)?;
+            if note.trim().is_empty() {
+                return Err(CliError::invalid(anyhow!("请用 --note 填写整改说明")));
+            }
+            let link = link.as_deref().map(str::trim).filter(|l| !l.is_empty());
+            match store.rectify_finding(id, &by, note.trim(), link, Utc::now().timestamp_millis()).await {
+                Ok(f) => {
+                    println!(
+                        "问题 #{} 已记录整改说明（{}）：{}；下次成功检查时确认或退回",
+                        f.id,
+                        by,
+                        note.trim()
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(refused(e)),
+            }
+        }
+        FindingsCommand::Mark { id, mark, by, note } => {
+            let by = person(&by)?;
+            let Some(m) = ThirdPartyMark::from_code(&mark) else {
+                return Err(CliError::invalid(anyhow!(
+                    "未知处置结果「{mark}」；可用：reported（已举报）、not-impostor（已核实非假冒）、registered（已纳入台账）"
+                )));
+            };
+            let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+            match store.mark_finding(id, m, &by, note, Utc::now().timestamp_millis()).await {
+                Ok(f) => {
+                    println!("问题 #{} 已标记为“{}”（{}），不再提醒", f.id, m.display_zh(), by);
+                    Ok(())
+                }
+                Err(e) => Err(refused(e)),
+            }
         }
     };
     store.close().await;
@@ -286,6 +374,7 @@ async fn show(store: &Store, id: i64) -> CliResult {
         println!("  单位/地区   {} / {}", s.owner_unit.as_deref().unwrap_or("—"), s.region.as_deref().unwrap_or("—"));
     }
     println!("  问题        {}", f.rule.display_name());
+    println!("  类型        {}", f.kind().display_zh());
     println!("  状态        {}（自 {}）", f.state.display_zh(), shanghai(f.state_since_ms));
     println!("  说明        {}", f.summary_zh);
     println!("  依据        {}", f.citation_display());
@@ -296,6 +385,28 @@ async fn show(store: &Store, id: i64) -> CliResult {
     }
     if let Some(r) = &f.dismissed_reason {
         println!("  忽略理由    {r}（{}）", f.dismissed_by.as_deref().unwrap_or("—"));
+    }
+    if let (Some(at), Some(outcome)) = (f.rectify_at_ms, f.rectify_outcome_zh()) {
+        println!(
+            "  整改说明    {}（{}，{}）{}",
+            f.rectify_note.as_deref().unwrap_or("—"),
+            f.rectify_by.as_deref().unwrap_or("—"),
+            shanghai(at),
+            f.rectify_link.as_deref().map(|l| format!(" {l}")).unwrap_or_default()
+        );
+        match f.rectify_outcome_at_ms {
+            Some(t) => println!("  整改结果    {outcome}（{}）", shanghai(t)),
+            None => println!("  整改结果    {outcome}"),
+        }
+    }
+    if let Some(m) = f.mark {
+        println!(
+            "  处置        {}（{}，{}）{}",
+            m.display_zh(),
+            f.marked_by.as_deref().unwrap_or("—"),
+            f.marked_at_ms.map(shanghai).unwrap_or_default(),
+            f.mark_note.as_deref().map(|n| format!("：{n}")).unwrap_or_default()
+        );
     }
     for e in &f.evidence {
         println!(
@@ -311,13 +422,26 @@ async fn show(store: &Store, id: i64) -> CliResult {
     }
     println!("  历史 (history):");
     for ev in store.finding_events(f.id).await? {
+        // A person's action shows who and what; a check's shows what it saw.
+        let what = match ev.kind {
+            EventKind::Dismissed | EventKind::RectifyDeclared | EventKind::Marked => format!(
+                "{}：{}{}",
+                crate::notify::plan::event_zh(ev.kind),
+                ev.note.as_deref().unwrap_or("—"),
+                ev.link.as_deref().map(|l| format!(" {l}")).unwrap_or_default()
+            ),
+            EventKind::RectifyConfirmed | EventKind::RectifyRejected => {
+                format!("{}：{}", crate::notify::plan::event_zh(ev.kind), ev.summary_zh)
+            }
+            _ => format!("{}{}", ev.summary_zh, ev.note.as_deref().map(|n| format!("（{n}）")).unwrap_or_default()),
+        };
         println!(
             "    {}  {} → {}  {}{}",
             shanghai(ev.at_ms),
             ev.from_state.map(|s| s.display_zh()).unwrap_or("新"),
             ev.to_state.display_zh(),
-            ev.summary_zh,
-            ev.note.as_deref().map(|n| format!("（{n}）")).unwrap_or_default()
+            what,
+            ev.actor.as_deref().map(|a| format!("（{a}）")).unwrap_or_default()
         );
     }
     let notices = store.notices_for_finding(f.id).await?;

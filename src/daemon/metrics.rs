@@ -221,7 +221,7 @@ impl Metrics {
         };
         head(&mut out, "xunjian_store_up", "gauge", "1 when the database answered this scrape.");
         let _ = writeln!(out, "xunjian_store_up 1");
-        head(&mut out, "xunjian_open_findings", "gauge", "Findings in state warning or open, by rule.");
+        head(&mut out, "xunjian_open_findings", "gauge", "Findings in state warning, open or rectifying, by rule.");
         for (rule, state, n) in &g.open_findings {
             let _ = writeln!(out, "xunjian_open_findings{{rule=\"{}\",state=\"{}\"}} {n}", esc(rule), esc(state));
         }

@@ -548,7 +548,7 @@ impl Sender {
 }
 
 fn is_problem_event(kind: &str) -> bool {
-    matches!(kind, "opened" | "escalated" | "reopened")
+    matches!(kind, "opened" | "escalated" | "reopened" | "rectify_rejected")
 }
 
 /// The office-wide part of the digest: every violation still open, and
@@ -644,7 +644,7 @@ fn digest_payload(
             _ => match m.payload["event"]["kind"].as_str().unwrap_or_default() {
                 k if is_problem_event(k) => "violations",
                 "warned" => "warnings",
-                "resolved" => "resolved",
+                "resolved" | "rectify_confirmed" => "resolved",
                 _ => "violations",
             },
         };
@@ -872,6 +872,16 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
         resolved_at_ms: None,
         dismissed_reason: None,
         dismissed_by: None,
+        rectify_note: None,
+        rectify_link: None,
+        rectify_by: None,
+        rectify_at_ms: None,
+        rectify_outcome: None,
+        rectify_outcome_at_ms: None,
+        mark: None,
+        mark_note: None,
+        marked_by: None,
+        marked_at_ms: None,
     };
     let later = at + chrono::TimeDelta::days(8);
     let reminder_payload = plan_reminder_notices(&cfg, "市政务公开办", &account, &stored, later)

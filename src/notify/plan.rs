@@ -9,7 +9,7 @@
 
 use super::config::NotifyConfig;
 use crate::accounts::Account;
-use crate::rules::{Evidence, RuleId, fmt_duration_zh};
+use crate::rules::{Evidence, FindingKind, RuleId, fmt_duration_zh};
 use crate::store::{Channel, EventKind, FindingTransition, NewNotice, NoticeKind, StoredFinding};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
@@ -126,6 +126,11 @@ pub fn label_zh(kind: EventKind) -> &'static str {
         EventKind::Resolved => "已整改",
         EventKind::Cleared => "预警解除",
         EventKind::Dismissed => "已忽略",
+        EventKind::Recorded => "违规已记录",
+        EventKind::RectifyDeclared => "已申报整改",
+        EventKind::RectifyConfirmed => "整改已确认",
+        EventKind::RectifyRejected => "整改未通过",
+        EventKind::Marked => "已处置",
     }
 }
 
@@ -139,6 +144,39 @@ pub fn event_zh(kind: EventKind) -> &'static str {
         EventKind::Resolved => "违规已整改",
         EventKind::Cleared => "预警已解除",
         EventKind::Dismissed => "已忽略",
+        EventKind::Recorded => "违规已记录在案",
+        EventKind::RectifyDeclared => "主办单位已申报整改",
+        EventKind::RectifyConfirmed => "整改已确认",
+        EventKind::RectifyRejected => "整改未通过：复查仍存在问题",
+        EventKind::Marked => "公开办已处置",
+    }
+}
+
+/// What the reader is asked to do, by the finding's kind and the reader.
+/// `None` for a state finding: its notice asks for rectification by the
+/// deadline, as it always did.
+pub fn action_zh(kind: FindingKind, audience: Audience) -> Option<&'static str> {
+    match (kind, audience) {
+        (FindingKind::State, _) => None,
+        (FindingKind::Event, _) => {
+            Some("该问题已经发生、无法补救，已记录在案并计入季度考核，无需整改；请今后严格按规定时限办理")
+        }
+        (FindingKind::ThirdParty, Audience::Unit) => {
+            Some("仅供知悉：该账号不在本单位台账中，无需本单位整改；如系本单位账号，请告知政务公开办")
+        }
+        (FindingKind::ThirdParty, _) => Some("请核实后向平台举报，并在系统中标记处置结果"),
+    }
+}
+
+/// The word in the subject and the sentence in the body for a transition,
+/// by the finding's kind: an event finding's violation is recorded, not
+/// opened for rectification.
+fn event_words(kind: EventKind, finding_kind: FindingKind) -> (&'static str, &'static str) {
+    match (kind, finding_kind) {
+        (EventKind::Opened | EventKind::Escalated, FindingKind::Event) => ("违规记录", "违规已记录在案"),
+        (EventKind::Opened | EventKind::Escalated, FindingKind::ThirdParty) => ("待处置", "发现第三方账号问题，待公开办核实处置"),
+        (EventKind::Resolved, FindingKind::ThirdParty) => ("已消除", "平台已不再显示该问题"),
+        _ => (label_zh(kind), event_zh(kind)),
     }
 }
 
@@ -151,6 +189,11 @@ fn measured_i64(m: &serde_json::Map<String, Value>, k: &str) -> Option<i64> {
 /// (`summary_zh`) is in the body.
 pub fn headline_zh(rule: RuleId, resolved: bool, m: &serde_json::Map<String, Value>) -> String {
     if resolved {
+        // A third-party account is not rectified by anyone we write to: the
+        // platform no longer shows the problem.
+        if rule.kind() == FindingKind::ThirdParty {
+            return format!("“{}”问题已消除", rule.display_name());
+        }
         return format!("“{}”问题已整改", rule.display_name());
     }
     match rule {
@@ -217,6 +260,8 @@ fn finding_json(f: &FindingFacts<'_>, resolved: bool, rectify_by_ms: Option<i64>
         "rule": f.rule.code(),
         "rule_name": f.rule.display_name(),
         "veto": f.rule.gravity() == crate::rules::Gravity::Veto,
+        "kind": f.rule.kind().code(),
+        "kind_zh": f.rule.kind().display_zh(),
         "subject": f.subject,
         "verdict": f.verdict,
         "summary_zh": f.summary_zh,
@@ -305,16 +350,20 @@ pub fn plan_notices(
         return Vec::new();
     }
     let f = &t.finding;
+    let finding_kind = f.rule.kind();
     let at = utc_ms(t.at_ms);
     let problem = matches!(
         t.kind,
-        EventKind::Opened | EventKind::Escalated | EventKind::Reopened
+        EventKind::Opened | EventKind::Escalated | EventKind::Reopened | EventKind::RectifyRejected
     );
     let urgent = problem && cfg.is_urgent_rule(f.rule.code(), &f.measured);
     let due = cfg.due_at(at, urgent).timestamp_millis();
-    let resolved = t.kind == EventKind::Resolved;
-    let rectify_by_ms = (problem && cfg.rectify_days > 0)
+    let resolved = matches!(t.kind, EventKind::Resolved | EventKind::RectifyConfirmed);
+    // Only a state finding can be rectified: an event cannot be undone, and
+    // a third-party account is not the unit's to change.
+    let rectify_by_ms = (problem && finding_kind == FindingKind::State && cfg.rectify_days > 0)
         .then(|| (at + TimeDelta::days(i64::from(cfg.rectify_days))).timestamp_millis());
+    let (label, kind_zh) = event_words(t.kind, finding_kind);
     let facts = FindingFacts {
         id: t.finding_id,
         fingerprint: f.fingerprint(),
@@ -339,6 +388,8 @@ pub fn plan_notices(
     audiences(cfg, account, f.rule, &f.measured)
         .into_iter()
         .map(|(audience, recipients)| {
+            let mut finding = finding.clone();
+            finding["action_zh"] = json!(action_zh(finding_kind, audience));
             let payload = json!({
                 "v": PAYLOAD_VERSION,
                 "type": "finding",
@@ -348,8 +399,8 @@ pub fn plan_notices(
                 "event": {
                     "id": t.event_id,
                     "kind": t.kind.code(),
-                    "kind_zh": event_zh(t.kind),
-                    "label_zh": label_zh(t.kind),
+                    "kind_zh": kind_zh,
+                    "label_zh": label,
                     "from": t.from.map(|s| s.code()),
                     "from_zh": t.from.map(|s| s.display_zh()),
                     "to": t.to.code(),
@@ -411,6 +462,14 @@ pub fn plan_reminder_notices(
     let rectify_by_ms = (cfg.rectify_days > 0).then(|| {
         (utc_ms(f.state_since_ms) + TimeDelta::days(i64::from(cfg.rectify_days))).timestamp_millis()
     });
+    let finding_kind = f.rule.kind();
+    if finding_kind != FindingKind::State {
+        // An event is recorded once: there is nothing to remind anyone of.
+        // A third-party account is the office's to report, not a unit's to
+        // rectify; the daily digest lists it among the open findings until
+        // the office marks it.
+        return Vec::new();
+    }
     let finding = finding_json(&facts, false, rectify_by_ms);
     let open_days = (now.timestamp_millis() - f.state_since_ms).max(0) / 86_400_000;
     let day = now.with_timezone(&Shanghai).format("%Y%m%d").to_string();
@@ -767,6 +826,67 @@ mod tests {
             v[0].payload["finding"]["rectify_by_ms"],
             t("2026-11-26T10:00:00+08:00").timestamp_millis()
         );
+    }
+
+    #[test]
+    fn only_state_findings_are_reminded() {
+        let now = t("2026-12-01T10:00:00+08:00");
+        for (rule, want) in [(RuleId::Zombie, true), (RuleId::RepostDelay, false), (RuleId::Impostor, false)] {
+            let tr = transition(rule, EventKind::Opened, "2026-11-21T10:00:00+08:00", Default::default());
+            let f = StoredFinding {
+                id: 3,
+                fingerprint: tr.finding.fingerprint(),
+                rule,
+                account_id: 7,
+                subject: "account".into(),
+                state: FindingState::Open,
+                state_since_ms: tr.at_ms,
+                last_verdict: "violation".into(),
+                not_checked_reason: None,
+                summary_zh: tr.finding.summary_zh.clone(),
+                citation_document: "d".into(),
+                citation_number: None,
+                citation_article: "a".into(),
+                citation_basis: crate::rules::CitationBasis::InForce,
+                evidence: tr.finding.evidence.clone(),
+                measured: Default::default(),
+                first_seen_at_ms: tr.at_ms,
+                last_seen_at_ms: tr.at_ms,
+                last_evaluated_at_ms: tr.at_ms,
+                resolved_at_ms: None,
+                dismissed_reason: None,
+                dismissed_by: None,
+                rectify_note: None,
+                rectify_link: None,
+                rectify_by: None,
+                rectify_at_ms: None,
+                rectify_outcome: None,
+                rectify_outcome_at_ms: None,
+                mark: None,
+                mark_note: None,
+                marked_by: None,
+                marked_at_ms: None,
+            };
+            let n = plan_reminder_notices(&NotifyConfig::default(), "x", &account(Some("unit@county.gov.cn")), &f, now);
+            assert_eq!(!n.is_empty(), want, "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn event_and_third_party_notices_ask_for_no_rectification() {
+        let at = "2026-11-21T10:00:00+08:00";
+        let c = NotifyConfig::default();
+        let ev = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::RepostDelay, EventKind::Opened, at, Default::default()));
+        assert!(ev.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_null() && n.payload["event"]["label_zh"] == "违规记录"));
+        let tp = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::Impostor, EventKind::Opened, at, Default::default()));
+        assert_eq!(tp.len(), 2);
+        assert!(tp[0].payload["finding"]["action_zh"].as_str().unwrap().contains("核实后向平台举报"));
+        assert!(tp[1].payload["finding"]["action_zh"].as_str().unwrap().starts_with("仅供知悉"));
+        assert!(tp.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_null()));
+        // A rejected declaration is a problem again: a new deadline, to both.
+        let rj = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::Zombie, EventKind::RectifyRejected, at, Default::default()));
+        assert_eq!(rj.len(), 2);
+        assert!(rj.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_i64() && n.payload["event"]["label_zh"] == "整改未通过"));
     }
 
     #[test]

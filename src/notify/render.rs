@@ -435,6 +435,19 @@ mod tests {
     }
 
     #[test]
+    fn the_action_line_is_shown_and_escaped() {
+        let r = Renderer::new(None).unwrap();
+        let (_, mut payload) = super::super::sample_payloads().remove(0);
+        let plain = r.render(&record(NoticeKind::Finding, payload.clone()), &office()).unwrap();
+        assert!(!plain.text.contains("处理："), "a state finding has no action line: {}", plain.text);
+        payload["finding"]["action_zh"] = "请核实后向平台举报<b>".into();
+        let out = r.render(&record(NoticeKind::Finding, payload), &office()).unwrap();
+        assert!(out.text.contains("处理：请核实后向平台举报<b>"), "{}", out.text);
+        assert!(out.markdown.contains("处理：请核实后向平台举报"), "{}", out.markdown);
+        assert!(out.html.contains("请核实后向平台举报&lt;b&gt;"), "{}", out.html);
+    }
+
+    #[test]
     fn every_kind_renders() {
         let r = Renderer::new(None).unwrap();
         for (kind, payload) in super::super::sample_payloads() {

@@ -271,6 +271,14 @@ impl AccountMetrics {
 pub enum Rectification {
     Rectified { at_ms: i64 },
     NotRectified,
+    /// The unit declared it fixed; the next successful check had not yet
+    /// answered by the cut-off.
+    InProgress,
+    /// An event finding: it happened, is counted once, and there is
+    /// nothing to rectify.
+    Recorded { at_ms: i64 },
+    /// A third-party finding the office marked (reported, verified, registered).
+    Handled { at_ms: i64 },
 }
 
 /// One line of 附件2.
@@ -309,6 +317,9 @@ impl ProblemLine {
         let mut s = match self.rectification {
             Rectification::Rectified { at_ms } => format!("已整改（{}）", &fmt_ms(at_ms)[..10]),
             Rectification::NotRectified => "未整改".to_string(),
+            Rectification::InProgress => "整改中（待复查确认）".to_string(),
+            Rectification::Recorded { .. } => "已记录在案（已发生，不适用整改）".to_string(),
+            Rectification::Handled { at_ms } => format!("已处置（{}）", &fmt_ms(at_ms)[..10]),
         };
         if self.repeated {
             s.push_str("；连续两个季度存在问题");
@@ -525,8 +536,11 @@ struct SourceItemInfo<'a> {
 #[derive(Debug, Clone)]
 struct OpenPeriod<'a> {
     start: &'a ReportEvent,
-    /// The event that ended it (resolved, dismissed, ...), if any.
+    /// The event that ended it (resolved, dismissed, ...), if any. An event
+    /// finding's period is a point: it starts and ends with its record.
     end: Option<&'a ReportEvent>,
+    /// The events inside the period (open ↔ rectifying), oldest first.
+    during: Vec<&'a ReportEvent>,
 }
 
 impl OpenPeriod<'_> {
@@ -536,7 +550,13 @@ impl OpenPeriod<'_> {
     /// Open at some instant of `[from, to)` (events at or after `to` are
     /// not yet known at the cut-off).
     fn overlaps(&self, from: i64, to: i64) -> bool {
-        self.start.at_ms < to && self.end.is_none_or(|e| e.at_ms > from)
+        // A point (a recorded event) at `from` lies inside `[from, to)`.
+        let point = self.end.is_some_and(|e| std::ptr::eq(e, self.start));
+        self.start.at_ms < to && self.end.is_none_or(|e| e.at_ms > from || (point && e.at_ms >= from))
+    }
+    /// Whether the unit's declaration was waiting for a check at `to`.
+    fn rectifying_at(&self, to: i64) -> bool {
+        self.during.iter().rev().find(|e| e.at_ms < to).is_some_and(|e| e.to_state == "rectifying")
     }
 }
 
@@ -545,15 +565,25 @@ fn open_periods<'a>(events: &[&'a ReportEvent]) -> Vec<OpenPeriod<'a>> {
     let mut out: Vec<OpenPeriod<'a>> = Vec::new();
     let mut current: Option<usize> = None;
     for e in events.iter().copied() {
-        let open = e.to_state == "open";
+        // A declared rectification is still a problem until a check confirms it.
+        let open = matches!(e.to_state.as_str(), "open" | "rectifying");
         match (current, open) {
             (None, true) => {
                 out.push(OpenPeriod {
                     start: e,
                     end: None,
+                    during: vec![e],
                 });
                 current = Some(out.len() - 1);
             }
+            (None, false) if e.to_state == "recorded" => {
+                out.push(OpenPeriod {
+                    start: e,
+                    end: Some(e),
+                    during: vec![e],
+                });
+            }
+            (Some(i), true) => out[i].during.push(e),
             (Some(i), false) => {
                 out[i].end = Some(e);
                 current = None;
@@ -1019,19 +1049,50 @@ pub fn assemble(
         let m = metrics[&f.account_id];
         let evidence: Vec<Evidence> = serde_json::from_str(&latest.start.evidence_json)
             .unwrap_or_else(|_| f.evidence.clone());
-        // Rectified when every subject's last period ended before the
-        // cut-off, as of the last of those ends.
-        let mut rectified_at = Some(i64::MIN);
-        for h in group {
-            let last = counted(&h.periods, from, to).last().map(|p| p.end);
-            rectified_at = match (rectified_at, last) {
-                (Some(r), Some(Some(e))) if e.at_ms < to => Some(r.max(e.at_ms)),
-                _ => None,
-            };
-        }
-        let rectification = match rectified_at {
-            Some(at_ms) => Rectification::Rectified { at_ms },
-            None => Rectification::NotRectified,
+        // Each subject's standing at the cut-off, from its last period; the
+        // line is only as far along as its least advanced subject.
+        let standing = |p: &OpenPeriod<'_>| match p.end {
+            Some(e) if e.at_ms < to && e.to_state == "recorded" => Rectification::Recorded { at_ms: e.at_ms },
+            Some(e) if e.at_ms < to && e.to_state == "closed" => Rectification::Handled { at_ms: e.at_ms },
+            Some(e) if e.at_ms < to => Rectification::Rectified { at_ms: e.at_ms },
+            _ if p.rectifying_at(to) => Rectification::InProgress,
+            _ => Rectification::NotRectified,
+        };
+        let standings: Vec<Rectification> = group
+            .iter()
+            .filter_map(|h| counted(&h.periods, from, to).last().map(|p| standing(p)))
+            .collect();
+        let last_end = |pick: fn(&Rectification) -> Option<i64>| standings.iter().filter_map(pick).max();
+        let rectification = if standings.contains(&Rectification::NotRectified) {
+            Rectification::NotRectified
+        } else if standings.contains(&Rectification::InProgress) {
+            Rectification::InProgress
+        } else if standings.iter().all(|r| matches!(r, Rectification::Recorded { .. })) {
+            Rectification::Recorded {
+                at_ms: last_end(|r| match r {
+                    Rectification::Recorded { at_ms } => Some(*at_ms),
+                    _ => None,
+                })
+                .unwrap_or(latest.start.at_ms),
+            }
+        } else if standings.iter().all(|r| matches!(r, Rectification::Handled { .. })) {
+            Rectification::Handled {
+                at_ms: last_end(|r| match r {
+                    Rectification::Handled { at_ms } => Some(*at_ms),
+                    _ => None,
+                })
+                .unwrap_or(latest.start.at_ms),
+            }
+        } else {
+            Rectification::Rectified {
+                at_ms: last_end(|r| match r {
+                    Rectification::Rectified { at_ms }
+                    | Rectification::Recorded { at_ms }
+                    | Rectification::Handled { at_ms } => Some(*at_ms),
+                    _ => None,
+                })
+                .unwrap_or(latest.start.at_ms),
+            }
         };
         problems.push(ProblemLine {
             seq: problems.len() + 1,
@@ -1180,6 +1241,29 @@ mod tests {
         assert_eq!(counted(&p, 65, 80).len(), 1);
         // Ending exactly at the window's start is not an overlap.
         assert_eq!(counted(&p, 30, 35).len(), 0);
+    }
+
+    #[test]
+    fn a_recorded_event_is_one_point_and_a_declaration_is_still_open() {
+        let evs = [ev(1, 10, "opened", "recorded"), ev(2, 20, "cleared", "resolved")];
+        let refs: Vec<&ReportEvent> = evs.iter().collect();
+        let p = open_periods(&refs);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].end.map(|e| e.at_ms), Some(10));
+        assert_eq!(counted(&p, 10, 11).len(), 1, "a record at the window's start counts");
+        assert_eq!(counted(&p, 11, 30).len(), 0, "and only once");
+        let evs = [
+            ev(1, 10, "opened", "open"),
+            ev(2, 20, "rectify_declared", "rectifying"),
+            ev(3, 30, "rectify_rejected", "open"),
+            ev(4, 40, "rectify_declared", "rectifying"),
+            ev(5, 50, "rectify_confirmed", "resolved"),
+        ];
+        let refs: Vec<&ReportEvent> = evs.iter().collect();
+        let p = open_periods(&refs);
+        assert_eq!(p.len(), 1, "a rejected declaration does not start a new period");
+        assert_eq!(p[0].end.map(|e| e.at_ms), Some(50));
+        assert!(p[0].rectifying_at(25) && !p[0].rectifying_at(35) && p[0].rectifying_at(45));
     }
 
     #[test]

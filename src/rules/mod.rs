@@ -14,6 +14,7 @@
 //! A finding's identity across runs is [`Finding::fingerprint`] =
 //! (rule code, account id, subject key).
 
+pub mod absorb;
 pub mod closing_notice;
 pub mod coverage;
 pub mod impostor;
@@ -136,6 +137,62 @@ impl RuleId {
         match self {
             RuleId::Zombie | RuleId::Interaction | RuleId::Vanished => Gravity::Veto,
             _ => Gravity::Deduction,
+        }
+    }
+}
+
+/// How a finding of a rule ends (issue 16, "every finding ends").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A condition of the account: open until a check sees it fixed, or the
+    /// unit declares it fixed and the next successful check confirms it.
+    State,
+    /// Something that happened and cannot be undone (a late or missed
+    /// repost, a notice taken down early): recorded once, never chased.
+    Event,
+    /// Someone else's account (impostor, unregistered): the unit cannot
+    /// rectify it; the office ends it by reporting, verifying or
+    /// registering, or the platform shows the account gone.
+    ThirdParty,
+}
+
+impl FindingKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingKind::State => "state",
+            FindingKind::Event => "event",
+            FindingKind::ThirdParty => "third_party",
+        }
+    }
+    /// 状态类 / 事件类 / 第三方账号
+    pub fn display_zh(self) -> &'static str {
+        match self {
+            FindingKind::State => "状态类（整改后消除）",
+            FindingKind::Event => "事件类（已发生，记录在案）",
+            FindingKind::ThirdParty => "第三方账号（由公开办处置）",
+        }
+    }
+}
+
+impl RuleId {
+    /// How a finding of this rule ends; the findings lifecycle, the notice
+    /// planner and the report all read it from here.
+    pub fn kind(self) -> FindingKind {
+        match self {
+            // Late or missing reposts and an opening notice missing or taken
+            // down early happened within a window that has passed: nothing
+            // the unit does now can undo them.
+            RuleId::RepostDelay | RuleId::OpeningNotice => FindingKind::Event,
+            RuleId::Impostor | RuleId::Unregistered => FindingKind::ThirdParty,
+            RuleId::Zombie
+            | RuleId::WeeklyOriginal
+            | RuleId::ClosingNotice
+            | RuleId::Vanished
+            | RuleId::Interaction
+            | RuleId::Verification
+            | RuleId::Naming
+            | RuleId::OnePerPlatform => FindingKind::State,
         }
     }
 }

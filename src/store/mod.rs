@@ -18,7 +18,7 @@ mod schedule;
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
 pub use findings::{
     CoverageDay, EventKind, FindingEvent, FindingFilter, FindingState, FindingTransition, NoticePlanner, StoredFinding,
-    next_state,
+    ThirdPartyMark, next_state,
 };
 pub use maintenance::{
     CompactReport, DbReport, MaintenanceError, PRUNE_BATCH, PruneReport, RetentionPolicy, check_sqlite_file, restore_sqlite,
@@ -82,6 +82,11 @@ pub enum StoreError {
         crate::rules::fmt_local_ms(*at_ms)
     )]
     EvidencePruned { sha256: String, at_ms: i64 },
+    /// A person's action on a finding that its kind or state does not allow
+    /// (a second dismissal, rectifying an event, marking a state finding).
+    /// The message says why, for the person.
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

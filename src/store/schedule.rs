@@ -627,7 +627,7 @@ impl Store {
     pub async fn daemon_gauges(&self, now_ms: i64) -> Result<DaemonGauges> {
         let mut g = DaemonGauges::default();
         for r in sqlx::query(
-            "SELECT rule, state, COUNT(*) AS n FROM findings WHERE state IN ('warning', 'open') \
+            "SELECT rule, state, COUNT(*) AS n FROM findings WHERE state IN ('warning', 'open', 'rectifying') \
              GROUP BY rule, state ORDER BY rule, state",
         )
         .fetch_all(self.pool())

@@ -257,14 +257,21 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         assert_eq!(report.total.low_coverage, 0, "coverage: {:?}", report.total);
         assert_eq!(report.total.failed as usize, failed_want.len());
         assert_eq!(report.total.passed as usize, q.registry.len() - failed_want.len());
-        let problems_want: BTreeSet<String> = labels
+        // Impostors and unregistered accounts are third parties' accounts:
+        // listed on their own (附件3), never as the imitated account's problem.
+        let third_party = |rule: &str| matches!(rule, "impostor" | "unregistered");
+        let (third_want, problems_want): (BTreeSet<String>, BTreeSet<String>) = labels
             .iter()
             .filter(|l| l.violation_from.is_some_and(|v| v < q.quarter_end))
             .map(|l| format!("{}|{}:{}", l.rule, l.platform.code(), l.account_id))
-            .collect();
+            .partition(|k| third_party(k.split('|').next().unwrap_or_default()));
         let problems_got: BTreeSet<String> =
             report.problems.iter().map(|p| format!("{}|{}", p.rule.code(), ids[&p.account_id])).collect();
         assert_eq!(problems_got, problems_want, "problem lines (附件2)");
+        let third_got: BTreeSet<String> =
+            report.third_party.iter().map(|p| format!("{}|{}", p.rule.code(), ids[&p.account_id])).collect();
+        assert_eq!(third_got, third_want, "third parties' accounts (附件3)");
+        assert!(!third_want.is_empty(), "the quarter has impostors");
         // The daemon wrote the report itself at the quarter's close.
         let reports: Vec<_> = std::fs::read_dir(dir.path().join("data/reports"))
             .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())

@@ -314,7 +314,12 @@ pub struct ProblemLine {
 impl ProblemLine {
     /// 整改情况 as the notices word it.
     pub fn rectification_zh(&self) -> String {
+        // A third party's account (an impostor, an unregistered account) is
+        // not the unit's to rectify: the office verifies it and acts.
+        let third_party = self.rule.kind() == crate::rules::FindingKind::ThirdParty;
         let mut s = match self.rectification {
+            Rectification::Rectified { at_ms } if third_party => format!("已消除（{}）", &fmt_ms(at_ms)[..10]),
+            Rectification::NotRectified if third_party => "待公开办核实处置".to_string(),
             Rectification::Rectified { at_ms } => format!("已整改（{}）", &fmt_ms(at_ms)[..10]),
             Rectification::NotRectified => "未整改".to_string(),
             Rectification::InProgress => "整改中（待复查确认）".to_string(),
@@ -407,6 +412,9 @@ pub struct QuarterReport {
     /// Accounts with any problem (veto or not).
     pub problem_accounts: u64,
     pub problems: Vec<ProblemLine>,
+    /// Impostors and unregistered accounts found (附件3): third parties'
+    /// accounts for the office to verify and report.
+    pub third_party: Vec<ProblemLine>,
     pub accounts: Vec<AccountMetrics>,
     /// Posts per month of the quarter, all accounts in scope: ("2026-07", n).
     pub monthly_posts: Vec<(String, i64)>,
@@ -738,7 +746,8 @@ pub fn assemble(
     }
     let mut veto_accounts: BTreeSet<i64> = BTreeSet::new();
     let mut problems_per_account: HashMap<i64, (u64, u64)> = HashMap::new();
-    for h in &hits {
+    // Third parties' accounts are not the imitated account's problems.
+    for h in hits.iter().filter(|h| h.finding.rule.kind() != crate::rules::FindingKind::ThirdParty) {
         let e = problems_per_account
             .entry(h.finding.account_id)
             .or_default();
@@ -1115,6 +1124,19 @@ pub fn assemble(
         });
     }
 
+    // An impostor or an unregistered account is a third party's account:
+    // listed on its own (附件3) for the office to verify and report, never as
+    // the problem of the unit it imitates.
+    let (third_party, problems): (Vec<ProblemLine>, Vec<ProblemLine>) =
+        problems.into_iter().partition(|p| p.rule.kind() == crate::rules::FindingKind::ThirdParty);
+    let renumber = |mut v: Vec<ProblemLine>| {
+        for (i, p) in v.iter_mut().enumerate() {
+            p.seq = i + 1;
+        }
+        v
+    };
+    let (third_party, problems) = (renumber(third_party), renumber(problems));
+
     // ---- categories ----
     let problem_account_ids: BTreeSet<i64> = problems.iter().map(|p| p.account_id).collect();
     let problem_accounts = problem_account_ids.len() as u64;
@@ -1190,6 +1212,7 @@ pub fn assemble(
         categories,
         problem_accounts,
         problems,
+        third_party,
         accounts,
         monthly_posts,
         previous,
@@ -1211,6 +1234,39 @@ mod tests {
             evidence_json: "[]".into(),
             measured_json: "{}".into(),
         }
+    }
+
+    /// An impostor is the office's to verify and report, never "未整改" of
+    /// the unit it imitates; the platform removing it ends it (已消除).
+    #[test]
+    fn third_party_lines_are_not_the_units_to_rectify() {
+        let at = Utc.with_ymd_and_hms(2026, 8, 3, 2, 0, 0).unwrap().timestamp_millis();
+        let mut line = ProblemLine {
+            seq: 1,
+            finding_id: 6,
+            account_id: 1,
+            region_unit: "宝鸡市".into(),
+            account_name: "宝鸡发布".into(),
+            platform: Platform::Weibo,
+            rule: RuleId::Impostor,
+            gravity: Gravity::Deduction,
+            description: String::new(),
+            citation: String::new(),
+            found_at_ms: at,
+            last_found_at_ms: at,
+            rectification: Rectification::NotRectified,
+            occurrences: 1,
+            repeated: false,
+            assessment: Assessment::Passed,
+            evidence: Vec::new(),
+        };
+        assert_eq!(line.rectification_zh(), "待公开办核实处置");
+        line.rectification = Rectification::Rectified { at_ms: at };
+        assert_eq!(line.rectification_zh(), "已消除（2026-08-03）");
+        line.rule = RuleId::Zombie;
+        assert_eq!(line.rectification_zh(), "已整改（2026-08-03）");
+        line.rectification = Rectification::NotRectified;
+        assert_eq!(line.rectification_zh(), "未整改");
     }
 
     #[test]

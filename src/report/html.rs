@@ -7,7 +7,7 @@ use super::config::ReportConfig;
 use super::data::{Assessment, QuarterReport, Tally};
 use super::quarter::{fmt_date_zh, fmt_ms};
 use super::svg::{self, Bar, esc};
-use crate::rules::Gravity;
+use crate::rules::{Gravity, RuleId};
 use chrono::Datelike;
 use std::fmt::Write;
 
@@ -173,11 +173,71 @@ pub fn overview_paragraphs(r: &QuarterReport) -> Vec<String> {
     out
 }
 
+/// A list of problem lines: 附件2, or 附件3 for third parties' accounts.
+fn problem_table(s: &mut String, lines: &[super::data::ProblemLine]) {
+    if lines.is_empty() {
+        s.push_str("<p>无。</p>\n");
+        return;
+    }
+    s.push_str("<table class=\"list\"><colgroup><col style=\"width:4%\"><col style=\"width:10%\"><col style=\"width:9%\"><col style=\"width:6%\"><col style=\"width:9%\"><col style=\"width:19%\"><col style=\"width:14%\"><col style=\"width:7%\"><col style=\"width:8%\"><col style=\"width:14%\"></colgroup><thead><tr><th>序号</th><th>地区/单位</th><th>账号名称</th><th>平台</th><th>问题类别</th><th>问题描述</th><th>依据</th><th>发现时间</th><th>整改情况</th><th>证据</th></tr></thead><tbody>\n");
+    for p in lines {
+        let mut category = p.rule.display_name().to_string();
+        if p.gravity == Gravity::Veto {
+            category.push_str("（单项否决）");
+        }
+        let mut desc = esc(&p.description);
+        if p.occurrences > 1 {
+            let _ = write!(desc, "（本季度出现{}次）", p.occurrences);
+        }
+        // An impostor says nothing about the coverage of the account it imitates.
+        if p.assessment == Assessment::LowCoverage && p.rule.kind() != crate::rules::FindingKind::ThirdParty {
+            desc.push_str("（该账号本季度覆盖不足，未作合格判定）");
+        }
+        let ev: Vec<String> = p.evidence_lines().iter().map(|l| esc(l)).collect();
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"ev\">{}<br>问题编号 {}</td></tr>",
+            p.seq,
+            esc(&p.region_unit),
+            esc(&p.account_name),
+            esc(p.platform.display_name()),
+            esc(&category),
+            desc,
+            esc(&p.citation),
+            esc(&p.found_zh()),
+            esc(&p.rectification_zh()),
+            ev.join("<br>"),
+            p.finding_id
+        );
+    }
+    s.push_str("</tbody></table>\n");
+}
+
+/// Impostors and unregistered accounts: found, not the units' problems.
+fn third_party_paragraph(r: &QuarterReport) -> Option<String> {
+    if r.third_party.is_empty() {
+        return None;
+    }
+    let count = |rule: RuleId| r.third_party.iter().filter(|p| p.rule == rule).count();
+    let mut kinds = Vec::new();
+    if count(RuleId::Impostor) > 0 {
+        kinds.push(format!("疑似假冒政务新媒体的账号{}个", count(RuleId::Impostor)));
+    }
+    if count(RuleId::Unregistered) > 0 {
+        kinds.push(format!("认证为本地单位但未纳入台账的账号{}个", count(RuleId::Unregistered)));
+    }
+    Some(format!(
+        "此外，监测中发现{}（名单详见附件3）。这些账号不属于被仿冒单位的问题，不计入上述统计，由市政务公开办核实后向平台举报或纳入台账管理。",
+        kinds.join("，")
+    ))
+}
+
 /// The paragraphs of 二、存在问题 (plain text).
 pub fn problem_paragraphs(r: &QuarterReport) -> Vec<String> {
     let mut out = Vec::new();
     if r.problems.is_empty() {
         out.push("本季度检查未发现存在问题的账号。".to_string());
+        out.extend(third_party_paragraph(r));
         return out;
     }
     out.push(format!(
@@ -203,6 +263,7 @@ pub fn problem_paragraphs(r: &QuarterReport) -> Vec<String> {
             ));
         }
     }
+    out.extend(third_party_paragraph(r));
     out
 }
 
@@ -386,40 +447,11 @@ pub fn render(r: &QuarterReport, cfg: &ReportConfig) -> String {
 
     // 附件2
     s.push_str("<section class=\"annex wide\" id=\"annex-2\"><p class=\"annex-no\">附件2</p><h2 class=\"annex-title\">存在问题的政务新媒体名单</h2>\n");
-    if r.problems.is_empty() {
-        s.push_str("<p>无。</p>\n");
-    } else {
-        s.push_str("<table class=\"list\"><colgroup><col style=\"width:4%\"><col style=\"width:10%\"><col style=\"width:9%\"><col style=\"width:6%\"><col style=\"width:9%\"><col style=\"width:19%\"><col style=\"width:14%\"><col style=\"width:7%\"><col style=\"width:8%\"><col style=\"width:14%\"></colgroup><thead><tr><th>序号</th><th>地区/单位</th><th>账号名称</th><th>平台</th><th>问题类别</th><th>问题描述</th><th>依据</th><th>发现时间</th><th>整改情况</th><th>证据</th></tr></thead><tbody>\n");
-        for p in &r.problems {
-            let mut category = p.rule.display_name().to_string();
-            if p.gravity == Gravity::Veto {
-                category.push_str("（单项否决）");
-            }
-            let mut desc = esc(&p.description);
-            if p.occurrences > 1 {
-                let _ = write!(desc, "（本季度出现{}次）", p.occurrences);
-            }
-            if p.assessment == Assessment::LowCoverage {
-                desc.push_str("（该账号本季度覆盖不足，未作合格判定）");
-            }
-            let ev: Vec<String> = p.evidence_lines().iter().map(|l| esc(l)).collect();
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"ev\">{}<br>问题编号 {}</td></tr>",
-                p.seq,
-                esc(&p.region_unit),
-                esc(&p.account_name),
-                esc(p.platform.display_name()),
-                esc(&category),
-                desc,
-                esc(&p.citation),
-                esc(&p.found_zh()),
-                esc(&p.rectification_zh()),
-                ev.join("<br>"),
-                p.finding_id
-            );
-        }
-        s.push_str("</tbody></table>\n");
+    problem_table(&mut s, &r.problems);
+    // The closing note stays inside the last annex (its page layout).
+    if !r.third_party.is_empty() {
+        s.push_str("</section>\n<section class=\"annex wide\" id=\"annex-3\"><p class=\"annex-no\">附件3</p><h2 class=\"annex-title\">发现的疑似假冒和未备案账号</h2>\n");
+        problem_table(&mut s, &r.third_party);
     }
     let _ = writeln!(
         s,
@@ -427,7 +459,7 @@ pub fn render(r: &QuarterReport, cfg: &ReportConfig) -> String {
         esc(&r.rule_profile),
         r.min_coverage * 100.0,
     );
-    s.push_str("</body></html>\n");
+    s.push_str("</section>\n</body></html>\n");
     s
 }
 

@@ -17,6 +17,9 @@ pub const SHEET_SUMMARY: &str = "总体情况";
 pub const SHEET_STATS: &str = "附件1 检查情况统计表";
 pub const SHEET_PROBLEMS: &str = "附件2 存在问题的政务新媒体名单";
 pub const SHEET_ACCOUNTS: &str = "账号指标";
+/// Impostors and unregistered accounts: third parties' accounts, the
+/// office's to verify and report, not the imitated unit's problem.
+pub const SHEET_THIRD_PARTY: &str = "附件3 发现的疑似假冒和未备案账号";
 
 pub const TALLY_HEADERS: [&str; 7] = [
     "账号总数",
@@ -180,6 +183,59 @@ fn tally_table(
     }
     tally_row(ws, r, "合计", total, st)?;
     Ok(r + 1)
+}
+
+/// A list of problem lines (附件2, or 附件3 for third parties' accounts).
+fn problem_sheet(
+    wb: &mut Workbook,
+    st: &Styles,
+    name: &str,
+    heading: &str,
+    lines: &[super::data::ProblemLine],
+) -> Result<(), XlsxError> {
+    let ws = wb.add_worksheet();
+    ws.set_name(name)?;
+    ws.set_landscape();
+    let widths = [
+        6.0, 22.0, 18.0, 11.0, 16.0, 48.0, 36.0, 16.0, 16.0, 60.0, 9.0,
+    ];
+    for (i, w) in widths.iter().enumerate() {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    ws.merge_range(0, 0, 0, 10, heading, &st.title)?;
+    for (i, h) in PROBLEM_HEADERS.iter().enumerate() {
+        ws.write_string_with_format(1, i as u16, *h, &st.header)?;
+    }
+    ws.set_freeze_panes(2, 0)?;
+    for (i, p) in lines.iter().enumerate() {
+        let r = 2 + i as u32;
+        let mut category = p.rule.display_name().to_string();
+        if p.gravity == Gravity::Veto {
+            category.push_str("（单项否决）");
+        }
+        let mut desc = p.description.clone();
+        if p.occurrences > 1 {
+            desc.push_str(&format!("（本季度出现{}次）", p.occurrences));
+        }
+        if p.assessment == Assessment::LowCoverage && p.rule.kind() != crate::rules::FindingKind::ThirdParty {
+            desc.push_str("（该账号本季度覆盖不足，未作合格判定）");
+        }
+        ws.write_number_with_format(r, 0, p.seq as f64, &st.center)?;
+        ws.write_string_with_format(r, 1, &p.region_unit, &st.wrap)?;
+        ws.write_string_with_format(r, 2, &p.account_name, &st.wrap)?;
+        ws.write_string_with_format(r, 3, p.platform.display_name(), &st.wrap)?;
+        ws.write_string_with_format(r, 4, &category, &st.wrap)?;
+        ws.write_string_with_format(r, 5, &desc, &st.wrap)?;
+        ws.write_string_with_format(r, 6, &p.citation, &st.wrap)?;
+        ws.write_string_with_format(r, 7, p.found_zh(), &st.wrap)?;
+        ws.write_string_with_format(r, 8, p.rectification_zh(), &st.wrap)?;
+        ws.write_string_with_format(r, 9, p.evidence_lines().join("\n"), &st.wrap)?;
+        ws.write_number_with_format(r, 10, p.finding_id as f64, &st.center)?;
+    }
+    if !lines.is_empty() {
+        ws.autofilter(1, 0, 1 + lines.len() as u32, 10)?;
+    }
+    Ok(())
 }
 
 fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
@@ -382,55 +438,22 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         ws.insert_chart(1, 9, &chart)?;
     }
 
-    // ---- 附件2 ----
-    let ws = wb.add_worksheet();
-    ws.set_name(SHEET_PROBLEMS)?;
-    ws.set_landscape();
-    let widths = [
-        6.0, 22.0, 18.0, 11.0, 16.0, 48.0, 36.0, 16.0, 16.0, 60.0, 9.0,
-    ];
-    for (i, w) in widths.iter().enumerate() {
-        ws.set_column_width(i as u16, *w)?;
-    }
-    ws.merge_range(
-        0,
-        0,
-        0,
-        10,
+    // ---- 附件2, 附件3 ----
+    problem_sheet(
+        &mut wb,
+        &st,
+        SHEET_PROBLEMS,
         &format!("附件2 {title} 存在问题的政务新媒体名单"),
-        &st.title,
+        &report.problems,
     )?;
-    for (i, h) in PROBLEM_HEADERS.iter().enumerate() {
-        ws.write_string_with_format(1, i as u16, *h, &st.header)?;
-    }
-    ws.set_freeze_panes(2, 0)?;
-    for (i, p) in report.problems.iter().enumerate() {
-        let r = 2 + i as u32;
-        let mut category = p.rule.display_name().to_string();
-        if p.gravity == Gravity::Veto {
-            category.push_str("（单项否决）");
-        }
-        let mut desc = p.description.clone();
-        if p.occurrences > 1 {
-            desc.push_str(&format!("（本季度出现{}次）", p.occurrences));
-        }
-        if p.assessment == Assessment::LowCoverage {
-            desc.push_str("（该账号本季度覆盖不足，未作合格判定）");
-        }
-        ws.write_number_with_format(r, 0, p.seq as f64, &st.center)?;
-        ws.write_string_with_format(r, 1, &p.region_unit, &st.wrap)?;
-        ws.write_string_with_format(r, 2, &p.account_name, &st.wrap)?;
-        ws.write_string_with_format(r, 3, p.platform.display_name(), &st.wrap)?;
-        ws.write_string_with_format(r, 4, &category, &st.wrap)?;
-        ws.write_string_with_format(r, 5, &desc, &st.wrap)?;
-        ws.write_string_with_format(r, 6, &p.citation, &st.wrap)?;
-        ws.write_string_with_format(r, 7, p.found_zh(), &st.wrap)?;
-        ws.write_string_with_format(r, 8, p.rectification_zh(), &st.wrap)?;
-        ws.write_string_with_format(r, 9, p.evidence_lines().join("\n"), &st.wrap)?;
-        ws.write_number_with_format(r, 10, p.finding_id as f64, &st.center)?;
-    }
-    if !report.problems.is_empty() {
-        ws.autofilter(1, 0, 1 + report.problems.len() as u32, 10)?;
+    if !report.third_party.is_empty() {
+        problem_sheet(
+            &mut wb,
+            &st,
+            SHEET_THIRD_PARTY,
+            &format!("附件3 {title} 发现的疑似假冒和未备案账号"),
+            &report.third_party,
+        )?;
     }
 
     // ---- 账号指标 ----

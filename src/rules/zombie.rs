@@ -162,7 +162,57 @@ pub fn check_zombie(facts: &AccountFacts, ctx: &RuleContext<'_>) -> Vec<Finding>
 
 /// Words that show a post was taken from elsewhere, on any platform and
 /// whatever the platform's own flag says (a feed marks every item original).
+/// Read in the head of the text only (see [`shows_repost_marker`]).
 pub const REPOST_MARKERS: [&str; 5] = ["转载", "来源：", "来源:", "原标题", "转自"];
+
+/// How much of a post's text is read for a repost marker: a repost says so
+/// where it starts (“转载｜”, “原标题：”, a 来源 line under the title); the
+/// end of an original article carries its own boilerplate (“转载请注明出处”).
+const MARKER_HEAD_CHARS: usize = 80;
+
+/// Whether the head of `text` says the post was taken from elsewhere. Not
+/// when the word is the original's own notice about reposting (禁止转载,
+/// 转载请注明…), nor when the named source is the account itself
+/// (来源：宝鸡市交通运输局 on that bureau's own article). A false "repost"
+/// could make a week of originals a violation, so doubt reads as original
+/// here and the rule's other evidence decides.
+pub(crate) fn shows_repost_marker(text: &str, own_names: &[&str]) -> bool {
+    let head: String = text.chars().take(MARKER_HEAD_CHARS).collect();
+    let own = |source: &str| {
+        let source: String = source
+            .chars()
+            .take_while(|c| !matches!(c, '\n' | ' ' | '　' | '|' | '｜' | '，' | '。' | '）' | ')' | '】'))
+            .collect();
+        !source.is_empty()
+            && own_names
+                .iter()
+                .filter(|n| n.chars().count() >= 2)
+                .any(|n| n.contains(source.as_str()) || source.contains(n))
+    };
+    REPOST_MARKERS.iter().any(|m| {
+        head.match_indices(m).any(|(at, _)| {
+            let before: String = head[..at].chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+            let after = &head[at + m.len()..];
+            match *m {
+                "转载" => {
+                    let notice = ["禁止", "谢绝", "请勿", "未经", "授权", "欢迎", "严禁", "不得", "不可", "如需"].iter().any(|w| before.ends_with(w))
+                        || after.starts_with(['请', '须', '需', '时', '务', '应']);
+                    !notice
+                }
+                "来源：" | "来源:" => !own(after.trim_start()),
+                _ => true,
+            }
+        })
+    })
+}
+
+/// The names an account's own articles give as their 来源.
+fn own_names(facts: &AccountFacts) -> Vec<&str> {
+    let spec = &facts.account.spec;
+    let mut names = vec![spec.display_name.as_str()];
+    names.extend(spec.owner_unit.as_deref());
+    names
+}
 
 /// What is known about whether a post is the account's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +237,7 @@ pub(crate) enum Originality {
 pub(crate) fn originality(facts: &AccountFacts, p: &PostRecord) -> Originality {
     if p.post.repost_of.is_some()
         || !p.post.is_original
-        || REPOST_MARKERS.iter().any(|m| p.post.text.contains(m))
+        || shows_repost_marker(&p.post.text, &own_names(facts))
     {
         return Originality::Repost;
     }
@@ -721,6 +771,31 @@ mod tests {
         assert!(not_checked_reason(&r).contains("微信"), "{r:?}");
         // Weibo's own timeline tells reposts apart: its original passes.
         assert_eq!(week_of(Platform::Weibo, "m.weibo.cn getIndex timeline", &["我县召开防汛工作会议"]).verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn repost_markers_are_read_where_a_repost_says_so() {
+        let own = ["宝鸡市交通运输局", "宝鸡交通"];
+        for text in [
+            "转载｜全省防汛工作会议",
+            "【转载】全省防汛工作会议",
+            "全省防汛工作会议\n来源：新华社",
+            "原标题：全省防汛工作会议",
+            "转自人民日报",
+        ] {
+            assert!(shows_repost_marker(text, &own), "{text}");
+        }
+        for text in [
+            "我局召开安全生产会议\n来源：宝鸡市交通运输局",
+            "我局召开安全生产会议（来源：宝鸡交通）",
+            "原创内容，禁止转载",
+            "我局召开安全生产会议。转载请注明出处",
+            "未经授权不得转载",
+            // Far down an original article: the head decides.
+            &format!("我局召开安全生产会议{}来源：新华社", "。".repeat(90)),
+        ] {
+            assert!(!shows_repost_marker(text, &own), "{text}");
+        }
     }
 
     #[test]

@@ -440,11 +440,23 @@ mod tests {
         let (_, mut payload) = super::super::sample_payloads().remove(0);
         let plain = r.render(&record(NoticeKind::Finding, payload.clone()), &office()).unwrap();
         assert!(!plain.text.contains("处理："), "a state finding has no action line: {}", plain.text);
+        // As a violation, a state finding asks for rectification.
+        let mut opened = payload.clone();
+        opened["event"]["kind"] = "opened".into();
+        let state = r.render(&record(NoticeKind::Finding, opened), &office()).unwrap();
+        assert!(state.text.contains("督促主办单位整改。"), "{}", state.text);
+        // A third party's account is not the unit's to rectify: the opening
+        // sentence points to the action line instead of asking for 整改.
+        payload["finding"]["kind"] = "third_party".into();
+        payload["event"]["kind"] = "opened".into();
         payload["finding"]["action_zh"] = "请核实后向平台举报<b>".into();
         let out = r.render(&record(NoticeKind::Finding, payload), &office()).unwrap();
         assert!(out.text.contains("处理：请核实后向平台举报<b>"), "{}", out.text);
         assert!(out.markdown.contains("处理：请核实后向平台举报"), "{}", out.markdown);
         assert!(out.html.contains("请核实后向平台举报&lt;b&gt;"), "{}", out.html);
+        for body in [&out.text, &out.html] {
+            assert!(!body.contains("整改。") && body.contains("请按下文“处理”一项办理"), "{body}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ waits until its timeout; handled=False makes aiosmtpd answer 535.
 """
 
 import argparse
+import errno
 import itertools
 import json
 import logging
@@ -41,6 +42,17 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def bindable(port):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # asyncio's create_server sets SO_REUSEADDR too.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
 
 
 class MaildirHandler:
@@ -95,6 +107,32 @@ def make_authenticator(user, password):
     return authenticator
 
 
+def make_controllers(a, ctx, auth, ports):
+    return [
+        Controller(MaildirHandler(a.maildir, "plain", a.refuse_domain), hostname="127.0.0.1", port=ports[0]),
+        Controller(
+            MaildirHandler(a.maildir, "starttls", a.refuse_domain),
+            hostname="127.0.0.1",
+            port=ports[1],
+            tls_context=ctx,
+            require_starttls=True,
+            authenticator=auth,
+            auth_required=True,
+            auth_require_tls=True,
+        ),
+        Controller(
+            MaildirHandler(a.maildir, "smtps", a.refuse_domain),
+            hostname="127.0.0.1",
+            port=ports[2],
+            ssl_context=ctx,
+            authenticator=auth,
+            auth_required=True,
+            # The whole connection is TLS; aiosmtpd only knows about STARTTLS.
+            auth_require_tls=False,
+        ),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--maildir", required=True)
@@ -120,33 +158,36 @@ def main():
     ctx.load_cert_chain(a.cert, a.key)
     auth = make_authenticator(a.user, a.password)
     wanted = [int(p) for p in a.ports.split(",")]
-    ports = [p or free_port() for p in wanted]
-
-    controllers = [
-        Controller(MaildirHandler(a.maildir, "plain", a.refuse_domain), hostname="127.0.0.1", port=ports[0]),
-        Controller(
-            MaildirHandler(a.maildir, "starttls", a.refuse_domain),
-            hostname="127.0.0.1",
-            port=ports[1],
-            tls_context=ctx,
-            require_starttls=True,
-            authenticator=auth,
-            auth_required=True,
-            auth_require_tls=True,
-        ),
-        Controller(
-            MaildirHandler(a.maildir, "smtps", a.refuse_domain),
-            hostname="127.0.0.1",
-            port=ports[2],
-            ssl_context=ctx,
-            authenticator=auth,
-            auth_required=True,
-            # The whole connection is TLS; aiosmtpd only knows about STARTTLS.
-            auth_require_tls=False,
-        ),
-    ]
-    for c in controllers:
-        c.start()
+    # A port picked by free_port() is released before the controller binds
+    # it, so a test running alongside can take it in between (CI saw
+    # EADDRINUSE once); a restarted server's old port may still be held by
+    # the previous process for a moment. Either way: try again, with new
+    # ports where none were asked for.
+    for attempt in range(50):
+        ports = [p or free_port() for p in wanted]
+        # A failed Controller.start() costs its whole ready timeout (5 s):
+        # look first whether the ports can be bound at all.
+        if not all(bindable(p) for p in ports):
+            time.sleep(0.1)
+            continue
+        controllers = make_controllers(a, ctx, auth, ports)
+        started = []
+        try:
+            for c in controllers:
+                c.start()
+                started.append(c)
+            break
+        except OSError as e:
+            for c in started:
+                try:
+                    c.stop()
+                except Exception:
+                    pass
+            if e.errno != errno.EADDRINUSE or attempt == 49:
+                raise
+            time.sleep(0.1)
+    else:
+        sys.exit("server.py: ports %s stayed in use for 5 s" % ports)
 
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -109,6 +109,7 @@ async fn write_one(store: &Store, accounts: &[i64], i: i64) {
             citation: Citation { document: "测试办法", number: None, article: "第一条", basis: Default::default() },
             summary_zh: format!("第 {i} 条测试问题"),
             evidence: vec![Evidence {
+                page_url: None,
                 label: "时间线抓取".into(),
                 url: Some(caps[0].url.clone()),
                 sha256: Some(caps[0].sha256_hex()),

@@ -77,7 +77,7 @@ async fn cite(s: &Store, account: i64, subject: &str, sha: &str, at: DateTime<Ut
         verdict: Verdict::Violation,
         citation: Citation { document: "测试办法", number: None, article: "第一条", basis: Default::default() },
         summary_zh: "测试".into(),
-        evidence: vec![Evidence { label: "时间线抓取".into(), url: None, sha256: Some(sha.into()), at_ms: at.timestamp_millis() }],
+        evidence: vec![Evidence { label: "时间线抓取".into(), page_url: None, url: None, sha256: Some(sha.into()), at_ms: at.timestamp_millis() }],
         measured: serde_json::Map::new(),
     };
     s.record_evaluation(&[f], at.timestamp_millis(), &no_notices).await.unwrap();

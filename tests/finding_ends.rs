@@ -103,7 +103,7 @@ async fn check(s: &Store, rules: &ResolvedRules, now: DateTime<Utc>, only: RuleI
     let cfg = NotifyConfig::default();
     let planner = move |tr: &FindingTransition| -> Vec<NewNotice> {
         match all.iter().find(|a| a.id == tr.finding.account_id) {
-            Some(a) => plan_notices(&cfg, "测试市政务公开办", a, tr),
+            Some(a) => plan_notices(&cfg, "测试市政务公开办", &xunjian::calendar::HolidayCalendar::builtin(), a, tr),
             None => Vec::new(),
         }
     };
@@ -153,7 +153,7 @@ async fn a_late_repost_is_recorded_once_notified_once_and_never_reminded() {
         // Ten days later, with reminders due every 7 days: nothing is written.
         let cfg = NotifyConfig::default();
         let later = at + TimeDelta::days(10);
-        assert_eq!(plan_reminders(s, &cfg, "测试市政务公开办", later).await.unwrap(), 0, "{}", db.label);
+        assert_eq!(plan_reminders(s, &cfg, "测试市政务公开办", &xunjian::calendar::HolidayCalendar::builtin(), later).await.unwrap(), 0, "{}", db.label);
         // Later passes (the rule still sees the late repost; the missing
         // one is reposted, late) change neither finding.
         let rp2 = repost("5000000000000301", p_at + TimeDelta::hours(5), &item, "7000000001");
@@ -331,7 +331,7 @@ async fn an_impostor_marked_reported_ends_and_dismissals_happen_once() {
         // Still on the platform the next day: nothing changes, nothing is sent.
         search(now + TimeDelta::days(1)).await;
         assert!(check(s, &rules, now + TimeDelta::days(1), RuleId::Impostor).await.is_empty(), "{}", db.label);
-        let plan = plan_reminders(s, &NotifyConfig::default(), "x", now + TimeDelta::days(30)).await.unwrap();
+        let plan = plan_reminders(s, &NotifyConfig::default(), "x", &xunjian::calendar::HolidayCalendar::builtin(), now + TimeDelta::days(30)).await.unwrap();
         assert_eq!(plan, 0);
         assert_eq!(s.notices_for_finding(id).await.unwrap().len(), 2);
         let ev = s.finding_events(id).await.unwrap();

@@ -146,12 +146,14 @@ async fn the_digest_bundles_what_is_not_urgent() {
         let a = add_account(&db.store, "1", "甲县发布", Some("jia@county.example")).await;
         let b = add_account(&db.store, "2", "乙县发布", None).await;
         let c = add_account(&db.store, "3", "丙县发布", None).await;
+        // A's violation is not a veto item (urgent for the office) but a
+        // deduction: it waits for the digest, as does everything for a unit.
         let fs = [
             finding(
-                RuleId::Zombie,
+                RuleId::Verification,
                 &a,
                 Verdict::Violation,
-                "甲县发布已 20 天未更新",
+                "甲县发布未实名认证",
             ),
             finding(
                 RuleId::Zombie,
@@ -231,7 +233,7 @@ async fn the_digest_bundles_what_is_not_urgent() {
         );
         let text = p.body_text(0).unwrap();
         for want in [
-            "甲县发布已 20 天未更新",
+            "甲县发布未实名认证",
             "乙县发布已 12 天未更新",
             CITATION_TEXT,
             "目前仍未整改的全部违规（2 项）",
@@ -243,7 +245,7 @@ async fn the_digest_bundles_what_is_not_urgent() {
                 db.label
             );
         }
-        assert!(p.body_html(0).unwrap().contains("甲县发布已 20 天未更新"));
+        assert!(p.body_html(0).unwrap().contains("甲县发布未实名认证"));
         let unit = digests
             .iter()
             .find(|d| d.recipients == vec!["jia@county.example".to_string()])
@@ -259,7 +261,7 @@ async fn the_digest_bundles_what_is_not_urgent() {
             .body_text(0)
             .unwrap()
             .to_string();
-        assert!(unit_text.contains("甲县发布已 20 天未更新"));
+        assert!(unit_text.contains("甲县发布未实名认证"));
         assert!(
             !unit_text.contains("乙县发布") && !unit_text.contains("丙县发布"),
             "a unit sees only its own:\n{unit_text}"
@@ -284,7 +286,7 @@ async fn a_missed_digest_still_lets_notices_out() {
         &db.store,
         &cfg,
         &[&a],
-        &[finding(RuleId::Zombie, &a, Verdict::Violation, "未更新")],
+        &[finding(RuleId::Verification, &a, Verdict::Violation, "未认证")],
         t(NOW),
     )
     .await;
@@ -385,7 +387,7 @@ async fn reminders_for_long_open_violations() {
         .await;
         let day = |d: i64, m: i64| opened + TimeDelta::days(d) + TimeDelta::minutes(m);
         assert_eq!(
-            plan_reminders(&db.store, &cfg, OFFICE, day(3, 0))
+            plan_reminders(&db.store, &cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), day(3, 0))
                 .await
                 .unwrap(),
             0,
@@ -393,7 +395,7 @@ async fn reminders_for_long_open_violations() {
             db.label
         );
         assert_eq!(
-            plan_reminders(&db.store, &cfg, OFFICE, day(7, 1))
+            plan_reminders(&db.store, &cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), day(7, 1))
                 .await
                 .unwrap(),
             1,
@@ -401,7 +403,7 @@ async fn reminders_for_long_open_violations() {
             db.label
         );
         assert_eq!(
-            plan_reminders(&db.store, &cfg, OFFICE, day(7, 2))
+            plan_reminders(&db.store, &cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), day(7, 2))
                 .await
                 .unwrap(),
             0,
@@ -409,7 +411,7 @@ async fn reminders_for_long_open_violations() {
             db.label
         );
         assert_eq!(
-            plan_reminders(&db.store, &cfg, OFFICE, day(10, 0))
+            plan_reminders(&db.store, &cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), day(10, 0))
                 .await
                 .unwrap(),
             0,
@@ -448,7 +450,7 @@ async fn reminders_for_long_open_violations() {
         assert!(subject.contains("逾期未整改 1 项"), "{subject}");
 
         assert_eq!(
-            plan_reminders(&db.store, &cfg, OFFICE, day(14, 2))
+            plan_reminders(&db.store, &cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), day(14, 2))
                 .await
                 .unwrap(),
             1,
@@ -465,7 +467,7 @@ async fn reminders_for_long_open_violations() {
         )
         .await;
         assert_eq!(
-            plan_reminders(&db.store, &cfg, OFFICE, day(30, 0))
+            plan_reminders(&db.store, &cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), day(30, 0))
                 .await
                 .unwrap(),
             0,

@@ -160,6 +160,7 @@ fn finding(
 
 fn ev(label: &str, sha: &str, when: DateTime<Utc>) -> Evidence {
     Evidence {
+        page_url: None,
         label: label.into(),
         url: Some(format!(
             "https://example.invalid/evidence/{}",

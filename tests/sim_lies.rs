@@ -24,7 +24,7 @@ mod sim_run;
 use chrono::TimeDelta;
 use daemon_common::DaemonProc;
 use harness::SmtpServer;
-use sim_run::{captures_off_the_clock, cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
+use sim_run::{captures_off_the_clock, cited_outside, debug_forms, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use xunjian::store::{Store, StoreOptions};
@@ -90,12 +90,15 @@ async fn lies_are_could_not_check_never_findings() {
         labels.iter().filter(|l| l.from + TimeDelta::days(1) <= end).map(|l| (l.key(), l.severity)).collect();
     assert_eq!(got, want, "findings (left) against the labels (right): a finding beyond the impostors came from a lie");
     let mut foreign = std::collections::BTreeSet::new();
+    let mut program_forms = std::collections::BTreeSet::new();
     let messages = smtp.messages();
     for m in &messages {
         for t in message_texts(&m.raw) {
             foreign.extend(cited_outside(xunjian::rules::ProfileName::Baoji, &t));
+            program_forms.extend(debug_forms(&t));
         }
     }
+    assert!(program_forms.is_empty(), "program forms in Chinese notices: {program_forms:?}");
     assert!(!messages.is_empty(), "the impostors were notified");
     assert!(foreign.is_empty(), "notices cite documents not in force for 宝鸡's office: {foreign:?}");
     let (checked, off) = captures_off_the_clock(&store, start - TimeDelta::days(1), end + TimeDelta::days(1)).await;

@@ -34,7 +34,7 @@ use harness::SmtpServer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use xunjian::report::{Assessment, QuarterRequest};
-use sim_run::{captures_off_the_clock, cited_outside, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
+use sim_run::{captures_off_the_clock, cited_outside, debug_forms, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
 use xunjian::store::{AccountFilter, NoticeState, Store, StoreOptions};
 use xunjian_sim::quarter::{Label, Quarter, labelled_quarter};
 use xunjian_sim::{FaultConfig, FaultKind, Server, SimClock, Surface};
@@ -207,12 +207,15 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
     // one-hour repost limit it switched on is 六安's, cited only as 参照.
     let profile = xunjian::rules::ProfileName::Baoji;
     let mut foreign: BTreeSet<String> = BTreeSet::new();
+    let mut program_forms: BTreeSet<String> = BTreeSet::new();
     for m in smtp.messages() {
         *received.entry(message_id(&m.raw)).or_default() += 1;
         for t in message_texts(&m.raw) {
             foreign.extend(cited_outside(profile, &t));
+            program_forms.extend(debug_forms(&t));
         }
     }
+    assert!(program_forms.is_empty(), "program forms in Chinese notices: {program_forms:?}");
     assert!(foreign.is_empty(), "notices cite documents not in force for the office: {foreign:?}");
     let emails: BTreeSet<String> = notices
         .iter()

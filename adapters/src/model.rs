@@ -64,6 +64,31 @@ impl Platform {
         }
     }
 
+    /// The account's page on the platform's public site, as a person opens
+    /// it in a browser (not the API the adapter reads, nor a configured
+    /// relay or simulator): what a notice or report links to as evidence.
+    /// `None` for WeChat (an official account has no public web page) and
+    /// for ids that cannot be one of this platform's.
+    pub fn public_page(self, platform_id: &str) -> Option<String> {
+        let id = platform_id.trim();
+        let plain = !id.is_empty()
+            && id.len() <= 128
+            && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+            && !id.contains("..");
+        if !plain {
+            return None;
+        }
+        Some(match self {
+            Platform::Weibo => format!("https://weibo.com/u/{id}"),
+            Platform::Wechat => return None,
+            Platform::Douyin => format!("https://www.douyin.com/user/{id}"),
+            Platform::Toutiao => format!("https://www.toutiao.com/c/user/token/{id}/"),
+            Platform::Bilibili => format!("https://space.bilibili.com/{id}"),
+            Platform::Kuaishou => format!("https://www.kuaishou.com/profile/{id}"),
+            Platform::Xiaohongshu => format!("https://www.xiaohongshu.com/user/profile/{id}"),
+        })
+    }
+
     /// Parses the machine code only (`weibo`, `wechat`, ...). Human spellings
     /// such as 新浪微博 or B站 are the registry importer's business.
     pub fn from_code(s: &str) -> Option<Platform> {

@@ -126,7 +126,8 @@ fn write_config(dir: &Path, base: &str, speed: f64, pdf: bool) -> CliResult<Path
          {RULES_TOML}\n\
          [report]\nformats = {formats}\n\n\
          # 未配置 [notify.smtp] host：提醒写成 .eml 文件，放在 data/outbox/。\n\
-         [notify]\noffice_recipients = [\"zwgk@weibin.example.gov.cn\"]\nunit_contacts = true\n\n\
+         [notify]\noffice_recipients = [\"zwgk@weibin.example.gov.cn\"]\nunit_contacts = true\n\
+         operator_recipients = [\"xxzx@weibin.example.gov.cn\"]\n\n\
          {platforms}\n\
          [daemon]\nlisten = \"\"\ntick_ms = 10\nlease_secs = 30\noutbox_interval_secs = 1\n\
          shutdown_grace_secs = 10\ncatch_up_hours = 0\nsource_interval_minutes = 120\n\
@@ -151,6 +152,47 @@ async fn import(store: &Store, csv: &Path, now_ms: i64) -> CliResult<usize> {
     let specs: Vec<_> = parsed.specs().cloned().collect();
     let report = store.import_accounts(&specs, &options, now_ms).await?;
     Ok(report.added.len() + report.changed.len() + report.unchanged)
+}
+
+/// Messages that went out (a digest is one; the notices it carries are
+/// not), by who got them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct MessageCount {
+    office: usize,
+    office_urgent: usize,
+    unit: usize,
+    /// The most messages one unit address got for one day (by when they
+    /// were written: at the demo's speed a real second of sending is a
+    /// simulated day and a half).
+    unit_most_in_a_day: usize,
+    operator: usize,
+}
+
+impl MessageCount {
+    fn of(notices: &[crate::store::NoticeRecord]) -> MessageCount {
+        use crate::store::{NoticeKind, NoticeState};
+        let mut c = MessageCount::default();
+        let mut per_unit_day: BTreeMap<(Vec<String>, String), usize> = BTreeMap::new();
+        for n in notices.iter().filter(|n| n.state != NoticeState::Batched) {
+            match (n.kind, n.payload["audience"].as_str()) {
+                (NoticeKind::Operator | NoticeKind::Report, _) => c.operator += 1,
+                (_, Some("unit")) => {
+                    c.unit += 1;
+                    let day = chrono::DateTime::<Utc>::from_timestamp_millis(n.created_at_ms)
+                        .map(|t| t.with_timezone(&Shanghai).format("%Y-%m-%d").to_string())
+                        .unwrap_or_default();
+                    let k = per_unit_day.entry((n.recipients.clone(), day)).or_default();
+                    *k += 1;
+                    c.unit_most_in_a_day = c.unit_most_in_a_day.max(*k);
+                }
+                _ => {
+                    c.office += 1;
+                    c.office_urgent += usize::from(n.urgent);
+                }
+            }
+        }
+        c
+    }
 }
 
 fn count_eml(outbox: &Path) -> usize {
@@ -466,8 +508,18 @@ async fn summary(
 
     let notices = store.list_notices(&[], None, None, 1_000_000).await?;
     let eml = count_eml(outbox);
+    let messages = MessageCount::of(&notices);
     println!();
-    println!("提醒 (notices)：{} 条，{eml} 封邮件写成 .eml 文件 (no SMTP server configured)：", notices.len());
+    println!(
+        "提醒 (notices)：{} 条记录合成 {eml} 封邮件，写成 .eml 文件 (no SMTP server configured)：\n  \
+         监管办公室 {} 封（其中立即发送 {} 封），责任单位 {} 封（同一单位一天最多 {} 封），运维人员 {} 封",
+        notices.len(),
+        messages.office,
+        messages.office_urgent,
+        messages.unit,
+        messages.unit_most_in_a_day,
+        messages.operator
+    );
     println!("  {}/（可用邮件客户端打开 open with any mail client）", outbox.display());
 
     let reports_dir = crate::report::default_out_dir(loaded);

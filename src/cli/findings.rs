@@ -157,8 +157,9 @@ pub async fn check(loaded: &LoadedConfig, args: CheckArgs) -> CliResult {
             .collect();
         let notify = &loaded.config.notify;
         let office = loaded.config.general.office_name.clone();
+        let cal = &calendar;
         let planner = move |t: &crate::store::FindingTransition| match accounts.get(&t.finding.account_id) {
-            Some(a) => crate::notify::plan_notices(notify, &office, a, t),
+            Some(a) => crate::notify::plan_notices(notify, &office, cal, a, t),
             None => Vec::new(),
         };
         let out = check_and_record(&store, &rules, &calendar, now, &scope, &planner).await?;

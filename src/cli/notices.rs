@@ -175,7 +175,8 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
             let notify = &loaded.config.notify;
             let office = &loaded.config.general.office_name;
             if digest {
-                let reminders = crate::notify::plan_reminders(&store, notify, office, now).await?;
+                let calendar = loaded.calendar().map_err(CliError::invalid)?;
+                let reminders = crate::notify::plan_reminders(&store, notify, office, &calendar, now).await?;
                 match crate::notify::run_digest(&store, notify, office, now).await? {
                     Some(id) => {
                         println!("已生成每日汇总 #{id}（新增提醒 {reminders} 条）(digest written)")

@@ -63,9 +63,10 @@ pub async fn plan_reminders(
     store: &Store,
     cfg: &NotifyConfig,
     office_name: &str,
+    calendar: &crate::calendar::HolidayCalendar,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
-    match crate::notify::plan_reminders(store, cfg, office_name, now).await {
+    match crate::notify::plan_reminders(store, cfg, office_name, calendar, now).await {
         Ok(n) => Ok(format!("{n} reminders written")),
         Err(e) => Err(e.to_string()),
     }

@@ -892,7 +892,7 @@ async fn evaluate(shared: &Shared, rt: &Runtime, account_ids: &[i64], now: DateT
     let notify_cfg = &rt.loaded.config.notify;
     let office = rt.loaded.config.general.office_name.as_str();
     let planner = |t: &crate::store::FindingTransition| match accounts.get(&t.finding.account_id) {
-        Some(a) => crate::notify::plan_notices(notify_cfg, office, a, t),
+        Some(a) => crate::notify::plan_notices(notify_cfg, office, &rt.calendar, a, t),
         None => Vec::new(),
     };
     let scope = CheckScope { account_ids: Some(account_ids.to_vec()), rules: None };
@@ -1059,7 +1059,7 @@ async fn run_job_body(
             Ok(format!("{added} searches scheduled"))
         }
         JobKind::Digest => outbox::run_digest(store, &cfg.notify, &cfg.general.office_name, now).await,
-        JobKind::Reminders => outbox::plan_reminders(store, &cfg.notify, &cfg.general.office_name, now).await,
+        JobKind::Reminders => outbox::plan_reminders(store, &cfg.notify, &cfg.general.office_name, &rt.calendar, now).await,
         JobKind::Prune => {
             let policy = cfg.retention.policy(now);
             let pruned = store
@@ -1106,7 +1106,7 @@ async fn run_job_body(
 /// A platform that keeps refusing us trips its circuit breaker; its
 /// accounts then show "not checked" (their fetches are recorded as
 /// `blocked` without a request). Each opening is logged, and the operator
-/// (the office's addresses) gets one notice per platform and source a day
+/// (`[notify] operator_recipients`, or the office's addresses) gets one notice per platform and source a day
 /// across the cluster: the Message-ID names the day.
 async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
     let mut opened = Vec::new();
@@ -1135,7 +1135,7 @@ async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
             "circuit breaker open: the platform keeps refusing us; its accounts show as not checked until it recovers"
         );
         let cfg = &rt.loaded.config.notify;
-        let recipients: Vec<String> = cfg.office_recipients.iter().map(|a| a.as_str().to_string()).collect();
+        let recipients = cfg.operator_addresses();
         if recipients.is_empty() {
             continue;
         }

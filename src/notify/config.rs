@@ -23,8 +23,10 @@ pub struct NotifyConfig {
     /// Extra addresses for findings of one rule (key: rule code, or
     /// `repost_missing`), in addition to the office.
     pub rule_recipients: BTreeMap<RuleSelector, Vec<EmailAddress>>,
-    /// Violations of these rules go out at once; everything else waits for
-    /// the daily digest.
+    /// Violations of these rules go to the office at once; everything else
+    /// waits for the daily digest. Default: the national veto items
+    /// (单项否决: zombie, interaction, vanished) and impostors. A unit's
+    /// contact always gets the digest only: at most one message a day.
     pub urgent_rules: Vec<RuleSelector>,
     /// When the daily digest is sent (Asia/Shanghai, `HH:MM`); empty: no
     /// digest, every notice goes on its own.
@@ -33,15 +35,25 @@ pub struct NotifyConfig {
     /// this many minutes is sent on its own (the digest job did not run):
     /// late is better than lost.
     pub digest_grace_minutes: u32,
-    /// Remind of violations still open after this many days, again every
-    /// this many days; 0: no reminders.
+    /// Remind the unit of a violation still open past its rectification
+    /// deadline (without one: open this many days), and again every this
+    /// many days; 0: no reminders.
     pub reminder_days: u32,
     /// No mail in this window (Asia/Shanghai, `HH:MM-HH:MM`, may cross
     /// midnight); what falls due inside waits for its end. Empty: none.
     pub quiet_hours: QuietHours,
-    /// Days the unit is given to rectify a violation, stated in the notice;
-    /// 0: no deadline stated.
-    pub rectify_days: u32,
+    /// Working days (the holiday calendar's, with 调休) the unit is given
+    /// to rectify a violation, stated in the notice; 0: no deadline stated.
+    /// `rectify_days`, the earlier name, is read as the same key.
+    #[serde(alias = "rectify_days")]
+    pub rectify_workdays: u32,
+    /// Who hears of what the daemon itself cannot do: platforms refusing
+    /// us, and the weekly coverage report (what could not be checked, per
+    /// platform). Empty: the office's addresses.
+    pub operator_recipients: Vec<EmailAddress>,
+    /// The day of the week (1 = Monday … 7 = Sunday) the operator gets the
+    /// coverage of the past seven days, with the digest; 0: never.
+    pub coverage_report_weekday: u8,
     /// Where `.eml` files go when no SMTP host is configured. Empty:
     /// `<data_dir>/outbox`. Relative: to the data directory.
     pub outbox_dir: String,
@@ -76,15 +88,17 @@ impl Default for NotifyConfig {
             office_recipients: Vec::new(),
             unit_contacts: true,
             rule_recipients: BTreeMap::new(),
-            urgent_rules: ["repost_missing", "vanished", "impostor"]
+            urgent_rules: ["zombie", "interaction", "vanished", "impostor"]
                 .into_iter()
                 .map(|s| RuleSelector::try_from(s.to_string()).expect("known selector"))
                 .collect(),
             digest_time: DailyTime(NaiveTime::from_hms_opt(8, 30, 0)),
             digest_grace_minutes: 120,
-            reminder_days: 7,
+            reminder_days: 14,
             quiet_hours: QuietHours(None),
-            rectify_days: 5,
+            rectify_workdays: 5,
+            operator_recipients: Vec::new(),
+            coverage_report_weekday: 1,
             outbox_dir: String::new(),
             templates_dir: String::new(),
             max_attempts: 20,
@@ -429,6 +443,16 @@ impl NotifyConfig {
     }
 
     /// The office's addresses plus the rule's extra ones, without repeats.
+    /// Where operator notices go: `operator_recipients`, or the office.
+    pub fn operator_addresses(&self) -> Vec<String> {
+        let list = if self.operator_recipients.is_empty() {
+            &self.office_recipients
+        } else {
+            &self.operator_recipients
+        };
+        list.iter().map(|a| a.as_str().to_string()).collect()
+    }
+
     pub fn office_addresses(
         &self,
         rule: &str,
@@ -472,6 +496,19 @@ impl NotifyConfig {
             return Err(format!(
                 "[notify.smtp] timeout_secs = {} 超出范围，应为 1 到 600 秒 (must be 1..=600)",
                 self.smtp.timeout_secs
+            ));
+        }
+        if self.coverage_report_weekday > 7 {
+            return Err(format!(
+                "[notify] coverage_report_weekday = {} 超出范围，应为 1（周一）到 7（周日），0 表示不发送 \
+                 (must be 0..=7)",
+                self.coverage_report_weekday
+            ));
+        }
+        if self.rectify_workdays > 60 {
+            return Err(format!(
+                "[notify] rectify_workdays = {} 过长，应不超过 60 个工作日 (must be at most 60)",
+                self.rectify_workdays
             ));
         }
         if self.max_attempts == 0 {
@@ -566,10 +603,17 @@ mod tests {
             c.office_addresses("repost_delay", &late),
             ["office@gov.cn", "b@gov.cn"]
         );
-        assert!(c.is_urgent_rule("repost_delay", &missing));
+        // The defaults: the veto items and impostors.
+        assert!(!c.is_urgent_rule("repost_delay", &missing));
         assert!(!c.is_urgent_rule("repost_delay", &late));
         assert!(c.is_urgent_rule("vanished", &late));
-        assert!(!c.is_urgent_rule("zombie", &late));
+        assert!(c.is_urgent_rule("zombie", &late));
+        assert!(c.is_urgent_rule("interaction", &late));
+        assert!(c.is_urgent_rule("impostor", &late));
+        assert!(!c.is_urgent_rule("verification", &late));
+        let m = parse("urgent_rules = [\"repost_missing\"]").unwrap();
+        assert!(m.is_urgent_rule("repost_delay", &missing));
+        assert!(!m.is_urgent_rule("repost_delay", &late));
         assert_eq!(
             parse("quiet_hours = \"22:00-07:30\"")
                 .unwrap()

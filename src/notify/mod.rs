@@ -15,6 +15,7 @@
 //! Time comes only from the `now` arguments.
 
 pub mod config;
+pub mod coverage;
 pub mod delivery;
 pub mod email;
 pub mod plan;
@@ -625,6 +626,9 @@ async fn office_status(
     Ok((open, nc.into_values().collect()))
 }
 
+/// Section numbers of a digest, in order.
+const CHINESE_NUMBERS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
 /// The payload of one digest carrying `members`.
 fn digest_payload(
     audience: &str,
@@ -651,11 +655,32 @@ fn digest_payload(
         sections.entry(section).or_default().push(item);
     }
     let take = |k: &str| sections.get(k).cloned().unwrap_or_default();
+    let (open, not_checked) = office_status.cloned().unwrap_or_default();
+    // Sections are numbered as they appear: 一、二、… without gaps.
+    let present = [
+        ("violations", !take("violations").is_empty()),
+        ("warnings", !take("warnings").is_empty()),
+        ("resolved", !take("resolved").is_empty()),
+        ("reminders", !take("reminders").is_empty()),
+        ("open", !open.is_empty()),
+        ("not_checked", !not_checked.is_empty()),
+    ];
+    let mut section_numbers = serde_json::Map::new();
+    for (key, _) in present.iter().filter(|(_, shown)| *shown) {
+        let n = section_numbers.len();
+        section_numbers.insert((*key).into(), json!(CHINESE_NUMBERS.get(n).copied().unwrap_or("")));
+    }
+    // Accounts with something not checked yesterday: one sentence in the
+    // digest; the operator's weekly report has the detail.
+    let not_checked_accounts = not_checked
+        .iter()
+        .filter_map(|n| n["account"].as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     let unit_name = members
         .first()
         .and_then(|m| m.payload["account"]["owner_unit"].as_str())
         .map(str::to_string);
-    let (open, not_checked) = office_status.cloned().unwrap_or_default();
     json!({
         "v": plan::PAYLOAD_VERSION,
         "type": "digest",
@@ -676,6 +701,8 @@ fn digest_payload(
         "reminders": take("reminders"),
         "open": open,
         "not_checked": not_checked,
+        "not_checked_accounts": not_checked_accounts,
+        "section_numbers": section_numbers,
     })
 }
 
@@ -762,27 +789,33 @@ pub async fn run_digest(
     let status = office_status(store, now).await?;
     let plan = |claimed: &[NoticeRecord]| plan_digests(cfg, office_name, now, claimed, &status);
     let ids = store.batch_notices(now.timestamp_millis(), &plan).await?;
+    if let Some(id) = coverage::plan_weekly_coverage(store, cfg, office_name, now).await? {
+        tracing::info!(notice = id, "weekly coverage report written for the operator");
+    }
     Ok(ids.first().copied())
 }
 
-/// Writes reminders for violations open longer than `reminder_days` with no
-/// reminder in that many days. Returns the number of notices written.
+/// Writes reminders for violations past their rectification deadline (or,
+/// with none stated, open longer than `reminder_days`) with no reminder in
+/// the last `reminder_days`. Returns the number of notices written.
 pub async fn plan_reminders(
     store: &Store,
     cfg: &NotifyConfig,
     office_name: &str,
+    calendar: &crate::calendar::HolidayCalendar,
     now: DateTime<Utc>,
 ) -> Result<usize, NotifyError> {
     if cfg.reminder_days == 0 {
         return Ok(0);
     }
     let cutoff = now.timestamp_millis() - i64::from(cfg.reminder_days) * 86_400_000;
+    // Every open violation is a candidate; the planner keeps those overdue.
     let mut written = 0;
-    for f in store.findings_due_for_reminder(cutoff, cutoff).await? {
+    for f in store.findings_due_for_reminder(now.timestamp_millis(), cutoff).await? {
         let Some(account) = store.get_account(f.account_id).await? else {
             continue;
         };
-        let notices = plan_reminder_notices(cfg, office_name, &account, &f, now);
+        let notices = plan_reminder_notices(cfg, office_name, calendar, &account, &f, now);
         written += store
             .enqueue_notices(&notices, now.timestamp_millis())
             .await?
@@ -828,8 +861,9 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
         citation: crate::rules::settings::BAOJI_16,
         summary_zh: "“某县人民政府发布”（新浪微博）已 12 天 2 小时未更新（最近一条 2026-11-09 08:00），若 2026-11-23 10:00 前仍不更新将超过 14 天的规定".into(),
         evidence: vec![Evidence {
+            page_url: Some("https://weibo.com/u/1234567890".into()),
             label: "时间线抓取".into(),
-            url: Some("https://m.weibo.cn/u/1234567890".into()),
+            url: Some("https://m.weibo.cn/api/container/getIndex?containerid=1076031234567890".into()),
             sha256: Some("ab".repeat(32)),
             at_ms: at.timestamp_millis(),
         }],
@@ -846,7 +880,7 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
         finding,
     };
     let cfg = NotifyConfig::default();
-    let finding_payload = plan_notices(&cfg, "市政务公开办", &account, &t)
+    let finding_payload = plan_notices(&cfg, "市政务公开办", &crate::calendar::HolidayCalendar::builtin(), &account, &t)
         .remove(0)
         .payload;
     let stored = crate::store::StoredFinding {
@@ -884,7 +918,7 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
         marked_at_ms: None,
     };
     let later = at + chrono::TimeDelta::days(8);
-    let reminder_payload = plan_reminder_notices(&cfg, "市政务公开办", &account, &stored, later)
+    let reminder_payload = plan_reminder_notices(&cfg, "市政务公开办", &crate::calendar::HolidayCalendar::builtin(), &account, &stored, later)
         .remove(0)
         .payload;
     let member = |id: i64, kind: NoticeKind, payload: &Value| NoticeRecord {
@@ -980,5 +1014,11 @@ mod tests {
         assert_eq!(digest["counts"]["reminders"], 1);
         assert_eq!(digest["counts"]["violations"], 0);
         assert_eq!(digest["open"].as_array().unwrap().len(), 1);
+        // Numbered as shown: no 一、新增违规 (none), so 预警 is 一.
+        assert_eq!(
+            digest["section_numbers"],
+            json!({"warnings": "一", "reminders": "二", "open": "三", "not_checked": "四"})
+        );
+        assert_eq!(digest["not_checked_accounts"], 1);
     }
 }

@@ -9,6 +9,7 @@
 
 use super::config::NotifyConfig;
 use crate::accounts::Account;
+use crate::calendar::HolidayCalendar;
 use crate::rules::{Evidence, FindingKind, RuleId, fmt_duration_zh};
 use crate::store::{Channel, EventKind, FindingTransition, NewNotice, NoticeKind, StoredFinding};
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, TimeZone, Utc};
@@ -253,7 +254,37 @@ struct FindingFacts<'a> {
     state_since_ms: i64,
 }
 
-fn finding_json(f: &FindingFacts<'_>, resolved: bool, rectify_by_ms: Option<i64>) -> Value {
+/// The rectification deadline stated in a notice: `workdays` working days
+/// after the day the problem was found, to the end of that day. `by_ms` and
+/// `by_date` are absent when the holiday calendar has no data for the year
+/// (the notice then states the number of working days only: a deadline on
+/// plain weekends could name a holiday).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RectifyDeadline {
+    pub workdays: u32,
+    pub by_ms: Option<i64>,
+    pub by_date: Option<NaiveDate>,
+}
+
+pub fn rectify_deadline(
+    cfg: &NotifyConfig,
+    calendar: &HolidayCalendar,
+    from: DateTime<Utc>,
+) -> Option<RectifyDeadline> {
+    if cfg.rectify_workdays == 0 {
+        return None;
+    }
+    let day = from.with_timezone(&Shanghai).date_naive();
+    let by_date = calendar.nth_workday_after(day, cfg.rectify_workdays).ok();
+    let by_ms = by_date.map(|d| {
+        // The end of that day: 24:00 is the next day's midnight, shown as
+        // 23:59 by the templates' date filter.
+        (local_at(d + Days::new(1), chrono::NaiveTime::MIN) - TimeDelta::minutes(1)).timestamp_millis()
+    });
+    Some(RectifyDeadline { workdays: cfg.rectify_workdays, by_ms, by_date })
+}
+
+fn finding_json(f: &FindingFacts<'_>, resolved: bool, rectify: Option<&RectifyDeadline>) -> Value {
     json!({
         "id": f.id,
         "fingerprint": f.fingerprint,
@@ -282,7 +313,9 @@ fn finding_json(f: &FindingFacts<'_>, resolved: bool, rectify_by_ms: Option<i64>
         "measured": f.measured,
         // The rule's own deadline (a warning's limit, a repost's time limit).
         "deadline_ms": measured_i64(f.measured, "deadline_ms"),
-        "rectify_by_ms": rectify_by_ms,
+        "rectify_by_ms": rectify.and_then(|r| r.by_ms),
+        "rectify_by_date": rectify.and_then(|r| r.by_date).map(|d| d.format("%Y年%-m月%-d日").to_string()),
+        "rectify_workdays": rectify.map(|r| r.workdays),
         "first_seen_at_ms": f.first_seen_at_ms,
         "state_since_ms": f.state_since_ms,
     })
@@ -296,7 +329,8 @@ fn account_json(a: &Account) -> Value {
         "platform_name": s.platform.display_name(),
         "platform_id": s.platform_id,
         "display_name": s.display_name,
-        "profile_url": s.profile_url,
+        // The registry's link, or the platform's public page for the id.
+        "profile_url": s.profile_url.clone().or_else(|| s.platform.public_page(&s.platform_id)),
         "owner_unit": s.owner_unit,
         "supervising_unit": s.supervising_unit,
         "region": s.region,
@@ -343,6 +377,7 @@ fn audiences(
 pub fn plan_notices(
     cfg: &NotifyConfig,
     office_name: &str,
+    calendar: &HolidayCalendar,
     account: &Account,
     t: &FindingTransition,
 ) -> Vec<NewNotice> {
@@ -356,13 +391,15 @@ pub fn plan_notices(
         t.kind,
         EventKind::Opened | EventKind::Escalated | EventKind::Reopened | EventKind::RectifyRejected
     );
-    let urgent = problem && cfg.is_urgent_rule(f.rule.code(), &f.measured);
-    let due = cfg.due_at(at, urgent).timestamp_millis();
+    // Urgent for the office (and its group chats) only: a unit gets one
+    // message a day, its digest, whatever happened.
+    let urgent_rule = problem && cfg.is_urgent_rule(f.rule.code(), &f.measured);
     let resolved = matches!(t.kind, EventKind::Resolved | EventKind::RectifyConfirmed);
     // Only a state finding can be rectified: an event cannot be undone, and
     // a third-party account is not the unit's to change.
-    let rectify_by_ms = (problem && finding_kind == FindingKind::State && cfg.rectify_days > 0)
-        .then(|| (at + TimeDelta::days(i64::from(cfg.rectify_days))).timestamp_millis());
+    let rectify = (problem && finding_kind == FindingKind::State)
+        .then(|| rectify_deadline(cfg, calendar, at))
+        .flatten();
     let (label, kind_zh) = event_words(t.kind, finding_kind);
     let facts = FindingFacts {
         id: t.finding_id,
@@ -380,7 +417,7 @@ pub fn plan_notices(
         first_seen_at_ms: t.first_seen_at_ms,
         state_since_ms: t.at_ms,
     };
-    let finding = finding_json(&facts, resolved, rectify_by_ms);
+    let finding = finding_json(&facts, resolved, rectify.as_ref());
     let not_checked_reason = match &f.verdict {
         crate::rules::Verdict::NotChecked { reason } => Some(reason.clone()),
         _ => None,
@@ -388,6 +425,8 @@ pub fn plan_notices(
     audiences(cfg, account, f.rule, &f.measured)
         .into_iter()
         .map(|(audience, recipients)| {
+            let urgent = urgent_rule && audience != Audience::Unit;
+            let due = cfg.due_at(at, urgent).timestamp_millis();
             let mut finding = finding.clone();
             finding["action_zh"] = json!(action_zh(finding_kind, audience));
             let payload = json!({
@@ -433,12 +472,15 @@ pub fn plan_notices(
         .collect()
 }
 
-/// Reminder notices for a violation still open at `now` (one per audience).
+/// Reminder notices for a violation still open at `now` and past its
+/// rectification deadline: to the unit, or to the office when the unit has
+/// no address.
 /// Their Message-IDs carry the day, so planning twice on one day writes
 /// them once. Not urgent: the digest carries them.
 pub fn plan_reminder_notices(
     cfg: &NotifyConfig,
     office_name: &str,
+    calendar: &HolidayCalendar,
     account: &Account,
     f: &StoredFinding,
     now: DateTime<Utc>,
@@ -459,9 +501,7 @@ pub fn plan_reminder_notices(
         first_seen_at_ms: f.first_seen_at_ms,
         state_since_ms: f.state_since_ms,
     };
-    let rectify_by_ms = (cfg.rectify_days > 0).then(|| {
-        (utc_ms(f.state_since_ms) + TimeDelta::days(i64::from(cfg.rectify_days))).timestamp_millis()
-    });
+    let rectify = rectify_deadline(cfg, calendar, utc_ms(f.state_since_ms));
     let finding_kind = f.rule.kind();
     if finding_kind != FindingKind::State {
         // An event is recorded once: there is nothing to remind anyone of.
@@ -470,11 +510,28 @@ pub fn plan_reminder_notices(
         // the office marks it.
         return Vec::new();
     }
-    let finding = finding_json(&facts, false, rectify_by_ms);
+    // Not overdue yet: the unit still has time, nothing to remind of. With
+    // no deadline stated (or none computable), overdue after reminder_days.
+    let overdue_at_ms = rectify
+        .as_ref()
+        .and_then(|r| r.by_ms)
+        .unwrap_or(f.state_since_ms + i64::from(cfg.reminder_days) * 86_400_000);
+    if overdue_at_ms > now.timestamp_millis() {
+        return Vec::new();
+    }
+    let finding = finding_json(&facts, false, rectify.as_ref());
     let open_days = (now.timestamp_millis() - f.state_since_ms).max(0) / 86_400_000;
     let day = now.with_timezone(&Shanghai).format("%Y%m%d").to_string();
     let due = cfg.due_at(now, false).timestamp_millis();
-    audiences(cfg, account, f.rule, &f.measured)
+    // The unit is the one to chase; the office's digest lists every open
+    // finding already. Only a unit nobody can write to leaves the office
+    // to do the chasing.
+    let all = audiences(cfg, account, f.rule, &f.measured);
+    let reminded: Vec<(Audience, Vec<String>)> = match all.iter().find(|(a, _)| *a == Audience::Unit) {
+        Some(unit) => vec![unit.clone()],
+        None => all.into_iter().filter(|(a, _)| *a == Audience::Office).collect(),
+    };
+    reminded
         .into_iter()
         .map(|(audience, recipients)| {
             let payload = json!({
@@ -545,6 +602,7 @@ mod tests {
             citation: crate::rules::settings::BAOJI_16,
             summary_zh: "某县人民政府发布已 12 天未更新".into(),
             evidence: vec![Evidence {
+                page_url: None,
                 label: "时间线".into(),
                 url: Some("https://m.weibo.cn/u/123".into()),
                 sha256: Some("ab".repeat(32)),
@@ -564,6 +622,10 @@ mod tests {
         }
     }
 
+    fn cal() -> HolidayCalendar {
+        HolidayCalendar::builtin()
+    }
+
     fn cfg(s: &str) -> NotifyConfig {
         toml::from_str(s).unwrap()
     }
@@ -579,7 +641,7 @@ mod tests {
         );
         let n = plan_notices(
             &c,
-            "市政务公开办",
+            "市政务公开办", &cal(),
             &account(Some("unit@county.gov.cn")),
             &tr,
         );
@@ -601,7 +663,7 @@ mod tests {
         assert_eq!(
             plan_notices(
                 &c,
-                "市政务公开办",
+                "市政务公开办", &cal(),
                 &account(Some("unit@county.gov.cn")),
                 &tr
             ),
@@ -610,15 +672,15 @@ mod tests {
         // Unit contacts off, an invalid address, or one the office has: no unit notice.
         let off = cfg("office_recipients = [\"office@gov.cn\"]\nunit_contacts = false");
         assert_eq!(
-            plan_notices(&off, "x", &account(Some("unit@county.gov.cn")), &tr).len(),
+            plan_notices(&off, "x", &cal(), &account(Some("unit@county.gov.cn")), &tr).len(),
             1
         );
         assert_eq!(
-            plan_notices(&c, "x", &account(Some("not an address")), &tr).len(),
+            plan_notices(&c, "x", &cal(), &account(Some("not an address")), &tr).len(),
             2
         );
         assert_eq!(
-            plan_notices(&c, "x", &account(Some("OFFICE@gov.cn")), &tr).len(),
+            plan_notices(&c, "x", &cal(), &account(Some("OFFICE@gov.cn")), &tr).len(),
             2
         );
     }
@@ -629,7 +691,7 @@ mod tests {
         for kind in EventKind::ALL {
             let n = plan_notices(
                 &c,
-                "x",
+                "x", &cal(),
                 &account(None),
                 &transition(
                     RuleId::Zombie,
@@ -643,76 +705,83 @@ mod tests {
     }
 
     #[test]
-    fn urgent_goes_now_others_wait_for_the_digest() {
+    fn veto_items_and_impostors_reach_the_office_at_once_units_wait_for_their_digest() {
         let c = NotifyConfig::default();
         let at = "2026-11-21T10:00:00+08:00";
-        let v = plan_notices(
-            &c,
-            "x",
-            &account(None),
-            &transition(RuleId::Vanished, EventKind::Opened, at, Default::default()),
-        );
-        assert!(v[0].urgent);
-        assert_eq!(v[0].due_at_ms, t(at).timestamp_millis());
-        let z = plan_notices(
-            &c,
-            "x",
-            &account(None),
-            &transition(RuleId::Zombie, EventKind::Opened, at, Default::default()),
-        );
-        assert!(!z[0].urgent);
+        let now_ms = t(at).timestamp_millis();
         // Next digest 08:30 tomorrow, plus two hours' grace.
-        assert_eq!(
-            z[0].due_at_ms,
-            t("2026-11-22T10:30:00+08:00").timestamp_millis()
-        );
-        // A missing repost is urgent; a late one is not; a resolution never.
+        let digest_ms = t("2026-11-22T10:30:00+08:00").timestamp_millis();
+        let plan = |c: &NotifyConfig, rule, kind, measured| {
+            plan_notices(c, "x", &cal(), &account(Some("unit@county.gov.cn")), &transition(rule, kind, at, measured))
+        };
+        // The veto items and impostors: the office now, the unit with its digest.
+        for rule in [RuleId::Zombie, RuleId::Interaction, RuleId::Vanished, RuleId::Impostor] {
+            let n = plan(&c, rule, EventKind::Opened, Default::default());
+            assert_eq!(n.len(), 2, "{rule:?}");
+            assert!(n[0].urgent && n[0].due_at_ms == now_ms, "{rule:?} office: {:?}", n[0]);
+            assert_eq!(n[0].payload["audience"], "office");
+            assert!(!n[1].urgent && n[1].due_at_ms == digest_ms, "{rule:?} unit: {:?}", n[1]);
+            assert_eq!(n[1].payload["audience"], "unit");
+        }
+        // Everything else waits for the digest, a missed repost included.
         let mut missing = serde_json::Map::new();
         missing.insert("missing".into(), true.into());
-        assert!(
-            plan_notices(
-                &c,
-                "x",
-                &account(None),
-                &transition(RuleId::RepostDelay, EventKind::Opened, at, missing.clone())
-            )[0]
-            .urgent
-        );
-        assert!(
-            !plan_notices(
-                &c,
-                "x",
-                &account(None),
-                &transition(
-                    RuleId::RepostDelay,
-                    EventKind::Opened,
-                    at,
-                    Default::default()
-                )
-            )[0]
-            .urgent
-        );
-        assert!(
-            !plan_notices(
-                &c,
-                "x",
-                &account(None),
-                &transition(RuleId::RepostDelay, EventKind::Resolved, at, missing)
-            )[0]
-            .urgent
-        );
+        for (rule, m) in [
+            (RuleId::RepostDelay, missing.clone()),
+            (RuleId::RepostDelay, Default::default()),
+            (RuleId::Verification, Default::default()),
+            (RuleId::ClosingNotice, Default::default()),
+        ] {
+            assert!(
+                plan(&c, rule, EventKind::Opened, m).iter().all(|n| !n.urgent && n.due_at_ms == digest_ms),
+                "{rule:?}"
+            );
+        }
+        // A warning or a resolution of a veto item is never urgent.
+        for kind in [EventKind::Warned, EventKind::Resolved, EventKind::RectifyConfirmed] {
+            assert!(plan(&c, RuleId::Zombie, kind, Default::default()).iter().all(|n| !n.urgent), "{kind:?}");
+        }
+        // The office can make a missed repost urgent; still not for the unit.
+        let r = cfg("urgent_rules = [\"repost_missing\"]");
+        let n = plan(&r, RuleId::RepostDelay, EventKind::Opened, missing);
+        assert!(n[0].urgent && !n[1].urgent);
+        assert!(!plan(&r, RuleId::Zombie, EventKind::Opened, Default::default())[0].urgent);
         // Without a digest everything goes at once.
         let nd = cfg("digest_time = \"\"");
-        assert_eq!(
-            plan_notices(
-                &nd,
-                "x",
-                &account(None),
-                &transition(RuleId::Zombie, EventKind::Opened, at, Default::default())
-            )[0]
-            .due_at_ms,
-            t(at).timestamp_millis()
+        assert!(
+            plan(&nd, RuleId::Verification, EventKind::Opened, Default::default())
+                .iter()
+                .all(|n| n.due_at_ms == now_ms)
         );
+    }
+
+    #[test]
+    fn rectification_deadline_counts_working_days_with_make_up_days() {
+        let c = NotifyConfig::default();
+        let plan = |at: &str| {
+            plan_notices(&c, "x", &cal(), &account(None), &transition(RuleId::Verification, EventKind::Opened, at, Default::default()))
+        };
+        // Found on Friday 2026-09-25 (中秋节): the five working days are
+        // 09-28, 09-29, 09-30, 10-08 and 10-09 — the weekend, 中秋 and
+        // 国庆 (10-01…10-07) skipped; a plain count of weekdays would end
+        // on 10-02, a holiday.
+        let f = &plan("2026-09-25T15:00:00+08:00")[0].payload["finding"];
+        assert_eq!(f["rectify_workdays"], 5);
+        assert_eq!(f["rectify_by_date"], "2026年10月9日");
+        assert_eq!(f["rectify_by_ms"], t("2026-10-09T23:59:00+08:00").timestamp_millis());
+        // An ordinary week: Monday → the next Monday.
+        let f = &plan("2026-11-16T09:00:00+08:00")[0].payload["finding"];
+        assert_eq!(f["rectify_by_date"], "2026年11月23日");
+        // No calendar for the year: the number of working days, no date.
+        let f = &plan("2031-03-03T09:00:00+08:00")[0].payload["finding"];
+        assert_eq!(f["rectify_workdays"], 5);
+        assert!(f["rectify_by_date"].is_null() && f["rectify_by_ms"].is_null());
+        // 0: no deadline stated.
+        let none = cfg("rectify_workdays = 0");
+        let n = plan_notices(&none, "x", &cal(), &account(None), &transition(RuleId::Verification, EventKind::Opened, "2026-11-16T09:00:00+08:00", Default::default()));
+        assert!(n[0].payload["finding"]["rectify_workdays"].is_null());
+        // The earlier key name still reads.
+        assert_eq!(cfg("rectify_days = 3").rectify_workdays, 3);
     }
 
     #[test]
@@ -746,7 +815,7 @@ mod tests {
         // Urgent notices wait for the quiet hours too.
         let n = plan_notices(
             &c,
-            "x",
+            "x", &cal(),
             &account(None),
             &transition(
                 RuleId::Vanished,
@@ -786,7 +855,7 @@ mod tests {
         m.insert("deadline_ms".into(), 1_800_000_000_000i64.into());
         let n = plan_notices(
             &NotifyConfig::default(),
-            "市政务公开办",
+            "市政务公开办", &cal(),
             &account(None),
             &transition(
                 RuleId::Zombie,
@@ -813,7 +882,7 @@ mod tests {
         assert!(p["finding"]["rectify_by_ms"].is_null());
         let v = plan_notices(
             &NotifyConfig::default(),
-            "x",
+            "x", &cal(),
             &account(None),
             &transition(
                 RuleId::Zombie,
@@ -822,10 +891,12 @@ mod tests {
                 Default::default(),
             ),
         );
+        // Saturday 11-21: five working days are 11-23 … 11-27.
         assert_eq!(
             v[0].payload["finding"]["rectify_by_ms"],
-            t("2026-11-26T10:00:00+08:00").timestamp_millis()
+            t("2026-11-27T23:59:00+08:00").timestamp_millis()
         );
+        assert_eq!(v[0].payload["finding"]["rectify_by_date"], "2026年11月27日");
     }
 
     #[test]
@@ -867,8 +938,25 @@ mod tests {
                 marked_by: None,
                 marked_at_ms: None,
             };
-            let n = plan_reminder_notices(&NotifyConfig::default(), "x", &account(Some("unit@county.gov.cn")), &f, now);
+            let c = cfg("office_recipients = [\"office@gov.cn\"]\n[wecom]\nenabled = true");
+            let n = plan_reminder_notices(&c, "x", &cal(), &account(Some("unit@county.gov.cn")), &f, now);
             assert_eq!(!n.is_empty(), want, "{rule:?}");
+            if !want {
+                continue;
+            }
+            // The unit is chased, not the office (its digest lists every
+            // open finding) nor its group chat.
+            assert_eq!(n.len(), 1);
+            assert_eq!(n[0].recipients, vec!["unit@county.gov.cn".to_string()]);
+            // A unit without an address: the office chases.
+            let n = plan_reminder_notices(&c, "x", &cal(), &account(None), &f, now);
+            assert_eq!(n.iter().map(|n| n.recipients.clone()).collect::<Vec<_>>(), vec![vec!["office@gov.cn".to_string()]]);
+            // Found Saturday 11-21, due Friday 11-27 (five working days):
+            // on Thursday nothing is overdue yet.
+            let early = t("2026-11-26T10:00:00+08:00");
+            assert!(plan_reminder_notices(&c, "x", &cal(), &account(Some("unit@county.gov.cn")), &f, early).is_empty());
+            let after = t("2026-11-28T08:00:00+08:00");
+            assert_eq!(plan_reminder_notices(&c, "x", &cal(), &account(Some("unit@county.gov.cn")), &f, after).len(), 1);
         }
     }
 
@@ -876,15 +964,15 @@ mod tests {
     fn event_and_third_party_notices_ask_for_no_rectification() {
         let at = "2026-11-21T10:00:00+08:00";
         let c = NotifyConfig::default();
-        let ev = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::RepostDelay, EventKind::Opened, at, Default::default()));
+        let ev = plan_notices(&c, "x", &cal(), &account(Some("unit@county.gov.cn")), &transition(RuleId::RepostDelay, EventKind::Opened, at, Default::default()));
         assert!(ev.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_null() && n.payload["event"]["label_zh"] == "违规记录"));
-        let tp = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::Impostor, EventKind::Opened, at, Default::default()));
+        let tp = plan_notices(&c, "x", &cal(), &account(Some("unit@county.gov.cn")), &transition(RuleId::Impostor, EventKind::Opened, at, Default::default()));
         assert_eq!(tp.len(), 2);
         assert!(tp[0].payload["finding"]["action_zh"].as_str().unwrap().contains("核实后向平台举报"));
         assert!(tp[1].payload["finding"]["action_zh"].as_str().unwrap().starts_with("仅供知悉"));
         assert!(tp.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_null()));
         // A rejected declaration is a problem again: a new deadline, to both.
-        let rj = plan_notices(&c, "x", &account(Some("unit@county.gov.cn")), &transition(RuleId::Zombie, EventKind::RectifyRejected, at, Default::default()));
+        let rj = plan_notices(&c, "x", &cal(), &account(Some("unit@county.gov.cn")), &transition(RuleId::Zombie, EventKind::RectifyRejected, at, Default::default()));
         assert_eq!(rj.len(), 2);
         assert!(rj.iter().all(|n| n.payload["finding"]["rectify_by_ms"].is_i64() && n.payload["event"]["label_zh"] == "整改未通过"));
     }

@@ -178,6 +178,22 @@ fn short(v: Value) -> String {
     s.chars().take(16).collect()
 }
 
+/// A link a person can follow: an `http(s)` URL without spaces or control
+/// characters, else empty. Post and profile addresses come from platform
+/// answers; `javascript:` or `data:` there must not become a link in a
+/// mail (escaping alone keeps them a working href).
+fn web_link(v: Value) -> String {
+    let Some(s) = v.as_str() else { return String::new() };
+    let t = s.trim();
+    let lower = t.get(..8).unwrap_or(t).to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("https://") || lower.starts_with("http://");
+    if scheme_ok && t.len() <= 2048 && !t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        t.to_string()
+    } else {
+        String::new()
+    }
+}
+
 impl Renderer {
     /// The built-in templates, each replaced by `dir/NAME` when that file
     /// exists.
@@ -227,6 +243,7 @@ impl Renderer {
         env.add_filter("local_date", local_date);
         env.add_filter("duration", duration);
         env.add_filter("short", short);
+        env.add_filter("web_link", web_link);
         let mut overridden = Vec::new();
         for (name, builtin) in BUILTIN {
             let path = dir.map(|d| d.join(name));
@@ -403,7 +420,9 @@ mod tests {
                 body.contains("《宝鸡市政府系统政务新媒体管理办法》第十六条"),
                 "{body}"
             );
-            assert!(body.contains("https://m.weibo.cn/u/1234567890"), "{body}");
+            // The page a person opens, not the API the capture came from.
+            assert!(body.contains("https://weibo.com/u/1234567890"), "{body}");
+            assert!(!body.contains("m.weibo.cn/api"), "{body}");
             assert!(body.contains(&"ab".repeat(32)), "{body}");
             assert!(body.contains("2026-11-21 10:00"), "{body}");
             assert!(body.contains("某市人民政府办公室 政务公开办"), "{body}");
@@ -497,4 +516,48 @@ mod tests {
         let err = Renderer::new(Some(dir.path())).unwrap_err().to_string();
         assert!(err.contains("finding.txt"), "{err}");
     }
+
+    #[test]
+    fn digest_text_numbers_its_sections_without_gaps_and_has_no_program_forms() {
+        let samples = crate::notify::sample_payloads();
+        let digest = samples.iter().find(|(k, _)| *k == NoticeKind::Digest).unwrap().1.clone();
+        let r = Renderer::new(None).unwrap();
+        let office = OfficeInfo { name: "市政务公开办".into(), signature: "市政务公开办".into() };
+        let out = r.render(&record(NoticeKind::Digest, digest), &office).unwrap();
+        let text = out.text;
+        let heads: Vec<&str> = text
+            .lines()
+            .filter(|l| ["一、", "二、", "三、", "四、", "五、", "六、"].iter().any(|n| l.starts_with(n)))
+            .collect();
+        assert_eq!(heads.len(), 4, "{text}");
+        for (h, n) in heads.iter().zip(["一、预警", "二、逾期仍未整改", "三、目前仍未整改", "四、未能检查"]) {
+            assert!(h.starts_with(n), "{h} should start with {n}:\n{text}");
+        }
+        // The could-not-check detail is the operator's: one sentence here.
+        assert!(!text.contains("平台要求验证码"), "{text}");
+        assert!(text.contains("昨日有 1 个账号的部分检查项未能完成"), "{text}");
+        for bad in ["Some(", "None", "violation", "warning", "→ open", "rectify_by"] {
+            assert!(!text.contains(bad), "{bad} in {text}");
+        }
+    }
+
+
+    #[test]
+    fn only_web_addresses_become_links() {
+        let (_, mut payload) = crate::notify::sample_payloads().remove(0);
+        payload["finding"]["evidence"] = serde_json::json!([
+            {"label": "最近一条信息", "page_url": "javascript:alert(1)", "url": "https://m.weibo.cn/api/x", "sha256": null, "at_ms": 0},
+            {"label": "主页", "page_url": "https://weibo.com/u/1\"><script>", "url": null, "sha256": null, "at_ms": 0},
+            {"label": "帖子", "page_url": "https://weibo.com/1/AbC", "url": "https://m.weibo.cn/api/container", "sha256": null, "at_ms": 0},
+        ]);
+        payload["account"]["profile_url"] = serde_json::json!("data:text/html,<b>x</b>");
+        let out = Renderer::new(None).unwrap().render(&record(NoticeKind::Finding, payload), &office()).unwrap();
+        assert!(!out.html.contains("javascript:") && !out.text.contains("javascript:"), "{}", out.html);
+        assert!(!out.html.contains("<script>") && !out.html.contains("href=\"data:"), "{}", out.html);
+        assert!(out.html.contains(r#"<a href="https://weibo.com/1/AbC">"#), "{}", out.html);
+        // The API address the capture came from is not what a person is sent to.
+        assert!(!out.text.contains("m.weibo.cn/api"), "{}", out.text);
+        assert!(out.markdown.contains("[链接](https://weibo.com/1/AbC)"), "{}", out.markdown);
+    }
+
 }

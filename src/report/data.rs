@@ -347,7 +347,9 @@ impl ProblemLine {
             .iter()
             .map(|e| {
                 let mut s = format!("{} {}", e.label, fmt_ms(e.at_ms));
-                if let Some(u) = &e.url {
+                // The page a reader can open; the fetched address only when
+                // there is none.
+                if let Some(u) = e.page_url.as_ref().or(e.url.as_ref()) {
                     s.push(' ');
                     s.push_str(u);
                 }

@@ -71,6 +71,7 @@ impl SearchEvidence {
         let label = format!("名称搜索结果（检索词“{}”）", self.observation.target);
         if self.captures.is_empty() {
             return vec![Evidence {
+                page_url: None,
                 label,
                 url: None,
                 sha256: None,
@@ -80,6 +81,7 @@ impl SearchEvidence {
         self.captures
             .iter()
             .map(|c| Evidence {
+                page_url: None,
                 label: label.clone(),
                 url: Some(c.url.clone()),
                 sha256: Some(c.sha256.clone()),
@@ -474,6 +476,7 @@ pub(crate) fn measure_candidate(f: Finding, s: &Sighting<'_>) -> Finding {
 pub(crate) fn candidate_evidence(s: &Sighting<'_>, label: &str) -> Vec<Evidence> {
     let mut ev = s.search.evidence();
     ev.push(Evidence {
+        page_url: s.hit.profile_url.clone(),
         label: label.to_string(),
         url: s.hit.profile_url.clone(),
         sha256: None,

@@ -335,6 +335,12 @@ impl Verdict {
 pub struct Evidence {
     /// What this is, e.g. 最近一条信息, 时间线抓取.
     pub label: String,
+    /// A page a person can open in a browser to see the same thing: the
+    /// post, the account's public page, the portal page. `url` may be an
+    /// API address only a program reads; notices and reports show this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_url: Option<String>,
+    /// Where the capture was fetched (the archived bytes' address).
     pub url: Option<String>,
     /// SHA-256 of the stored raw response (the `evidence` table key).
     pub sha256: Option<String>,
@@ -449,16 +455,28 @@ impl AccountFacts {
 
     /// Evidence for an observation: its first capture (URL + sha256), or the
     /// observation itself when it has none.
+    /// The account's page a person can open: the registry's link, or the
+    /// platform's public page for its id.
+    fn account_page(&self) -> Option<String> {
+        let s = &self.account.spec;
+        s.profile_url.clone().or_else(|| s.platform.public_page(&s.platform_id))
+    }
+
+    /// Evidence for an observation: its first capture (URL + sha256), or the
+    /// observation itself when it has none; the page to open is the
+    /// account's.
     fn observation_evidence(&self, obs: &ObservationRecord, label: &str) -> Evidence {
         match self.captures.get(&obs.id).and_then(|c| c.first()) {
             Some(c) => Evidence {
                 label: label.to_string(),
+                page_url: self.account_page(),
                 url: Some(c.url.clone()),
                 sha256: Some(c.sha256.clone()),
                 at_ms: c.fetched_at_ms,
             },
             None => Evidence {
                 label: label.to_string(),
+                page_url: self.account_page(),
                 url: None,
                 sha256: None,
                 at_ms: obs.observed_at_ms,
@@ -475,7 +493,8 @@ impl AccountFacts {
             .and_then(|c| c.first());
         Evidence {
             label: label.to_string(),
-            url: p.post.url.clone().or_else(|| cap.map(|c| c.url.clone())),
+            page_url: p.post.url.clone().or_else(|| self.account_page()),
+            url: cap.map(|c| c.url.clone()).or_else(|| p.post.url.clone()),
             sha256: cap.map(|c| c.sha256.clone()),
             at_ms: p.post.published_at.timestamp_millis(),
         }

@@ -58,6 +58,7 @@ fn owner(a: &Account) -> Option<&str> {
 
 fn registry_evidence(a: &Account) -> Evidence {
     Evidence {
+        page_url: a.spec.profile_url.clone().or_else(|| a.spec.platform.public_page(&a.spec.platform_id)),
         label: format!(
             "台账登记：“{}”（ID {}）",
             a.spec.display_name, a.spec.platform_id

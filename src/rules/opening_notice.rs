@@ -90,9 +90,12 @@ fn names_account(title: &str, facts: &AccountFacts, rule: &OpeningRule) -> bool 
 }
 
 fn sighting_evidence(s: &PortalSighting, label: &str) -> Evidence {
+    // A portal's front page is a page a person opens as it is.
+    let url = s.capture.as_ref().map(|c| c.url.clone()).unwrap_or_else(|| s.observation.target.clone());
     Evidence {
+        page_url: Some(url.clone()),
         label: label.to_string(),
-        url: Some(s.capture.as_ref().map(|c| c.url.clone()).unwrap_or_else(|| s.observation.target.clone())),
+        url: Some(url),
         sha256: s.capture.as_ref().map(|c| c.sha256.clone()),
         at_ms: s.observation.observed_at_ms,
     }
@@ -143,6 +146,7 @@ pub fn check_portal_notice(
     if let Some(item) = found(latest) {
         let f = f
             .with_evidence([Evidence {
+                page_url: Some(item.url.clone()),
                 label: "开通公告".into(),
                 url: Some(item.url.clone()),
                 sha256: None,
@@ -222,6 +226,7 @@ pub fn check_superior_post(
         {
             return Some(
                 f.with_evidence([Evidence {
+                    page_url: p.post.url.clone(),
                     label: format!("“{}”发布的开通公告", s.name),
                     url: p.post.url.clone(),
                     sha256: None,

@@ -53,6 +53,7 @@ impl SourceItem {
 
     fn evidence(&self) -> Evidence {
         Evidence {
+            page_url: self.post.post.url.clone(),
             label: "源账号重要信息".into(),
             url: self
                 .post

@@ -159,6 +159,26 @@ pub fn cited_outside(profile: xunjian::rules::ProfileName, text: &str) -> Vec<St
     out
 }
 
+/// Program forms that must not reach a Chinese reader: Rust debug output,
+/// internal state and verdict codes, booleans, epoch milliseconds. URLs,
+/// Message-IDs and HTML tags are left out of the search (their ASCII is
+/// expected).
+pub fn debug_forms(text: &str) -> Vec<String> {
+    use std::sync::LazyLock;
+    static SKIP: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r#"https?://[^\s<>"'）)]+|<[^<>]*>|&[a-z]+;|[\w.+-]+@[\w.-]+"#).unwrap());
+    static BAD: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            // ASCII word boundaries: Chinese next to a code ("状态open")
+            // must not hide it.
+            r"Some\(|(?-u:\b)(?:None|violation|warning|not_checked|pass|active|closing|closed|planned|open|opened|resolved|dismissed|rectifying|recorded|escalated|reopened|warned|state|event|third_party|true|false|null|undefined|NaN)(?-u:\b)|(?:^|[^\d])1[78]\d{11}(?:[^\d]|$)",
+        )
+        .unwrap()
+    });
+    let plain = SKIP.replace_all(text, " ");
+    BAD.find_iter(&plain).map(|m| m.as_str().trim_matches(|c: char| !c.is_alphanumeric() && c != '(').to_string()).collect()
+}
+
 /// Every text part of a message: subject, plain and HTML bodies, decoded.
 pub fn message_texts(raw: &[u8]) -> Vec<String> {
     let m = mail_parser::MessageParser::default().parse(raw).expect("a message");

@@ -65,6 +65,7 @@ pub fn finding(rule: RuleId, account: &Account, verdict: Verdict, summary: &str)
         citation: CITATION,
         summary_zh: summary.to_string(),
         evidence: vec![Evidence {
+            page_url: Some(format!("https://weibo.com/u/{}", account.spec.platform_id)),
             label: "主页抓取".into(),
             url: Some(format!(
                 "https://m.weibo.cn/api/container/getIndex?uid={}",
@@ -88,7 +89,7 @@ pub async fn record(
     let by_id: std::collections::HashMap<i64, Account> =
         accounts.iter().map(|a| (a.id, (*a).clone())).collect();
     let planner = move |tr: &FindingTransition| match by_id.get(&tr.finding.account_id) {
-        Some(a) => xunjian::notify::plan_notices(cfg, OFFICE, a, tr),
+        Some(a) => xunjian::notify::plan_notices(cfg, OFFICE, &xunjian::calendar::HolidayCalendar::builtin(), a, tr),
         None => Vec::new(),
     };
     store

@@ -34,7 +34,7 @@ fn the_demo_quarter_sends_what_people_read() {
     // A slower clock than the demo's default: a debug build on two shared
     // cores keeps up at this speed (the checks' lag is printed).
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_xunjian"))
-        .args(["demo", "--dir", demo.to_str().unwrap(), "--speed", "90000"])
+        .args(["demo", "--dir", demo.to_str().unwrap(), "--speed", "60000"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -10,7 +10,9 @@
 //!   left, never more often than `min_interval`), so a late post is seen
 //!   before the limit passes;
 //! * a week's original-post deadline (Sunday 24:00) gets a check just after;
-//! * a fetch that could not check is retried after `retry`;
+//! * a fetch that could not check is retried after `retry`, and so is an
+//!   account the platform just called gone (the vanished rule wants the
+//!   platform's word twice);
 //! * any other account is checked once per `quiet_interval`.
 //!
 //! Pure functions of the facts, the rules and `now`.
@@ -54,6 +56,9 @@ pub struct AccountState {
     pub last_post_at: Option<DateTime<Utc>>,
     /// The outcome of the check just done.
     pub outcome: OutcomeClass,
+    /// The platform answered that the account does not exist or is banned,
+    /// and no vanished finding confirms it yet.
+    pub gone_unconfirmed: bool,
 }
 
 /// The next check and why.
@@ -75,6 +80,11 @@ pub fn next_poll(state: &AccountState, rules: &ResolvedRules, policy: &PollingPo
     };
     if !state.outcome.is_platform_answer() {
         consider(now + policy.retry, "retry after a fetch that could not check");
+    }
+    // "Vanished" needs the platform's word twice; a day between the two
+    // left a deleted account unreported for up to two days.
+    if state.gone_unconfirmed {
+        consider(now + policy.retry, "confirm that the account is gone");
     }
     let per_account_rules = matches!(state.status, LifecycleStatus::Active | LifecycleStatus::Opening);
     if state.is_source && rules.repost_delay.enabled {
@@ -125,6 +135,21 @@ pub fn repost_check_at(
     Ok(deadline + policy.margin)
 }
 
+/// When to check the targets of a key item whose checks fall due at
+/// `check_at`: then, when that is still ahead; now, when the item was first
+/// seen by the check that just ran (its deadline passed before anyone saw
+/// it: a source outage, a captcha streak, a restart); never again when it
+/// was seen before (its checks were planned then).
+pub fn repost_target_check(check_at: DateTime<Utc>, now: DateTime<Utc>, first_seen_now: bool) -> Option<DateTime<Utc>> {
+    if check_at > now {
+        Some(check_at)
+    } else if first_seen_now {
+        Some(now)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,7 +166,13 @@ mod tests {
     }
 
     fn state(last_post_at: Option<DateTime<Utc>>) -> AccountState {
-        AccountState { is_source: false, status: LifecycleStatus::Active, last_post_at, outcome: OutcomeClass::Ok }
+        AccountState {
+            is_source: false,
+            status: LifecycleStatus::Active,
+            last_post_at,
+            outcome: OutcomeClass::Ok,
+            gone_unconfirmed: false,
+        }
     }
 
     #[test]
@@ -204,9 +235,15 @@ mod tests {
         let now = sh(2026, 11, 2, 10, 0);
         let failed = AccountState { outcome: OutcomeClass::Captcha, ..state(Some(now)) };
         assert_eq!(next_poll(&failed, &rules, &policy(), now).at, now + TimeDelta::hours(1));
-        // The platform's own "not found" is an answer, not a failure.
+        // The platform's own "not found" is an answer, not a failure: once
+        // the vanished finding stands, daily.
         let gone = AccountState { outcome: OutcomeClass::NotFound, ..state(Some(now)) };
         assert_eq!(next_poll(&gone, &rules, &policy(), now).reason, "quiet");
+        // Its first "not found": again within the hour, for the second
+        // answer the vanished rule needs.
+        let first = AccountState { gone_unconfirmed: true, ..gone };
+        let n = next_poll(&first, &rules, &policy(), now);
+        assert_eq!((n.at, n.reason), (now + TimeDelta::hours(1), "confirm that the account is gone"));
         let closing = AccountState { status: LifecycleStatus::Closing, ..state(Some(now - TimeDelta::days(13))) };
         assert_eq!(next_poll(&closing, &rules, &policy(), now).reason, "quiet");
     }
@@ -239,4 +276,17 @@ mod tests {
         assert_eq!(at, crate::rules::local_midnight(last + Days::new(1)) + p.margin);
         assert!(at > sh(2026, 10, 8, 0, 0), "{at}");
     }
+
+    #[test]
+    fn a_key_item_seen_only_after_its_deadline_is_followed_up_once() {
+        let now = sh(2026, 11, 2, 10, 0);
+        let ahead = now + TimeDelta::minutes(40);
+        assert_eq!(repost_target_check(ahead, now, true), Some(ahead));
+        assert_eq!(repost_target_check(ahead, now, false), Some(ahead));
+        // Deadline passed before the item was ever seen: at once.
+        assert_eq!(repost_target_check(now - TimeDelta::hours(20), now, true), Some(now));
+        // Seen by an earlier check: planned then, not again on every poll.
+        assert_eq!(repost_target_check(now - TimeDelta::hours(20), now, false), None);
+    }
+
 }

@@ -836,17 +836,30 @@ async fn check_once(
     let now = shared.now();
     evaluate(shared, rt, &[account.id], now).await?;
     if account.spec.is_source && rt.rules.repost_delay.enabled && report.outcome == Some(OutcomeClass::Ok) {
-        schedule_repost_checks(shared, rt, &account, &report.posts, now).await?;
+        schedule_repost_checks(shared, rt, &account, &report.posts, started, now).await?;
     }
     let outcome = report.outcome.map(|o| o.code().to_string()).unwrap_or_else(|| "nothing_fetched".into());
     if !lease.kind.is_recurring() {
         return Ok((None, outcome));
     }
+    let outcome_class = report.outcome.unwrap_or(OutcomeClass::Ok);
+    // The platform said the account is gone: until the vanished rule has
+    // the second answer it needs, look again soon, not in a day.
+    let gone_unconfirmed = matches!(outcome_class, OutcomeClass::NotFound | OutcomeClass::Banned)
+        && store
+            .list_findings(&crate::store::FindingFilter {
+                states: vec![crate::store::FindingState::Open],
+                rule: Some(crate::rules::RuleId::Vanished),
+                account_id: Some(account.id),
+            })
+            .await?
+            .is_empty();
     let state = AccountState {
         is_source: account.spec.is_source,
         status: account.spec.status,
         last_post_at: last_post_at(store, account.id).await?,
-        outcome: report.outcome.unwrap_or(OutcomeClass::Ok),
+        outcome: outcome_class,
+        gone_unconfirmed,
     };
     let next = plan::next_poll(&state, &rt.rules, &rt.policy, now);
     tracing::debug!(
@@ -919,6 +932,7 @@ async fn schedule_repost_checks(
     rt: &Runtime,
     source: &Account,
     posts: &[Post],
+    check_started: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let since = now - SOURCE_ITEM_WINDOW;
@@ -936,6 +950,16 @@ async fn schedule_repost_checks(
         .filter(|a| a.id != source.id && matches!(a.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening))
         .collect();
     let ctx = RuleContext { now, calendar: &rt.calendar, rules: &rt.rules };
+    // When each item was first seen: one seen for the first time by this
+    // check after its deadline (a source outage, a captcha streak, a long
+    // source interval, a restart) still gets its target checks, at once.
+    let first_seen: HashMap<String, i64> = shared
+        .store
+        .latest_posts(source.id, 100, false)
+        .await?
+        .into_iter()
+        .map(|p| (p.post.id, p.first_seen_at_ms))
+        .collect();
     for item in items {
         let at = match plan::repost_check_at(platform, item.published_at, &ctx, &rt.policy) {
             Ok(at) => at,
@@ -944,8 +968,18 @@ async fn schedule_repost_checks(
                 continue;
             }
         };
-        if at <= now {
+        let first_seen_now = first_seen.get(&item.id).is_some_and(|ms| *ms >= check_started.timestamp_millis());
+        let Some(at) = plan::repost_target_check(at, now, first_seen_now) else {
+            // Seen before, when its checks were planned.
             continue;
+        };
+        if at == now {
+            tracing::warn!(
+                source = %source.spec.display_name,
+                post = %item.id,
+                published = %item.published_at.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339(),
+                "key item first seen after its repost deadline: its targets are checked now"
+            );
         }
         let kind = CheckKind::Repost { source_account_id: source.id, post_id: item.id.clone() };
         let mut added = 0;

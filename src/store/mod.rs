@@ -272,3 +272,52 @@ pub(crate) fn get_opt_flag(row: &AnyRow, col: &str) -> Result<Option<bool>> {
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use super::*;
+
+    /// A database written before 0009 (every finding ends) keeps its open
+    /// event findings as recorded ones, with one `recorded` event each, and
+    /// its state findings open: an upgrade must not leave a late repost
+    /// chased as 逾期未整改 for ever, nor close a live problem.
+    #[tokio::test]
+    async fn migration_0009_records_open_event_findings_and_leaves_state_findings_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let store = Store::connect(&url, &StoreOptions::default()).await.unwrap();
+        SQLITE_MIGRATIONS.run_to(8, &store.pool).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO accounts (id, platform, platform_id, display_name, created_at_ms, updated_at_ms) \
+             VALUES (1, 'weibo', '1001', '甲县发布', 0, 0); \
+             INSERT INTO findings (id, fingerprint, rule, account_id, subject, state, state_since_ms, last_verdict, \
+               summary_zh, citation_document, citation_article, evidence_json, measured_json, first_seen_at_ms, \
+               last_seen_at_ms, last_evaluated_at_ms) VALUES \
+             (1, 'f1', 'repost_delay', 1, 'weibo:1', 'open', 1000, 'violation', '转发超时', 'd', 'a', '[]', '{}', 1000, 1000, 1000), \
+             (2, 'f2', 'opening_notice', 1, 'account', 'open', 2000, 'violation', '未发布开通公告', 'd', 'a', '[]', '{}', 2000, 2000, 2000), \
+             (3, 'f3', 'zombie', 1, 'account', 'open', 3000, 'violation', '未更新', 'd', 'a', '[]', '{}', 3000, 3000, 3000), \
+             (4, 'f4', 'repost_delay', 1, 'weibo:2', 'resolved', 4000, 'pass', '已转发', 'd', 'a', '[]', '{}', 4000, 4000, 4000);",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        store.migrate().await.unwrap();
+        let state = |id: i64| {
+            let store = &store;
+            async move { store.get_finding(id).await.unwrap().unwrap().state }
+        };
+        assert_eq!(state(1).await, FindingState::Recorded);
+        assert_eq!(state(2).await, FindingState::Recorded);
+        assert_eq!(state(3).await, FindingState::Open, "a state finding stays open");
+        assert_eq!(state(4).await, FindingState::Resolved, "only open ones move");
+        for (id, at) in [(1, 1000), (2, 2000)] {
+            let ev = store.finding_events(id).await.unwrap();
+            assert_eq!(ev.len(), 1, "{ev:?}");
+            assert_eq!((ev[0].kind, ev[0].at_ms), (EventKind::Recorded, at));
+        }
+        assert!(store.finding_events(3).await.unwrap().is_empty());
+        // Applying again changes nothing.
+        store.migrate().await.unwrap();
+        assert_eq!(store.finding_events(1).await.unwrap().len(), 1);
+    }
+}

@@ -557,3 +557,23 @@ pub struct PortalItem {
     #[serde(default)]
     pub date: Option<chrono::NaiveDate>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_pages_are_the_platforms_own_and_refuse_odd_ids() {
+        assert_eq!(Platform::Weibo.public_page("1000000001").as_deref(), Some("https://weibo.com/u/1000000001"));
+        assert_eq!(Platform::Bilibili.public_page(" 42 ").as_deref(), Some("https://space.bilibili.com/42"));
+        assert_eq!(
+            Platform::Douyin.public_page("MS4wLjABAAAA-x_y").as_deref(),
+            Some("https://www.douyin.com/user/MS4wLjABAAAA-x_y")
+        );
+        // An official account has no public web page.
+        assert_eq!(Platform::Wechat.public_page("gh_0123456789ab"), None);
+        for odd in ["", "../../etc", "1 2", "a/b", "<x>", "javascript:alert(1)", "a\u{0}b", &"9".repeat(200)] {
+            assert_eq!(Platform::Weibo.public_page(odd), None, "{odd:?}");
+        }
+    }
+}

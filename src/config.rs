@@ -538,6 +538,59 @@ mod tests {
         assert!(err.contains("range.toml") && err.contains("min_coverage"), "{err}");
     }
 
+    /// Every numeric setting has a range, and a value outside it names its
+    /// section and key; the defaults (and the example file) are inside.
+    #[test]
+    fn numeric_settings_beyond_their_range_name_the_key() {
+        for (text, key) in [
+            ("[import]
+max_rows = 0
+", "[import] max_rows = 0"),
+            ("[import]
+max_file_mb = 5000
+", "[import] max_file_mb = 5000"),
+            ("[notify]
+reminder_days = 1000
+", "[notify] reminder_days = 1000"),
+            ("[notify]
+backoff_initial_secs = 600
+backoff_max_secs = 60
+", "[notify] backoff_max_secs = 60"),
+            ("[notify]
+batch_size = 1000000
+", "[notify] batch_size = 1000000"),
+            ("[daemon]
+tick_ms = 1
+", "[daemon] tick_ms = 1"),
+            ("[daemon]
+catch_up_hours = 100000
+", "[daemon] catch_up_hours = 100000"),
+            ("[daemon.concurrency]
+weibo = 500
+", "[daemon.concurrency] weibo = 500"),
+            ("[rules.zombie]
+days = 4000
+", "[rules.zombie] days = 4000"),
+            ("[rules.repost_delay]
+wechat_workdays = 90
+", "[rules.repost_delay] wechat_workdays = 90"),
+            ("[rules]
+coverage_hours = 100000
+", "[rules] coverage_hours = 100000"),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(key) && err.contains("超出范围"), "{text}: {err}");
+        }
+        let c = parse("").unwrap();
+        assert_eq!(c.import.limits(), crate::registry::Limits::DEFAULT);
+        assert!(parse(include_str!("cli/xunjian.example.toml")).is_ok(), "the example file is in range");
+        let c = parse("[import]
+max_rows = 50
+max_file_mb = 2
+").unwrap();
+        assert_eq!((c.import.limits().max_rows, c.import.limits().max_file_bytes), (50, 2 * 1024 * 1024));
+    }
+
     #[cfg(unix)]
     #[test]
     fn world_readable_files_and_open_listen_addresses_are_warned_about() {

@@ -42,6 +42,48 @@ pub struct Config {
     pub daemon: crate::daemon::DaemonConfig,
     pub report: crate::report::ReportConfig,
     pub retention: RetentionConfig,
+    pub import: ImportConfig,
+}
+
+/// Bounds on a registry file `accounts import` reads (issue 18): a wrong or
+/// hostile file is refused with a message before it takes the machine's
+/// memory. A city's registry is a few thousand rows and well under 1 MB.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImportConfig {
+    /// Size of the file on disk, in MB.
+    pub max_file_mb: u64,
+    /// What an .xlsx unpacks to (all parts of the zip together), in MB.
+    pub max_unpacked_mb: u64,
+    /// Rows of the sheet or CSV file, counted as Excel numbers them.
+    pub max_rows: u32,
+    /// Columns of any row.
+    pub max_columns: u32,
+}
+
+impl Default for ImportConfig {
+    fn default() -> Self {
+        let d = crate::registry::Limits::DEFAULT;
+        ImportConfig {
+            max_file_mb: d.max_file_bytes / MB,
+            max_unpacked_mb: d.max_unpacked_bytes / MB,
+            max_rows: d.max_rows as u32,
+            max_columns: d.max_columns as u32,
+        }
+    }
+}
+
+const MB: u64 = 1024 * 1024;
+
+impl ImportConfig {
+    pub fn limits(&self) -> crate::registry::Limits {
+        crate::registry::Limits {
+            max_file_bytes: self.max_file_mb.saturating_mul(MB),
+            max_unpacked_bytes: self.max_unpacked_mb.saturating_mul(MB),
+            max_rows: self.max_rows as usize,
+            max_columns: self.max_columns as usize,
+        }
+    }
 }
 
 /// How long raw captures are kept (the daemon's `prune` job, `db prune`).
@@ -338,6 +380,56 @@ fn check_ranges(c: &Config) -> Result<(), String> {
     // would only save little. At most ten years.
     whole("retention", "raw_capture_days", c.retention.raw_capture_days.into(), 7, 3650, "天")?;
     whole("retention", "finding_evidence_years", c.retention.finding_evidence_years.into(), 1, 30, "年")?;
+    // [import]: Excel's own limits are 1,048,576 rows and 16,384 columns.
+    whole("import", "max_file_mb", c.import.max_file_mb, 1, 1024, "MB ")?;
+    whole("import", "max_unpacked_mb", c.import.max_unpacked_mb, 1, 4096, "MB ")?;
+    whole("import", "max_rows", c.import.max_rows.into(), 1, 1_048_576, "行")?;
+    whole("import", "max_columns", c.import.max_columns.into(), 1, 16_384, "列")?;
+    // [notify]: the limits say what a value is for (a reminder after more
+    // than a year, a wait of a week between attempts are typos).
+    let n = &c.notify;
+    whole("notify", "digest_grace_minutes", n.digest_grace_minutes.into(), 0, 1440, "分钟")?;
+    whole("notify", "reminder_days", n.reminder_days.into(), 0, 365, "天")?;
+    whole("notify", "rectify_days", n.rectify_days.into(), 0, 365, "天")?;
+    whole("notify", "max_attempts", n.max_attempts.into(), 1, 10_000, "次")?;
+    whole("notify", "backoff_initial_secs", n.backoff_initial_secs, 1, 86_400, "秒")?;
+    whole("notify", "backoff_max_secs", n.backoff_max_secs, n.backoff_initial_secs.max(1), 7 * 86_400, "秒（不小于 backoff_initial_secs）")?;
+    whole("notify", "lease_secs", n.lease_secs, 1, 86_400, "秒")?;
+    whole("notify", "batch_size", n.batch_size.into(), 1, 10_000, "条")?;
+    // [daemon]
+    let d = &c.daemon;
+    whole("daemon", "tick_ms", d.tick_ms, 10, 60_000, "毫秒")?;
+    whole("daemon", "lease_secs", d.lease_secs, 1, 86_400, "秒")?;
+    whole("daemon", "shutdown_grace_secs", d.shutdown_grace_secs, 0, 3600, "秒")?;
+    whole("daemon", "outbox_interval_secs", d.outbox_interval_secs, 1, 86_400, "秒")?;
+    whole("daemon", "default_concurrency", d.default_concurrency.into(), 1, 64, "个")?;
+    for (platform, n) in &d.concurrency {
+        whole("daemon.concurrency", platform.code(), (*n).into(), 1, 64, "个")?;
+    }
+    whole("daemon", "source_interval_minutes", d.source_interval_minutes.into(), 1, 1440, "分钟")?;
+    whole("daemon", "quiet_interval_hours", d.quiet_interval_hours.into(), 1, 720, "小时")?;
+    whole("daemon", "min_interval_minutes", d.min_interval_minutes.into(), 1, 43_200, "分钟")?;
+    whole("daemon", "deadline_margin_minutes", d.deadline_margin_minutes.into(), 0, 1440, "分钟")?;
+    whole("daemon", "retry_minutes", d.retry_minutes.into(), 1, 1440, "分钟")?;
+    whole("daemon", "catch_up_hours", d.catch_up_hours.into(), 0, 720, "小时")?;
+    // [rules]: zero is refused when the rules resolve; these are the tops.
+    let r = &c.rules;
+    let opt = |section: &str, key: &str, value: Option<u32>, min: u64, max: u64, unit: &str| {
+        value.map_or(Ok(()), |v| whole(section, key, v.into(), min, max, unit))
+    };
+    opt("rules", "coverage_hours", r.coverage_hours, 1, 720, "小时")?;
+    opt("rules", "search_window_days", r.search_window_days, 1, 90, "天")?;
+    opt("rules.zombie", "days", r.zombie.days, 1, 365, "天")?;
+    opt("rules.zombie", "warning_lead_days", r.zombie.warning_lead_days, 0, 364, "天")?;
+    opt("rules.repost_delay", "limit_minutes", r.repost_delay.limit_minutes, 1, 43_200, "分钟")?;
+    opt("rules.repost_delay", "wechat_workdays", r.repost_delay.wechat_workdays, 1, 30, "个工作日")?;
+    opt("rules.closing_notice", "days", r.closing_notice.days, 0, 365, "天")?;
+    opt("rules.closing_notice", "warning_lead_days", r.closing_notice.warning_lead_days, 0, 365, "天")?;
+    opt("rules.vanished", "confirmations", r.vanished.confirmations, 1, 20, "次")?;
+    opt("rules.interaction", "latest_k", r.interaction.latest_k, 1, 50, "条")?;
+    opt("rules.interaction", "closed_of_latest", r.interaction.closed_of_latest, 1, 50, "条")?;
+    opt("rules.opening_notice", "days", r.opening_notice.days, 1, 365, "天")?;
+    opt("rules.opening_notice", "grace_days", r.opening_notice.grace_days, 0, 365, "天")?;
     let coverage = c.report.min_coverage;
     if !(0.0..=1.0).contains(&coverage) {
         let hint = if (1.0..=100.0).contains(&coverage) {
@@ -444,6 +536,59 @@ mod tests {
         std::fs::write(&path, "[report]\nmin_coverage = 60\n").unwrap();
         let err = LoadedConfig::from_file(&path).unwrap_err().to_string();
         assert!(err.contains("range.toml") && err.contains("min_coverage"), "{err}");
+    }
+
+    /// Every numeric setting has a range, and a value outside it names its
+    /// section and key; the defaults (and the example file) are inside.
+    #[test]
+    fn numeric_settings_beyond_their_range_name_the_key() {
+        for (text, key) in [
+            ("[import]
+max_rows = 0
+", "[import] max_rows = 0"),
+            ("[import]
+max_file_mb = 5000
+", "[import] max_file_mb = 5000"),
+            ("[notify]
+reminder_days = 1000
+", "[notify] reminder_days = 1000"),
+            ("[notify]
+backoff_initial_secs = 600
+backoff_max_secs = 60
+", "[notify] backoff_max_secs = 60"),
+            ("[notify]
+batch_size = 1000000
+", "[notify] batch_size = 1000000"),
+            ("[daemon]
+tick_ms = 1
+", "[daemon] tick_ms = 1"),
+            ("[daemon]
+catch_up_hours = 100000
+", "[daemon] catch_up_hours = 100000"),
+            ("[daemon.concurrency]
+weibo = 500
+", "[daemon.concurrency] weibo = 500"),
+            ("[rules.zombie]
+days = 4000
+", "[rules.zombie] days = 4000"),
+            ("[rules.repost_delay]
+wechat_workdays = 90
+", "[rules.repost_delay] wechat_workdays = 90"),
+            ("[rules]
+coverage_hours = 100000
+", "[rules] coverage_hours = 100000"),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(key) && err.contains("超出范围"), "{text}: {err}");
+        }
+        let c = parse("").unwrap();
+        assert_eq!(c.import.limits(), crate::registry::Limits::DEFAULT);
+        assert!(parse(include_str!("cli/xunjian.example.toml")).is_ok(), "the example file is in range");
+        let c = parse("[import]
+max_rows = 50
+max_file_mb = 2
+").unwrap();
+        assert_eq!((c.import.limits().max_rows, c.import.limits().max_file_bytes), (50, 2 * 1024 * 1024));
     }
 
     #[cfg(unix)]

@@ -7,6 +7,7 @@
 //! `{"outcome": "captcha", ...}`), 2 = usage error (unknown platform or
 //! kind, unreadable file).
 
+use crate::cli::table::outln;
 use chrono::{DateTime, Utc};
 use std::path::Path;
 use xunjian_adapters::config::PlatformsConfig;
@@ -24,7 +25,7 @@ fn target_arg(target: &str) -> Option<&str> {
 }
 
 fn print_json(v: &serde_json::Value) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    outln!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
 }
 

@@ -11,6 +11,8 @@
 //! measurements.
 
 mod common;
+#[path = "common/daemon.rs"]
+mod daemon_common;
 #[path = "smtp/harness.rs"]
 mod harness;
 #[path = "smtp/kit.rs"]
@@ -45,6 +47,12 @@ enum Stall {
     BeforeGreeting,
     /// Greets, then never answers EHLO.
     AfterEhlo,
+    /// Greets, offers AUTH, and never answers the login.
+    AfterAuth,
+    /// Greets, and never answers MAIL FROM.
+    AfterMail,
+    /// Greets, accepts the sender, and never answers RCPT TO.
+    AfterRcpt,
     /// Greets, accepts the envelope and the message, and never answers the
     /// final dot.
     AfterData,
@@ -66,6 +74,26 @@ struct StallServer {
 
 impl StallServer {
     async fn start(port: u16, stall: Stall) -> StallServer {
+        StallServer::start_with(port, stall, None).await
+    }
+
+    /// Speaks TLS from the first byte (port-465 style) with the test
+    /// server's certificate, so that a client that trusts the test CA gets
+    /// as far as the login.
+    async fn start_tls(port: u16, stall: Stall, server: &SmtpServer) -> StallServer {
+        use tokio_rustls::rustls;
+        use tokio_rustls::rustls::pki_types::pem::PemObject;
+        use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = server.ca_pem.parent().unwrap();
+        let chain_pem = std::fs::read(dir.join("chain.pem")).unwrap();
+        let chain: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(&chain_pem).map(|c| c.unwrap()).collect();
+        let key = PrivateKeyDer::from_pem_slice(&std::fs::read(dir.join("leaf.key")).unwrap()).unwrap();
+        let config = rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(chain, key).unwrap();
+        StallServer::start_with(port, stall, Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+    }
+
+    async fn start_with(port: u16, stall: Stall, tls: Option<tokio_rustls::TlsAcceptor>) -> StallServer {
         let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap_or_else(|e| panic!("bind 127.0.0.1:{port}: {e}"));
@@ -74,7 +102,17 @@ impl StallServer {
         let task = tokio::spawn(async move {
             loop {
                 let Ok((sock, _)) = listener.accept().await else { return };
-                tokio::spawn(session(sock, stall, s.clone()));
+                let (s, tls) = (s.clone(), tls.clone());
+                tokio::spawn(async move {
+                    match tls {
+                        None => session(sock, stall, s).await,
+                        Some(acceptor) => {
+                            if let Ok(stream) = acceptor.accept(sock).await {
+                                session(stream, stall, s).await;
+                            }
+                        }
+                    }
+                });
             }
         });
         StallServer { seen, task }
@@ -98,8 +136,11 @@ impl StallServer {
 
 /// Answers until `stall`, then reads whatever comes without a word until
 /// the client hangs up.
-async fn session(sock: tokio::net::TcpStream, stall: Stall, seen: Arc<Mutex<Seen>>) {
-    let (r, mut w) = sock.into_split();
+async fn session<S>(sock: S, stall: Stall, seen: Arc<Mutex<Seen>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (r, mut w) = tokio::io::split(sock);
     let mut r = BufReader::new(r);
     let mut silent = stall == Stall::BeforeGreeting;
     if !silent {
@@ -126,12 +167,20 @@ async fn session(sock: tokio::net::TcpStream, stall: Stall, seen: Arc<Mutex<Seen
             continue;
         }
         let verb = l.split_whitespace().next().unwrap_or_default().to_ascii_uppercase();
+        let stalls_here = matches!(
+            (stall, verb.as_str()),
+            (Stall::AfterEhlo, "EHLO" | "HELO")
+                | (Stall::AfterAuth, "AUTH")
+                | (Stall::AfterMail, "MAIL")
+                | (Stall::AfterRcpt, "RCPT")
+        );
+        if stalls_here {
+            silent = true;
+            continue;
+        }
         let answer: &[u8] = match verb.as_str() {
-            "EHLO" | "HELO" if stall == Stall::AfterEhlo => {
-                silent = true;
-                continue;
-            }
-            "EHLO" => b"250-stall.test\r\n250 8BITMIME\r\n",
+            "EHLO" => b"250-stall.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n",
+            "AUTH" => b"235 2.7.0 Authentication successful\r\n",
             "HELO" | "MAIL" | "RCPT" | "RSET" | "NOOP" => b"250 OK\r\n",
             "DATA" => {
                 in_data = true;
@@ -155,6 +204,19 @@ fn stall_config(port: u16, extra: &str) -> NotifyConfig {
     ))
 }
 
+/// SMTPS with a login (port-465 style) to the test server's TLS port,
+/// trusting its CA, with the tests' deadline.
+fn tls_stall_config(server: &SmtpServer) -> NotifyConfig {
+    config(&format!(
+        "office_recipients = [\"{OFFICE_ADDR}\"]\nunit_contacts = false\n\
+         [smtp]\nhost = \"localhost\"\nport = {}\nsecurity = \"tls\"\nuser = \"{}\"\n\
+         from = \"xunjian@gov.example\"\nca_file = \"{}\"\ntimeout_secs = {DEADLINE_SECS}\n",
+        server.smtps,
+        harness::USER,
+        server.ca_pem.display()
+    ))
+}
+
 /// One urgent email notice stuck on a server stalling at `stall`, then the
 /// real server back on the same port: one timeout, kept, then exactly one
 /// message.
@@ -163,13 +225,20 @@ async fn stalled_then_recovered(test: &str, stall: Stall) {
         return;
     };
     install_crypto();
-    // The real server goes away and a stalling one takes its port.
+    // The real server goes away and a stalling one takes its port. A
+    // login needs TLS first (as on every real server): that stall is on the
+    // implicit-TLS port with the test certificate, the others on plain SMTP.
     server.stop();
-    let staller = StallServer::start(server.plain, stall).await;
+    let tls = stall == Stall::AfterAuth;
+    let staller = if tls {
+        StallServer::start_tls(server.smtps, stall, &server).await
+    } else {
+        StallServer::start(server.plain, stall).await
+    };
     let db = common::sqlite().await;
     let data = tempfile::tempdir().unwrap();
-    let cfg = stall_config(server.plain, "");
-    let s = sender(&cfg, data.path(), &[]);
+    let cfg = if tls { tls_stall_config(&server) } else { stall_config(server.plain, "") };
+    let s = sender(&cfg, data.path(), &[("smtp-password", harness::PASSWORD)]);
     let a = add_account(&db.store, "1234567890", "某县人民政府发布", None).await;
     let now = t(NOW);
     let tr = record(
@@ -196,6 +265,18 @@ async fn stalled_then_recovered(test: &str, stall: Stall) {
         Stall::AfterEhlo => {
             assert_eq!(lines.len(), 1, "{lines:?}");
             assert!(lines[0].starts_with("EHLO "), "{lines:?}");
+        }
+        Stall::AfterAuth => {
+            assert_eq!(lines.len(), 2, "{lines:?}");
+            assert!(lines[0].starts_with("EHLO ") && lines[1].starts_with("AUTH PLAIN "), "{lines:?}");
+        }
+        Stall::AfterMail => {
+            assert!(lines.last().unwrap().starts_with("MAIL FROM:"), "{lines:?}");
+            assert!(!lines.iter().any(|l| l.starts_with("RCPT")), "{lines:?}");
+        }
+        Stall::AfterRcpt => {
+            assert!(lines.last().unwrap().starts_with("RCPT TO:"), "{lines:?}");
+            assert!(!lines.iter().any(|l| l == "DATA"), "{lines:?}");
         }
         Stall::AfterData => {
             assert!(lines.iter().any(|l| l == "DATA"), "{lines:?}");
@@ -228,6 +309,9 @@ async fn stalled_then_recovered(test: &str, stall: Stall) {
     assert_eq!((stats.sent, stats.retrying, stats.failed), (1, 0, 0), "{stats:?}");
     let got = server.messages();
     assert_eq!(got.len(), 1, "exactly one message");
+    if tls {
+        assert_eq!((got[0].listener.as_str(), got[0].auth_login.as_str()), ("smtps", harness::USER));
+    }
     assert_eq!(format!("<{}>", parse(&got[0].raw).message_id().unwrap()), notice.message_id);
     let sent = db.store.get_notice(notice.id).await.unwrap().unwrap();
     assert_eq!(sent.state, NoticeState::Sent);
@@ -249,17 +333,41 @@ async fn a_server_that_stalls_after_ehlo_costs_one_deadline() {
 }
 
 #[tokio::test]
+async fn a_server_that_stalls_after_auth_costs_one_deadline() {
+    stalled_then_recovered("a_server_that_stalls_after_auth_costs_one_deadline", Stall::AfterAuth).await;
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_after_mail_from_costs_one_deadline() {
+    stalled_then_recovered("a_server_that_stalls_after_mail_from_costs_one_deadline", Stall::AfterMail).await;
+}
+
+#[tokio::test]
+async fn a_server_that_stalls_after_rcpt_to_costs_one_deadline() {
+    stalled_then_recovered("a_server_that_stalls_after_rcpt_to_costs_one_deadline", Stall::AfterRcpt).await;
+}
+
+#[tokio::test]
 async fn a_server_that_stalls_after_data_costs_one_deadline() {
     stalled_then_recovered("a_server_that_stalls_after_data_costs_one_deadline", Stall::AfterData).await;
 }
 
 /// Several email notices on a stalled server: the first costs the deadline,
 /// the others are put back untried (no attempt counted) — the pass is not
-/// `batch_size` deadlines long.
+/// `batch_size` deadlines long. When the real server is back on the port,
+/// every one of them goes out, each exactly once.
 #[tokio::test]
 async fn one_stalled_message_does_not_cost_the_others_a_deadline_each() {
     install_crypto();
-    let port = harness::free_port();
+    // Without python3/aiosmtpd (and not required) only the stalled part runs.
+    let mut server = SmtpServer::start("one_stalled_message_does_not_cost_the_others_a_deadline_each");
+    let port = match &mut server {
+        Some(server) => {
+            server.stop();
+            server.plain
+        }
+        None => harness::free_port(),
+    };
     let staller = StallServer::start(port, Stall::BeforeGreeting).await;
     let db = common::sqlite().await;
     let data = tempfile::tempdir().unwrap();
@@ -283,6 +391,26 @@ async fn one_stalled_message_does_not_cost_the_others_a_deadline_each() {
     let attempts: Vec<i64> = all.iter().map(|n| n.attempts).collect();
     assert_eq!(attempts.iter().sum::<i64>(), 1, "untried notices count no attempt: {attempts:?}");
     staller.stop().await;
+
+    if let Some(mut server) = server {
+        server.restart();
+        let later = t(NOW) + TimeDelta::minutes(3);
+        let stats = within(s.send_due(&db.store, later, "d")).await.unwrap();
+        assert_eq!((stats.leased, stats.sent, stats.retrying, stats.failed), (4, 4, 0, 0), "{stats:?}");
+        let again = s.send_due(&db.store, later + TimeDelta::hours(3), "d").await.unwrap();
+        assert_eq!(again.leased, 0, "{again:?}");
+        let mut got: Vec<String> = server
+            .messages()
+            .iter()
+            .map(|m| format!("<{}>", parse(&m.raw).message_id().unwrap()))
+            .collect();
+        got.sort();
+        let mut want: Vec<String> = all.iter().map(|n| n.message_id.clone()).collect();
+        want.sort();
+        assert_eq!(got, want, "each stalled notice exactly once");
+        let sent = db.store.list_notices(&[NoticeState::Sent], None, None, 10).await.unwrap();
+        assert_eq!(sent.len(), 4);
+    }
     db.finish().await;
 }
 
@@ -463,4 +591,93 @@ async fn robot_failures_are_named_as_the_robot_s() {
     assert!(e.to_string().starts_with("无法连接机器人服务器"), "{e}");
     assert!(!e.to_string().contains("邮件") && !e.hint().contains("smtp"), "{e} / {}", e.hint());
     db.finish().await;
+}
+
+/// The operator sees a stalled mail server where they look: `xunjian run`
+/// logs each timed-out attempt (as the mail server's), `/metrics` counts it
+/// as `class="timeout"`, and `/healthz` turns degraded with `outbox_stuck`
+/// and the failure once the notice has waited `health_outbox_stuck_minutes`
+/// — while the daemon keeps answering. A simulated clock (120×) makes the
+/// five minutes pass in seconds; the delivery deadline is real time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_reports_a_stalled_mail_server_in_log_metrics_and_healthz() {
+    use daemon_common::{DaemonProc, SimClock, http_get};
+    use xunjian::store::{NewNotice, NoticeKind, Store, StoreOptions};
+    let port = harness::free_port();
+    let staller = StallServer::start(port, Stall::AfterEhlo).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    let config = dir.path().join("xunjian.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[general]\ndata_dir = \"data\"\n\
+             [daemon]\nlisten = \"127.0.0.1:0\"\ntick_ms = 50\nlease_secs = 5\noutbox_interval_secs = 1\n\
+             shutdown_grace_secs = 5\ncatch_up_hours = 0\nhealth_outbox_stuck_minutes = 5\n\
+             [notify]\noffice_recipients = [\"{OFFICE_ADDR}\"]\ndigest_time = \"\"\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nport = {port}\nsecurity = \"none\"\n\
+             from = \"xunjian@gov.example\"\ntimeout_secs = 1\n"
+        ),
+    )
+    .unwrap();
+    let clock = SimClock::new(t(NOW), 120.0, Duration::from_millis(500));
+    // One urgent operator notice, due at the simulated start.
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("data/xunjian.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    let at = t(NOW).timestamp_millis();
+    store
+        .enqueue_notice(
+            &NewNotice {
+                kind: NoticeKind::Operator,
+                channel: Channel::Email,
+                recipients: vec![OFFICE_ADDR.into()],
+                urgent: true,
+                payload: serde_json::json!({"v": 1, "type": "operator", "title": "测试", "body": "正文", "url": null}),
+                message_id: "<stalled-operator@xunjian.local>".into(),
+                due_at_ms: at,
+                finding_id: None,
+                event_id: None,
+            },
+            at,
+        )
+        .await
+        .unwrap();
+    store.close().await;
+
+    let mut daemon = DaemonProc::spawn("stalled-smtp", &config, &clock.env());
+    let addr = daemon.http_addr();
+    let line = daemon.wait_for_log("notice not delivered", Duration::from_secs(60));
+    assert!(line.contains("timeout") && line.contains("邮件服务器未在时限内答复"), "{line}");
+    assert!(!staller.lines().is_empty(), "the daemon reached the stalling server");
+
+    // Degraded once five simulated minutes have passed (2.5 s real), with
+    // the reason and the last failure; bounded, not timed.
+    let waited = Instant::now();
+    let body = loop {
+        let (status, body) = http_get(addr, "/healthz");
+        if status == 503 && body.contains("outbox_stuck") {
+            break body;
+        }
+        assert!(waited.elapsed() < Duration::from_secs(60), "never degraded: {status} {body}\n{}", daemon.log_text());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let health: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(health["status"], "degraded", "{body}");
+    let reason = health["reasons"].as_array().unwrap().iter().find(|r| r["code"] == "outbox_stuck").unwrap();
+    assert!(reason["message"].as_str().unwrap().contains("邮件服务器未在时限内答复"), "{reason}");
+    assert_eq!(health["outbox"]["last_failure"]["channel"], "email", "{body}");
+
+    let (status, metrics) = http_get(addr, "/metrics");
+    assert_eq!(status, 200);
+    let failures = metrics
+        .lines()
+        .find(|l| l.starts_with("xunjian_notice_delivery_failures_total{channel=\"email\",class=\"timeout\"}"))
+        .unwrap_or_else(|| panic!("no timeout counter:\n{metrics}"));
+    let n: u64 = failures.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n >= 1, "{failures}");
+    assert!(metrics.contains("xunjian_outbox_depth 1"), "{metrics}");
+
+    daemon.signal("TERM");
+    assert!(daemon.wait_exit(Duration::from_secs(60)).success(), "{}", daemon.log_text());
+    staller.stop().await;
 }

@@ -59,7 +59,15 @@ fn printing_into_a_closed_pipe_exits_quietly() {
     let dir = tmp.path().join("office");
     ok(&["init", dir.to_str().unwrap(), "--import"]);
     let config = dir.join("xunjian.toml");
-    for args in [vec!["accounts", "show", "1"], vec!["accounts", "list"], vec!["accounts", "list", "--format", "csv"]] {
+    for args in [
+        vec!["accounts", "show", "1"],
+        vec!["accounts", "list"],
+        vec!["accounts", "list", "--format", "csv"],
+        vec!["findings", "list"],
+        vec!["findings", "list", "--json"],
+        vec!["notices", "list"],
+        vec!["db", "status"],
+    ] {
         let mut child = xunjian()
             .arg("--config")
             .arg(&config)
@@ -93,4 +101,68 @@ fn import_names_the_sheet_it_read() {
         registry.to_str().unwrap(),
     ]);
     assert!(out.contains("工作表「台账」"), "{out}");
+}
+
+/// A refused import changes nothing (all-or-nothing), and the limits come
+/// from `[import]` in the configuration.
+#[test]
+fn a_refused_import_changes_nothing_and_the_limits_are_configurable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("office");
+    ok(&["init", dir.to_str().unwrap(), "--import"]);
+    let config = dir.join("xunjian.toml");
+    let c = config.to_str().unwrap();
+    let before = ok(&["--config", c, "accounts", "list", "--format", "csv"]);
+    assert!(before.contains("安康发布"), "{before}");
+
+    // One good row, one bad: nothing is imported, nothing retired.
+    let csv = dir.join("new.csv");
+    std::fs::write(&csv, "账号名称,平台,账号ID\r\n新账号,微博,1000000777\r\n坏账号,微博,../../tmp/x\r\n").unwrap();
+    let o = run(&["--config", c, "accounts", "import", "--retire-missing", csv.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stderr}");
+    assert!(stderr.contains("第 3 行") && stderr.contains("整个文件未导入"), "{stderr}");
+    assert_eq!(ok(&["--config", c, "accounts", "list", "--format", "csv"]), before);
+
+    // [import] max_rows = 2: the same file (3 rows) is refused for its size.
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("max_rows = 20000"), "the example documents the limit");
+    std::fs::write(&config, text.replace("max_rows = 20000", "max_rows = 2")).unwrap();
+    let o = run(&["--config", c, "accounts", "import", csv.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success(), "{stderr}");
+    assert!(stderr.contains("超过 2 行"), "{stderr}");
+    assert_eq!(ok(&["--config", c, "accounts", "list", "--format", "csv"]), before);
+
+    // Out of range: refused at load, naming the key.
+    std::fs::write(&config, text.replace("max_rows = 20000", "max_rows = 0")).unwrap();
+    let o = run(&["--config", c, "accounts", "list"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && stderr.contains("[import] max_rows = 0"), "{stderr}");
+}
+
+/// Not only `init`: a database any command creates (here `db migrate` with
+/// a configuration written by hand) is readable by its owner only, whatever
+/// the umask, and so are its -wal and -shm files.
+#[cfg(unix)]
+#[test]
+fn a_database_made_by_any_command_is_private() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("xunjian.toml");
+    std::fs::write(&config, "[general]\ndata_dir = \"data\"\n").unwrap();
+    ok(&["--config", config.to_str().unwrap(), "db", "migrate"]);
+    ok(&["--config", config.to_str().unwrap(), "accounts", "list"]);
+    let data = tmp.path().join("data");
+    assert_eq!(mode(&data.join("xunjian.db")), 0o600);
+    for side in ["xunjian.db-wal", "xunjian.db-shm"] {
+        if data.join(side).exists() {
+            assert_eq!(mode(&data.join(side)), 0o600, "{side}");
+        }
+    }
+    // The hand-written configuration is world-readable (umask 022): warned.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = run(&["--config", config.to_str().unwrap(), "accounts", "list"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("world-readable") && stderr.contains("chmod 600"), "{stderr}");
 }

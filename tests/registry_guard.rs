@@ -313,7 +313,7 @@ fn dates_more_than_a_year_ahead_are_refused() {
 #[test]
 fn csv_export_cannot_run_formulas_and_reads_back_the_same_names() {
     let dir = tempfile::tempdir().unwrap();
-    let names = ["=HYPERLINK(\"http://x.example/\",\"点我\")", "@SUM(A1:A9)", "+86热线", "-减号开头", "'引号开头", "安康发布"];
+    let names = ["=HYPERLINK(\"http://x.example/\",\"点我\")", "@SUM(A1:A9)", "+86热线", "-减号开头", "'引号开头", "'=已带引号的公式", "安康发布"];
     let accounts: Vec<AccountSpec> = names
         .iter()
         .enumerate()
@@ -328,4 +328,83 @@ fn csv_export_cannot_run_formulas_and_reads_back_the_same_names() {
     }
     let back: Vec<String> = read(&path).unwrap().specs().map(|s| s.display_name.clone()).collect();
     assert_eq!(back, names);
+}
+
+/// An account already in operation cannot have opened on a future day (a
+/// typo such as 2062 for 2026); one still planned may carry its planned day.
+#[test]
+fn a_future_opening_date_needs_a_planned_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "账号名称,平台,账号ID,状态,开通日期\n\
+                安康发布,微博,1000000001,正常,2027-01-05\n\
+                汉滨发布,微博,1000000002,拟开通,2027-01-05\n\
+                旬阳发布,微博,1000000003,,2026-12-03\n\
+                石泉发布,微博,1000000004,已关停,2026-12-02\n";
+    let errors = invalid(read(&write(dir.path(), "opened.csv", text.as_bytes())));
+    assert_eq!(
+        locations(&errors),
+        vec![(Some(2), Some("开通日期"), Some("2027-01-05")), (Some(4), Some("开通日期"), Some("2026-12-03"))]
+    );
+    assert!(errors[0].message.contains("开通日期晚于今天（2026-12-02）"), "{}", errors[0].message);
+    assert!(errors[0].message.contains("拟开通"), "{}", errors[0].message);
+    let fixed = text.replace("正常,2027-01-05", "拟开通,2027-01-05").replace(",,2026-12-03", ",新开通,2026-12-03");
+    let parsed = read(&write(dir.path(), "opened.csv", fixed.as_bytes())).unwrap();
+    assert_eq!(parsed.rows.len(), 4);
+}
+
+/// The smallest compound file (OLE) with an `EncryptedPackage` stream: what
+/// Excel and WPS write for an .xlsx saved with a password to open.
+fn encrypted_ooxml() -> Vec<u8> {
+    const END: u32 = 0xFFFF_FFFE;
+    let mut header = vec![0u8; 512];
+    header[..8].copy_from_slice(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1");
+    let put16 = |b: &mut Vec<u8>, at: usize, v: u16| b[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    let put32 = |b: &mut Vec<u8>, at: usize, v: u32| b[at..at + 4].copy_from_slice(&v.to_le_bytes());
+    put16(&mut header, 24, 0x003E); // minor version
+    put16(&mut header, 26, 3); // major version 3: 512-byte sectors
+    put16(&mut header, 28, 0xFFFE); // little-endian
+    put16(&mut header, 30, 9); // sector shift
+    put16(&mut header, 32, 6); // mini sector shift
+    put32(&mut header, 44, 1); // one FAT sector
+    put32(&mut header, 48, 1); // directory in sector 1
+    put32(&mut header, 56, 4096); // mini stream cutoff
+    put32(&mut header, 60, END); // no mini FAT
+    put32(&mut header, 68, END); // no DIFAT sectors
+    for i in 0..109 {
+        put32(&mut header, 76 + 4 * i, if i == 0 { 0 } else { 0xFFFF_FFFF });
+    }
+    // Sector 0: the FAT (itself, then the directory's one-sector chain).
+    let mut fat = vec![0xFFu8; 512];
+    put32(&mut fat, 0, 0xFFFF_FFFD);
+    put32(&mut fat, 4, END);
+    // Sector 1: the root entry and the encrypted package (empty here).
+    let mut dir = vec![0u8; 512];
+    let entry = |d: &mut Vec<u8>, at: usize, name: &str, kind: u8| {
+        let units: Vec<u16> = name.encode_utf16().collect();
+        for (i, u) in units.iter().enumerate() {
+            d[at + 2 * i..at + 2 * i + 2].copy_from_slice(&u.to_le_bytes());
+        }
+        d[at + 64..at + 66].copy_from_slice(&((units.len() as u16 + 1) * 2).to_le_bytes());
+        d[at + 66] = kind;
+        for off in [68, 72, 76] {
+            d[at + off..at + off + 4].copy_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
+        }
+        d[at + 116..at + 120].copy_from_slice(&END.to_le_bytes());
+    };
+    entry(&mut dir, 0, "Root Entry", 5);
+    entry(&mut dir, 128, "EncryptedPackage", 2);
+    dir[76..80].copy_from_slice(&1u32.to_le_bytes()); // root's child: entry 1
+    [header, fat, dir].concat()
+}
+
+#[test]
+fn an_encrypted_workbook_is_named_as_such_in_chinese() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "加密台账.xlsx", &encrypted_ooxml());
+    let e = read(&path).unwrap_err();
+    assert!(matches!(e, RegistryError::Encrypted { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("已加密") && text.contains("取消密码"), "{text}");
+    let message = text.replace(&path.display().to_string(), "");
+    assert!(!message.contains("password") && !message.contains("Workbook"), "{message}");
 }

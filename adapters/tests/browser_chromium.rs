@@ -121,6 +121,57 @@ async fn douyin_profile_page_is_read_through_chromium() {
     assert!(client.capabilities().supports(xunjian_adapters::Capability::PinnedFlag));
 }
 
+/// Writes an executable that sets `prctl(PR_SET_MDWE,
+/// PR_MDWE_REFUSE_EXEC_GAIN)` — what the shipped unit's
+/// `MemoryDenyWriteExecute=yes` enforces, inherited by every process
+/// Chromium starts — and then becomes `chromium`. `None` (skip, said on
+/// stderr) when the kernel has no MDWE (before Linux 6.3).
+fn mdwe_wrapper(dir: &std::path::Path, chromium: &str) -> Option<PathBuf> {
+    let script = format!(
+        "#!/usr/bin/env python3\n\
+         import ctypes, os, sys\n\
+         libc = ctypes.CDLL(None, use_errno=True)\n\
+         # PR_SET_MDWE = 65, PR_MDWE_REFUSE_EXEC_GAIN = 1\n\
+         if libc.prctl(65, 1, 0, 0, 0) != 0:\n\
+         \x20   sys.stderr.write('PR_SET_MDWE: errno %d\\n' % ctypes.get_errno())\n\
+         \x20   sys.exit(97)\n\
+         os.execv({chromium:?}, [{chromium:?}] + sys.argv[1:])\n"
+    );
+    let path = dir.join("chromium-mdwe");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let probe = std::process::Command::new(&path).arg("--version").output().expect("run python3");
+    match probe.status.code() {
+        Some(0) => Some(path),
+        Some(97) => {
+            eprintln!("SKIPPED: this kernel has no PR_SET_MDWE: {}", String::from_utf8_lossy(&probe.stderr).trim());
+            None
+        }
+        _ => panic!("the MDWE wrapper failed: {}", String::from_utf8_lossy(&probe.stderr)),
+    }
+}
+
+/// Issue 18: under the unit's memory protection V8's JIT cannot reserve its
+/// code range and every page load hung until its timeout. Launched with
+/// `--js-flags=--jitless`, the page's own scripts run in V8's interpreter
+/// and make their XHRs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_is_read_under_memory_deny_write_execute() {
+    let Some(path) = chromium() else { return };
+    let dir = std::env::temp_dir().join(format!("xunjian-mdwe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let Some(wrapper) = mdwe_wrapper(&dir, &path) else { return };
+    let server = TestServer::start(routes).await;
+    let fetcher = Arc::new(BrowserFetcher::new(&browser_cfg(wrapper.to_str().unwrap())).unwrap());
+    let client = douyin::DouyinClient::new(fetcher, site(&server.base(), "/user/{platform_id}")).unwrap();
+    let reading = client.read(SEC).await.unwrap_or_else(|f| panic!("under MDWE: {f}"));
+    let sources: Vec<&str> = reading.captures.iter().map(|c| c.source.as_str()).collect();
+    assert_eq!(sources.iter().filter(|s| **s == CAPTURE_XHR).count(), 2, "the page's scripts ran: {sources:?}");
+    assert_eq!(reading.value.timeline.clone().unwrap().posts.len(), 4);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_rendered_data_and_a_captcha_page_with_200() {
     let Some(path) = chromium() else { return };

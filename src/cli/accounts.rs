@@ -323,7 +323,8 @@ async fn import(
         .unwrap_or_default()
         .with_timezone(&chrono_tz::Asia::Shanghai)
         .date_naive();
-    let options = registry::ReadOptions { sheet, ..registry::ReadOptions::new(today) };
+    let options =
+        registry::ReadOptions { sheet, limits: loaded.config.import.limits(), ..registry::ReadOptions::new(today) };
     let parsed = registry::read_registry_with(&file, &options);
     spinner.finish_and_clear();
     let parsed = parsed.map_err(CliError::invalid)?;

@@ -1,5 +1,6 @@
 //! `xunjian db …`: schema, backup, restore, check, prune.
 
+use super::table::outln;
 use super::{CliError, CliResult, open_store, store_options};
 use crate::config::LoadedConfig;
 use crate::store::{Backend, DbReport, MaintenanceError, Store};
@@ -61,15 +62,15 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
         DbCommand::Migrate => {
             let store = open_store(loaded).await?;
             let status = store.migration_status().await?;
-            println!("数据库已是最新 (schema up to date): {} 个迁移", status.len());
+            outln!("数据库已是最新 (schema up to date): {} 个迁移", status.len());
             Ok(())
         }
         DbCommand::Status => {
             let url = loaded.database_url();
             let store = Store::connect(&url, &store_options(loaded)).await?;
-            println!("数据库 (database): {}", crate::store::redact_url(&url));
+            outln!("数据库 (database): {}", crate::store::redact_url(&url));
             for (m, applied) in store.migration_status().await? {
-                println!(
+                outln!(
                     "  {:04} {:<30} {}",
                     m.version,
                     m.description,
@@ -82,9 +83,9 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
             let store = open_store(loaded).await?;
             let report = store.backup_to(&file).await.map_err(maintenance_error)?;
             store.close().await;
-            println!("备份完成 (backup written): {}", file.display());
+            outln!("备份完成 (backup written): {}", file.display());
             print_report(&report);
-            println!("证据（原始页面）保存在数据库内，这一个文件就是全部数据 (evidence is inside this one file)");
+            outln!("证据（原始页面）保存在数据库内，这一个文件就是全部数据 (evidence is inside this one file)");
             Ok(())
         }
         DbCommand::Restore { file, force } => {
@@ -95,19 +96,19 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
             let stamp = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d-%H%M%S").to_string();
             let (report, kept) =
                 crate::store::restore_sqlite(&file, &target, force, &stamp).await.map_err(maintenance_error)?;
-            println!("已恢复 (restored): {} → {}", file.display(), target.display());
+            outln!("已恢复 (restored): {} → {}", file.display(), target.display());
             print_report(&report);
             if let Some(old) = kept {
-                println!("原数据库已改名保留 (the previous database is kept as): {}", old.display());
+                outln!("原数据库已改名保留 (the previous database is kept as): {}", old.display());
             }
             if !report.pending_migrations.is_empty() {
-                println!(
+                outln!(
                     "启动服务时将执行 {} 个迁移 (migrations applied at next start): {:?}",
                     report.pending_migrations.len(),
                     report.pending_migrations
                 );
             }
-            println!("现在可以启动服务 (start the service now): sudo systemctl start xunjian");
+            outln!("现在可以启动服务 (start the service now): sudo systemctl start xunjian");
             Ok(())
         }
         DbCommand::Check { file } => {
@@ -116,7 +117,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
                 None => {
                     let url = super::database_url_with_secret(loaded)?;
                     let store = Store::connect(&url, &store_options(loaded)).await?;
-                    println!("数据库 (database): {}", crate::store::redact_url(&url));
+                    outln!("数据库 (database): {}", crate::store::redact_url(&url));
                     let r = store.check().await?;
                     store.close().await;
                     r
@@ -125,7 +126,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
             print_report(&report);
             match crate::store::unusable_reason(&report) {
                 None => {
-                    println!("检查通过 (OK)");
+                    outln!("检查通过 (OK)");
                     Ok(())
                 }
                 Some(why) => Err(CliError::failure(anyhow!("检查未通过 (check failed)：{why}"))),
@@ -137,12 +138,12 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
             let policy = loaded.config.retention.policy(now);
             let r = store.prune_evidence(policy, now.timestamp_millis(), crate::store::PRUNE_BATCH, dry_run).await?;
             let ret = &loaded.config.retention;
-            println!(
+            outln!(
                 "保留期限 (retention): 未被引用的原始页面 {} 天，问题引用的 {} 年",
                 ret.raw_capture_days, ret.finding_evidence_years
             );
             let verb = if dry_run { "将删除 (would prune)" } else { "已删除 (pruned)" };
-            println!(
+            outln!(
                 "{verb} {} 个原始页面，压缩后 {}（原始 {}）；因被问题引用而保留 {} 个",
                 r.bodies,
                 human_bytes(r.gzip_bytes),
@@ -155,15 +156,15 @@ pub async fn run(loaded: &LoadedConfig, cmd: DbCommand) -> CliResult {
             if store.backend() == Backend::Sqlite {
                 let c = store.compact(true).await?;
                 if c.converted {
-                    println!("数据库已转换为增量整理模式（只需一次）(switched to incremental vacuum, once)");
+                    outln!("数据库已转换为增量整理模式（只需一次）(switched to incremental vacuum, once)");
                 }
-                println!(
+                outln!(
                     "数据库文件 (database file): {} → {}",
                     human_bytes(c.bytes_before),
                     human_bytes(c.bytes_after)
                 );
             } else {
-                println!("PostgreSQL 由其自动清理 (autovacuum) 回收空间 (PostgreSQL reclaims the space itself)");
+                outln!("PostgreSQL 由其自动清理 (autovacuum) 回收空间 (PostgreSQL reclaims the space itself)");
             }
             store.close().await;
             Ok(())
@@ -185,23 +186,23 @@ pub fn human_bytes(n: i64) -> String {
 }
 
 fn print_report(r: &DbReport) {
-    println!(
+    outln!(
         "  完整性 (integrity): {}",
         if r.integrity_ok { "正常 ok".to_string() } else { format!("有问题 {}", r.integrity_problems.join("；")) }
     );
     if !r.unknown_migrations.is_empty() {
-        println!("  本程序不认识的迁移 (unknown migrations): {:?}", r.unknown_migrations);
+        outln!("  本程序不认识的迁移 (unknown migrations): {:?}", r.unknown_migrations);
     }
     if !r.changed_migrations.is_empty() {
-        println!("  校验和不同的迁移 (changed migrations): {:?}", r.changed_migrations);
+        outln!("  校验和不同的迁移 (changed migrations): {:?}", r.changed_migrations);
     }
     if !r.pending_migrations.is_empty() {
-        println!("  待执行的迁移 (pending migrations): {:?}", r.pending_migrations);
+        outln!("  待执行的迁移 (pending migrations): {:?}", r.pending_migrations);
     }
     if r.file_bytes > 0 {
-        println!("  大小 (size): {}，其中空闲 (free) {}", human_bytes(r.file_bytes), human_bytes(r.free_bytes));
+        outln!("  大小 (size): {}，其中空闲 (free) {}", human_bytes(r.file_bytes), human_bytes(r.free_bytes));
     }
-    println!(
+    outln!(
         "  账号 {}，抓取记录 {}，证据 {}（已按期限删除内容 {}，压缩后共 {}），问题 {}，问题事件 {}",
         r.accounts,
         r.observations,

@@ -10,6 +10,7 @@
 //! Then it stops the daemon and prints what was found, where the notices
 //! (`.eml` files) and the report are, and how to look further.
 
+use super::table::{out, outln};
 use super::{CliError, CliResult, init_logging, open_store};
 use crate::config::LoadedConfig;
 use crate::daemon::clock::{ClockSetup, ScaledClock};
@@ -241,17 +242,17 @@ impl Progress {
             let w = unicode_width::UnicodeWidthStr::width(line.as_str());
             let pad = self.width.saturating_sub(w);
             self.width = w;
-            print!("\r{line}{}", " ".repeat(pad));
+            out!("\r{line}{}", " ".repeat(pad));
             let _ = std::io::stdout().flush();
         } else if self.last_line_day.is_none_or(|d| now - d >= TimeDelta::days(7)) {
             self.last_line_day = Some(now);
-            println!("{line}");
+            outln!("{line}");
         }
     }
 
     fn end(&self) {
         if self.tty {
-            println!();
+            outln!("");
         }
     }
 }
@@ -284,23 +285,23 @@ pub async fn run(args: &DemoArgs, log_level: Option<&str>) -> CliResult {
     let imported = import(&store, &csv_path, sim_clock.now().timestamp_millis()).await?;
 
     let real_quarter = sim_clock.real_until(report_at);
-    println!("巡检演示 (xunjian demo)");
-    println!(
+    outln!("巡检演示 (xunjian demo)");
+    outln!(
         "  平台模拟器 (platform simulator): {}，模拟时钟 {} 倍速，约 {} 秒走完一个季度 (about {} s for the quarter)",
         server.base(),
         args.speed,
         real_quarter.as_secs(),
         real_quarter.as_secs()
     );
-    println!("  台账 (registry): {imported} 个账号，{}", csv_path.display());
-    println!("  配置 (configuration): {}", config_path.display());
-    println!("  模拟故障 (faults): {:.0}% 的请求返回验证码或 429，记为“未能检查”，不算违规", args.faults * 100.0);
-    println!("  剧本中的问题 (scripted problems) —— 看巡检能否发现：");
+    outln!("  台账 (registry): {imported} 个账号，{}", csv_path.display());
+    outln!("  配置 (configuration): {}", config_path.display());
+    outln!("  模拟故障 (faults): {:.0}% 的请求返回验证码或 429，记为“未能检查”，不算违规", args.faults * 100.0);
+    outln!("  剧本中的问题 (scripted problems) —— 看巡检能否发现：");
     for (name, _, rule, what) in xunjian_sim::demo::PROBLEMS {
         let rule = crate::rules::RuleId::from_code(rule).map(|r| r.display_name()).unwrap_or(rule);
-        println!("    · {name}：{what}（{rule}）");
+        outln!("    · {name}：{what}（{rule}）");
     }
-    println!();
+    outln!("");
 
     let setup = ClockSetup {
         clock: Arc::new(ScaledClock::new(
@@ -405,15 +406,15 @@ async fn summary(
         .collect();
     let findings = store.list_findings(&FindingFilter::default()).await?;
 
-    println!();
-    println!(
+    outln!("");
+    outln!(
         "演示完成 (demo finished)：用时 {:.0} 秒 (real time)，模拟 {} 至 {}",
         real.as_secs_f64(),
         cst_text(q.start),
         cst_text(stopped_at)
     );
-    println!();
-    println!("发现的问题 (findings by rule)：共 {} 项", findings.len());
+    outln!("");
+    outln!("发现的问题 (findings by rule)：共 {} 项", findings.len());
     for rule in crate::rules::RuleId::ALL {
         let of: Vec<_> = findings.iter().filter(|f| f.rule == rule).collect();
         if of.is_empty() {
@@ -426,7 +427,7 @@ async fn summary(
                 states.push(format!("{} {}", s.display_zh(), n(s)));
             }
         }
-        println!("  {}（{}）：{} 项 — {}", rule.display_name(), rule.code(), of.len(), states.join("，"));
+        outln!("  {}（{}）：{} 项 — {}", rule.display_name(), rule.code(), of.len(), states.join("，"));
         let mut shown = BTreeSet::new();
         for f in of.iter() {
             // One line per account: the first finding of each.
@@ -436,7 +437,7 @@ async fn summary(
             let same = of.iter().filter(|g| g.account_id == f.account_id).count();
             let more = if same > 1 { format!("（共 {same} 项）") } else { String::new() };
             let name = names.get(&f.account_id).map(String::as_str).unwrap_or("?");
-            println!("      · {name}{more}：{}", f.summary_zh);
+            outln!("      · {name}{more}：{}", f.summary_zh);
         }
     }
 
@@ -451,7 +452,7 @@ async fn summary(
     let want: BTreeSet<String> = labels.iter().map(|l| l.key()).collect();
     let missed: Vec<_> = labels.iter().filter(|l| !got.contains_key(&l.key())).collect();
     let extra: Vec<_> = got.keys().filter(|k| !known.contains(*k)).collect();
-    println!();
+    outln!("");
     let mut scripted_ok = 0;
     for (name, platform, rule, _) in xunjian_sim::demo::PROBLEMS {
         let Some(row) = q.registry.iter().find(|r| r.name == name && r.platform == platform) else { continue };
@@ -460,7 +461,7 @@ async fn summary(
             scripted_ok += 1;
         }
     }
-    println!(
+    outln!(
         "与剧本对照 (against the script)：剧本中的 {} 个问题发现 {scripted_ok} 个；按剧本到 9月30日应有 {} 项问题，发现 {} 项，遗漏 {}，剧本之外 {}",
         xunjian_sim::demo::PROBLEMS.len(),
         want.len(),
@@ -469,10 +470,10 @@ async fn summary(
         extra.len()
     );
     for l in &missed {
-        println!("    遗漏 (missed): {} — {}", l.key(), l.why);
+        outln!("    遗漏 (missed): {} — {}", l.key(), l.why);
     }
     for k in &extra {
-        println!("    剧本之外 (not in the script): {k}");
+        outln!("    剧本之外 (not in the script): {k}");
     }
 
     // Could not check: fetches the faults spoilt (never a violation).
@@ -490,17 +491,17 @@ async fn summary(
         .collect();
     lags.sort_unstable();
     let p = |x: f64| lags.get(((lags.len() as f64 - 1.0) * x).round().max(0.0) as usize).copied().unwrap_or(0);
-    println!(
+    outln!(
         "检查 (checks)：{} 次，其中 {not_checked} 次因验证码/限流记为“未能检查”(could not check)",
         runs.len()
     );
-    println!(
+    outln!(
         "  按模拟时间，检查比计划平均晚 {} 分钟，95% 晚不到 {} 分钟（倍速越高越明显；lag in simulated minutes）",
         p(0.5),
         p(0.95)
     );
     if p(0.95) > 48 * 60 {
-        println!(
+        outln!(
             "  提示：本机跟不上这个倍速，可加 --speed {:.0} 重试 (the checks lagged; try a lower speed)",
             (speed / 2.0).max(1.0)
         );
@@ -509,8 +510,8 @@ async fn summary(
     let notices = store.list_notices(&[], None, None, 1_000_000).await?;
     let eml = count_eml(outbox);
     let messages = MessageCount::of(&notices);
-    println!();
-    println!(
+    outln!("");
+    outln!(
         "提醒 (notices)：{} 条记录合成 {eml} 封邮件，写成 .eml 文件 (no SMTP server configured)：\n  \
          监管办公室 {} 封（其中立即发送 {} 封），责任单位 {} 封（同一单位一天最多 {} 封），运维人员 {} 封",
         notices.len(),
@@ -520,7 +521,7 @@ async fn summary(
         messages.unit_most_in_a_day,
         messages.operator
     );
-    println!("  {}/（可用邮件客户端打开 open with any mail client）", outbox.display());
+    outln!("  {}/（可用邮件客户端打开 open with any mail client）", outbox.display());
 
     let reports_dir = crate::report::default_out_dir(loaded);
     let mut reports: Vec<PathBuf> = std::fs::read_dir(&reports_dir)
@@ -533,23 +534,23 @@ async fn summary(
         .unwrap_or_default();
     reports.sort();
     match report_took {
-        Some(t) => println!(
+        Some(t) => outln!(
             "季度通报 (quarterly report)：守护进程按计划在模拟时间 2026-10-01 09:00 开始生成，用时 {:.1} 秒 (written by the daemon's schedule)：",
             t.as_secs_f64()
         ),
-        None => println!("季度通报 (quarterly report)："),
+        None => outln!("季度通报 (quarterly report)："),
     }
     for r in &reports {
-        println!("  {}", r.display());
+        outln!("  {}", r.display());
     }
 
     let x = format!("xunjian -c {}", config_path.display());
-    println!();
-    println!("进一步查看 (look further)：");
-    println!("  {x} findings list                    # 未整改的问题 (open findings; --state all 看全部)");
-    println!("  {x} findings show ID                 # 一个问题的依据、证据和提醒 (evidence and history)");
-    println!("  {x} notices list                     # 提醒记录 (notices)");
-    println!("  {x} report quarterly 2026Q3          # 重新生成通报 (write the report again)");
-    println!("  （用 cargo 运行时把 xunjian 换成 cargo run --release --；演示目录 {}）", dir.display());
+    outln!("");
+    outln!("进一步查看 (look further)：");
+    outln!("  {x} findings list                    # 未整改的问题 (open findings; --state all 看全部)");
+    outln!("  {x} findings show ID                 # 一个问题的依据、证据和提醒 (evidence and history)");
+    outln!("  {x} notices list                     # 提醒记录 (notices)");
+    outln!("  {x} report quarterly 2026Q3          # 重新生成通报 (write the report again)");
+    outln!("  （用 cargo 运行时把 xunjian 换成 cargo run --release --；演示目录 {}）", dir.display());
     Ok(())
 }

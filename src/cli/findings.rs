@@ -1,6 +1,7 @@
 //! `xunjian check` and `xunjian findings …`: evaluate the rules now, and
 //! look after what they found.
 
+use super::table::{out, outln};
 use super::accounts::{resolve, shanghai};
 use super::{CliError, CliResult, open_store, table};
 use crate::check::{CheckScope, check_and_record, evaluate};
@@ -168,13 +169,13 @@ pub async fn check(loaded: &LoadedConfig, args: CheckArgs) -> CliResult {
     let names = account_names(&store).await?;
     if args.json {
         let shown: Vec<&Finding> = findings.iter().filter(|f| args.all || f.verdict != Verdict::Pass).collect();
-        println!("{}", serde_json::to_string_pretty(&shown)?);
+        outln!("{}", serde_json::to_string_pretty(&shown)?);
     } else {
         print_check(&findings, &names, now, args.all);
         if let Some(t) = &recorded {
-            println!("记录 (recorded): {} 个状态变化 (state changes)", t.len());
+            outln!("记录 (recorded): {} 个状态变化 (state changes)", t.len());
             for t in t {
-                println!(
+                outln!(
                     "  #{} {} → {}  {}",
                     t.finding_id,
                     t.from.map(|s| s.display_zh()).unwrap_or("新"),
@@ -183,7 +184,7 @@ pub async fn check(loaded: &LoadedConfig, args: CheckArgs) -> CliResult {
                 );
             }
         } else {
-            println!("（--dry-run：未记录）");
+            outln!("（--dry-run：未记录）");
         }
     }
     store.close().await;
@@ -209,7 +210,7 @@ fn verdict_zh(v: &Verdict) -> &'static str {
 }
 
 fn print_check(findings: &[Finding], names: &HashMap<i64, String>, now: DateTime<Utc>, all: bool) {
-    println!("检查时间 (as of): {}", crate::rules::fmt_local(now));
+    outln!("检查时间 (as of): {}", crate::rules::fmt_local(now));
     let mut counts: HashMap<&'static str, usize> = HashMap::new();
     for f in findings {
         *counts.entry(verdict_zh(&f.verdict)).or_default() += 1;
@@ -225,11 +226,11 @@ fn print_check(findings: &[Finding], names: &HashMap<i64, String>, now: DateTime
     shown.sort_by_key(|f| (rank(&f.verdict), f.account_id, f.rule, f.subject.clone()));
     for f in shown {
         let name = names.get(&f.account_id).cloned().unwrap_or_else(|| format!("#{}", f.account_id));
-        println!("\n[{}] {} — {}", verdict_zh(&f.verdict), name, f.rule.display_name());
-        println!("  {}", f.summary_zh);
-        println!("  依据: {}", f.citation);
+        outln!("\n[{}] {} — {}", verdict_zh(&f.verdict), name, f.rule.display_name());
+        outln!("  {}", f.summary_zh);
+        outln!("  依据: {}", f.citation);
         for e in &f.evidence {
-            println!(
+            outln!(
                 "  证据: {} {} {}{}",
                 e.label,
                 crate::rules::fmt_local(crate::rules::from_ms(e.at_ms)),
@@ -238,7 +239,7 @@ fn print_check(findings: &[Finding], names: &HashMap<i64, String>, now: DateTime
             );
         }
     }
-    println!(
+    outln!(
         "\n合计 (total): 违规 {}  预警 {}  未能检查 {}  合格 {}",
         counts.get("违规").unwrap_or(&0),
         counts.get("预警").unwrap_or(&0),
@@ -272,7 +273,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
             }
             let found = store.list_findings(&filter).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&found)?);
+                outln!("{}", serde_json::to_string_pretty(&found)?);
             } else {
                 print_list(&found, &account_names(&store).await?);
             }
@@ -289,7 +290,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
             }
             match store.dismiss_finding(id, reason.trim(), &by, Utc::now().timestamp_millis()).await {
                 Ok(f) => {
-                    println!("已忽略问题 #{} {}（{}）：{}", f.id, f.fingerprint, by, reason.trim());
+                    outln!("已忽略问题 #{} {}（{}）：{}", f.id, f.fingerprint, by, reason.trim());
                     Ok(())
                 }
                 Err(e) => Err(refused(e)),
@@ -303,7 +304,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
             let link = link.as_deref().map(str::trim).filter(|l| !l.is_empty());
             match store.rectify_finding(id, &by, note.trim(), link, Utc::now().timestamp_millis()).await {
                 Ok(f) => {
-                    println!(
+                    outln!(
                         "问题 #{} 已记录整改说明（{}）：{}；下次成功检查时确认或退回",
                         f.id,
                         by,
@@ -324,7 +325,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
             let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
             match store.mark_finding(id, m, &by, note, Utc::now().timestamp_millis()).await {
                 Ok(f) => {
-                    println!("问题 #{} 已标记为“{}”（{}），不再提醒", f.id, m.display_zh(), by);
+                    outln!("问题 #{} 已标记为“{}”（{}），不再提醒", f.id, m.display_zh(), by);
                     Ok(())
                 }
                 Err(e) => Err(refused(e)),
@@ -337,7 +338,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
 
 fn print_list(found: &[StoredFinding], names: &HashMap<i64, String>) {
     if found.is_empty() {
-        println!("没有符合条件的问题 (no findings)");
+        outln!("没有符合条件的问题 (no findings)");
         return;
     }
     let rows: Vec<Vec<String>> = found
@@ -354,8 +355,8 @@ fn print_list(found: &[StoredFinding], names: &HashMap<i64, String>) {
             ]
         })
         .collect();
-    print!("{}", table::render(&["编号", "状态", "问题", "账号", "首次发现", "状态起始", "说明"], &rows));
-    println!("共 {} 条 (total)", found.len());
+    out!("{}", table::render(&["编号", "状态", "问题", "账号", "首次发现", "状态起始", "说明"], &rows));
+    outln!("共 {} 条 (total)", found.len());
 }
 
 async fn show(store: &Store, id: i64) -> CliResult {
@@ -363,32 +364,32 @@ async fn show(store: &Store, id: i64) -> CliResult {
         return Err(CliError::invalid(anyhow!("找不到问题 #{id} (no such finding)")));
     };
     let account = store.get_account(f.account_id).await?;
-    println!("问题 #{}  {}", f.id, f.fingerprint);
+    outln!("问题 #{}  {}", f.id, f.fingerprint);
     if let Some(a) = &account {
         let s = &a.spec;
-        println!(
+        outln!(
             "  账号        {}（{}，{}）",
             s.display_name,
             s.platform.display_name(),
             s.platform_id
         );
-        println!("  单位/地区   {} / {}", s.owner_unit.as_deref().unwrap_or("—"), s.region.as_deref().unwrap_or("—"));
+        outln!("  单位/地区   {} / {}", s.owner_unit.as_deref().unwrap_or("—"), s.region.as_deref().unwrap_or("—"));
     }
-    println!("  问题        {}", f.rule.display_name());
-    println!("  类型        {}", f.kind().display_zh());
-    println!("  状态        {}（自 {}）", f.state.display_zh(), shanghai(f.state_since_ms));
-    println!("  说明        {}", f.summary_zh);
-    println!("  依据        {}", f.citation_display());
-    println!("  首次/最近   {} / {}", shanghai(f.first_seen_at_ms), shanghai(f.last_seen_at_ms));
-    println!("  最近评估    {}（{}）", shanghai(f.last_evaluated_at_ms), f.last_verdict);
+    outln!("  问题        {}", f.rule.display_name());
+    outln!("  类型        {}", f.kind().display_zh());
+    outln!("  状态        {}（自 {}）", f.state.display_zh(), shanghai(f.state_since_ms));
+    outln!("  说明        {}", f.summary_zh);
+    outln!("  依据        {}", f.citation_display());
+    outln!("  首次/最近   {} / {}", shanghai(f.first_seen_at_ms), shanghai(f.last_seen_at_ms));
+    outln!("  最近评估    {}（{}）", shanghai(f.last_evaluated_at_ms), f.last_verdict);
     if let Some(r) = &f.not_checked_reason {
-        println!("  未能检查    {r}");
+        outln!("  未能检查    {r}");
     }
     if let Some(r) = &f.dismissed_reason {
-        println!("  忽略理由    {r}（{}）", f.dismissed_by.as_deref().unwrap_or("—"));
+        outln!("  忽略理由    {r}（{}）", f.dismissed_by.as_deref().unwrap_or("—"));
     }
     if let (Some(at), Some(outcome)) = (f.rectify_at_ms, f.rectify_outcome_zh()) {
-        println!(
+        outln!(
             "  整改说明    {}（{}，{}）{}",
             f.rectify_note.as_deref().unwrap_or("—"),
             f.rectify_by.as_deref().unwrap_or("—"),
@@ -396,12 +397,12 @@ async fn show(store: &Store, id: i64) -> CliResult {
             f.rectify_link.as_deref().map(|l| format!(" {l}")).unwrap_or_default()
         );
         match f.rectify_outcome_at_ms {
-            Some(t) => println!("  整改结果    {outcome}（{}）", shanghai(t)),
-            None => println!("  整改结果    {outcome}"),
+            Some(t) => outln!("  整改结果    {outcome}（{}）", shanghai(t)),
+            None => outln!("  整改结果    {outcome}"),
         }
     }
     if let Some(m) = f.mark {
-        println!(
+        outln!(
             "  处置        {}（{}，{}）{}",
             m.display_zh(),
             f.marked_by.as_deref().unwrap_or("—"),
@@ -410,7 +411,7 @@ async fn show(store: &Store, id: i64) -> CliResult {
         );
     }
     for e in &f.evidence {
-        println!(
+        outln!(
             "  证据        {} {} {} {}",
             e.label,
             shanghai(e.at_ms),
@@ -419,9 +420,9 @@ async fn show(store: &Store, id: i64) -> CliResult {
         );
     }
     if !f.measured.is_empty() {
-        println!("  测量值      {}", serde_json::Value::Object(f.measured.clone()));
+        outln!("  测量值      {}", serde_json::Value::Object(f.measured.clone()));
     }
-    println!("  历史 (history):");
+    outln!("  历史 (history):");
     for ev in store.finding_events(f.id).await? {
         // A person's action shows who and what; a check's shows what it saw.
         let what = match ev.kind {
@@ -436,7 +437,7 @@ async fn show(store: &Store, id: i64) -> CliResult {
             }
             _ => format!("{}{}", ev.summary_zh, ev.note.as_deref().map(|n| format!("（{n}）")).unwrap_or_default()),
         };
-        println!(
+        outln!(
             "    {}  {} → {}  {}{}",
             shanghai(ev.at_ms),
             ev.from_state.map(|s| s.display_zh()).unwrap_or("新"),
@@ -447,9 +448,9 @@ async fn show(store: &Store, id: i64) -> CliResult {
     }
     let notices = store.notices_for_finding(f.id).await?;
     if !notices.is_empty() {
-        println!("  通知 (notices):");
+        outln!("  通知 (notices):");
         for n in notices {
-            println!(
+            outln!(
                 "    #{} {} {} {} → {}",
                 n.id,
                 n.channel.code(),

@@ -1,6 +1,7 @@
 //! `xunjian init [DIR]`: a commented configuration and an example registry,
 //! so a new office can start from something that works.
 
+use super::table::outln;
 use super::{CliError, CliResult};
 use crate::config::LoadedConfig;
 use anyhow::anyhow;
@@ -36,16 +37,16 @@ pub async fn run(args: &InitArgs) -> CliResult {
     crate::registry::write_example_xlsx(&registry_path)?;
     // The registry names staff, with phones and e-mail addresses.
     make_private(&registry_path)?;
-    println!("已写入 (written):");
-    println!("  {}  —— 配置文件，每项均有注释和默认值", config_path.display());
-    println!("  {}  —— 示例台账，可按此格式填写本地账号", registry_path.display());
+    outln!("已写入 (written):");
+    outln!("  {}  —— 配置文件，每项均有注释和默认值", config_path.display());
+    outln!("  {}  —— 示例台账，可按此格式填写本地账号", registry_path.display());
     if args.import {
         import_example(&config_path, &registry_path).await?;
     } else {
         let c = shell_path(&config_path);
-        println!("下一步 (next):");
-        println!("  xunjian --config {c} accounts import {}", shell_path(&registry_path));
-        println!("  xunjian --config {c} accounts list");
+        outln!("下一步 (next):");
+        outln!("  xunjian --config {c} accounts import {}", shell_path(&registry_path));
+        outln!("  xunjian --config {c} accounts list");
     }
     Ok(())
 }
@@ -69,14 +70,14 @@ async fn import_example(config_path: &Path, registry_path: &Path) -> CliResult {
     let specs: Vec<_> = parsed.specs().cloned().collect();
     let options = crate::store::ImportOptions { file_name: "accounts.xlsx".into(), ..Default::default() };
     let report = store.import_accounts(&specs, &options, super::accounts::now_ms()).await?;
-    println!(
+    outln!(
         "已创建数据库 {} 并导入示例台账：新增 {}，变更 {}，未变 {}",
         crate::store::redact_url(&loaded.database_url()),
         report.added.len(),
         report.changed.len(),
         report.unchanged
     );
-    println!("查看 (list): xunjian --config {} accounts list", shell_path(config_path));
+    outln!("查看 (list): xunjian --config {} accounts list", shell_path(config_path));
     Ok(())
 }
 

@@ -11,8 +11,9 @@ mod init;
 mod notices;
 mod report;
 mod run;
-mod table;
+pub(crate) mod table;
 
+use table::{out, outln};
 use crate::config::LoadedConfig;
 use crate::store::{Store, StoreOptions};
 use clap::{Parser, Subcommand};
@@ -282,9 +283,9 @@ async fn status(loaded: &LoadedConfig, as_json: bool) -> CliResult {
         let mut body = health::to_json(&facts, &reasons, &breakers.clone().unwrap_or_default(), now_ms);
         body["status"] = serde_json::json!(if reasons.is_empty() { "ok" } else { "degraded" });
         body["daemon_reachable"] = serde_json::json!(breakers.is_some());
-        println!("{}", serde_json::to_string_pretty(&body)?);
+        outln!("{}", serde_json::to_string_pretty(&body)?);
     } else {
-        print!("{}", health::render_zh(&facts, &reasons, breakers.as_ref(), &th, now_ms));
+        out!("{}", health::render_zh(&facts, &reasons, breakers.as_ref(), &th, now_ms));
     }
     if reasons.is_empty() {
         Ok(())
@@ -312,14 +313,14 @@ async fn daemon_breakers(listen: &str) -> Option<std::collections::BTreeMap<Stri
 }
 
 fn config_check(loaded: &LoadedConfig) -> CliResult {
-    println!("配置来源 (source): {}", loaded.source);
-    println!("数据目录 (data dir): {}", loaded.data_dir().display());
-    println!("数据库 (database): {}", crate::store::redact_url(&loaded.database_url()));
-    println!("日志 (log): {} {:?}", loaded.config.log.level, loaded.config.log.format);
-    println!("规则档案 (rule profile): {}", loaded.config.rules.profile.code());
+    outln!("配置来源 (source): {}", loaded.source);
+    outln!("数据目录 (data dir): {}", loaded.data_dir().display());
+    outln!("数据库 (database): {}", crate::store::redact_url(&loaded.database_url()));
+    outln!("日志 (log): {} {:?}", loaded.config.log.level, loaded.config.log.format);
+    outln!("规则档案 (rule profile): {}", loaded.config.rules.profile.code());
     print_rule_citations(&loaded.config.rules)?;
     match loaded.calendar() {
-        Ok(c) => println!("节假日数据 (holiday years): {:?}", c.known_years()),
+        Ok(c) => outln!("节假日数据 (holiday years): {:?}", c.known_years()),
         Err(e) => return Err(CliError::invalid(e)),
     }
     // wecom-webhook / dingtalk-webhook are whole robot URLs: they carry the robot's key.
@@ -334,8 +335,8 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
         "dingtalk-secret",
     ] {
         match crate::secrets::lookup(name) {
-            Ok(Some((_, origin))) => println!("密钥 {name}: 已配置 (from {origin})"),
-            Ok(None) => println!(
+            Ok(Some((_, origin))) => outln!("密钥 {name}: 已配置 (from {origin})"),
+            Ok(None) => outln!(
                 "密钥 {name}: 未配置 (set {} or {}_FILE or $CREDENTIALS_DIRECTORY/{name})",
                 crate::secrets::env_var_name(name),
                 crate::secrets::env_var_name(name)
@@ -343,7 +344,7 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
             Err(e) => return Err(CliError::invalid(e)),
         }
     }
-    println!("配置有效 (configuration OK)");
+    outln!("配置有效 (configuration OK)");
     Ok(())
 }
 
@@ -353,17 +354,17 @@ fn config_check(loaded: &LoadedConfig) -> CliResult {
 fn print_rule_citations(settings: &crate::rules::RuleSettings) -> CliResult {
     use crate::rules::CitationBasis;
     let resolved = settings.resolve().map_err(CliError::invalid)?;
-    println!("规则与依据 (rules and citations):");
+    outln!("规则与依据 (rules and citations):");
     let mut borrowed = Vec::new();
     for (rule, on, citation) in resolved.citations() {
         let state = if on { "启用" } else { "未启用" };
-        println!("  {:<17} {}（{state}）：{citation}", rule.code(), rule.display_name());
+        outln!("  {:<17} {}（{state}）：{citation}", rule.code(), rule.display_name());
         if on && citation.basis == CitationBasis::Reference {
             borrowed.push(rule);
         }
     }
     for rule in borrowed {
-        println!(
+        outln!(
             "警告 (warning): 规则 {}（{}）所依据的文件不是本办适用的文件，通知中写作“参照……的要求”；\
              如有本办依据，请在 [rules.{}] 中设置 citation = \"……《文件名》第×条\"",
             rule.code(),

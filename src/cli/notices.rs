@@ -1,6 +1,7 @@
 //! `xunjian notices …`: the outbox — list, show, resend, send now, and a
 //! test message that reports the mail server's answer.
 
+use super::table::{out, outln};
 use super::accounts::shanghai;
 use super::{CliError, CliResult, open_store, table};
 use crate::config::LoadedConfig;
@@ -130,7 +131,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
             let found = store.list_notices(&states, kind, finding, limit).await?;
             if json {
                 let v: Vec<serde_json::Value> = found.iter().map(notice_json).collect();
-                println!("{}", serde_json::to_string_pretty(&v)?);
+                outln!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 print_list(&found);
                 let counts = store.notice_counts().await?;
@@ -138,7 +139,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
                     .iter()
                     .map(|(s, n)| format!("{} {n}", state_zh(*s)))
                     .collect();
-                println!(
+                outln!(
                     "全部 (all): {}",
                     if parts.is_empty() {
                         "无".to_string()
@@ -161,7 +162,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
                 "通知 #{id} 正在发送中，请稍后再试 (being sent right now; try again later)"
             ))),
             Some(before) => {
-                println!(
+                outln!(
                     "通知 #{id} 已重新排队（原状态：{}），Message-ID 不变；守护进程或 `xunjian notices send` 将发送它 \
                      (queued again; same Message-ID)",
                     state_zh(before)
@@ -179,21 +180,21 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
                 let reminders = crate::notify::plan_reminders(&store, notify, office, &calendar, now).await?;
                 match crate::notify::run_digest(&store, notify, office, now).await? {
                     Some(id) => {
-                        println!("已生成每日汇总 #{id}（新增提醒 {reminders} 条）(digest written)")
+                        outln!("已生成每日汇总 #{id}（新增提醒 {reminders} 条）(digest written)")
                     }
                     None => {
-                        println!("没有需要汇总的通知（新增提醒 {reminders} 条）(nothing to bundle)")
+                        outln!("没有需要汇总的通知（新增提醒 {reminders} 条）(nothing to bundle)")
                     }
                 }
             }
             let stats = s.send_due(&store, now, &owner()).await?;
-            println!("发送方式 (transport): {}", s.describe());
-            println!(
+            outln!("发送方式 (transport): {}", s.describe());
+            outln!(
                 "本次 (this pass): 取出 {}，已发送 {}，稍后重试 {}，放弃 {}",
                 stats.leased, stats.sent, stats.retrying, stats.failed
             );
             if stats.retrying + stats.failed > 0 {
-                println!(
+                outln!(
                     "查看失败原因 (see why): xunjian notices list --state pending --state failed"
                 );
             }
@@ -257,7 +258,7 @@ fn about(n: &NoticeRecord) -> String {
 
 fn print_list(found: &[NoticeRecord]) {
     if found.is_empty() {
-        println!("没有符合条件的通知 (no notices)");
+        outln!("没有符合条件的通知 (no notices)");
         return;
     }
     let rows: Vec<Vec<String>> = found
@@ -285,7 +286,7 @@ fn print_list(found: &[NoticeRecord]) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         table::render(
             &[
@@ -301,7 +302,7 @@ fn print_list(found: &[NoticeRecord]) {
             &rows
         )
     );
-    println!("共 {} 条 (shown)；“!” 表示紧急（立即发送）", found.len());
+    outln!("共 {} 条 (shown)；“!” 表示紧急（立即发送）", found.len());
 }
 
 async fn show(
@@ -315,15 +316,15 @@ async fn show(
             "找不到通知 #{id} (no such notice)"
         )));
     };
-    println!(
+    outln!(
         "通知 #{}  {}  {}{}",
         n.id,
         n.kind.code(),
         n.channel.code(),
         if n.urgent { "（紧急）" } else { "" }
     );
-    println!("  Message-ID  {}", n.message_id);
-    println!(
+    outln!("  Message-ID  {}", n.message_id);
+    outln!(
         "  收件人      {}",
         if n.recipients.is_empty() {
             "（未配置）".to_string()
@@ -331,13 +332,13 @@ async fn show(
             n.recipients.join(", ")
         }
     );
-    println!("  状态        {}", state_zh(n.state));
-    println!(
+    outln!("  状态        {}", state_zh(n.state));
+    outln!(
         "  创建/到期   {} / {}",
         shanghai(n.created_at_ms),
         shanghai(n.due_at_ms)
     );
-    println!(
+    outln!(
         "  尝试次数    {}{}",
         n.attempts,
         n.last_attempt_at_ms
@@ -345,41 +346,41 @@ async fn show(
             .unwrap_or_default()
     );
     if let Some(e) = &n.last_error {
-        println!("  最近错误    {e}");
+        outln!("  最近错误    {e}");
     }
     if let Some(t) = n.sent_at_ms {
-        println!("  发送时间    {}", shanghai(t));
+        outln!("  发送时间    {}", shanghai(t));
     }
     if let Some(r) = &n.server_reply {
-        println!("  服务器答复  {r}");
+        outln!("  服务器答复  {r}");
     }
     if let Some(o) = &n.lease_owner {
-        println!(
+        outln!(
             "  租约        {o} 至 {}",
             n.lease_until_ms.map(shanghai).unwrap_or_default()
         );
     }
     if let Some(f) = n.finding_id {
-        println!("  问题        #{f}（xunjian findings show {f}）");
+        outln!("  问题        #{f}（xunjian findings show {f}）");
     }
     if let Some(b) = n.batch_id {
-        println!("  并入汇总    #{b}");
+        outln!("  并入汇总    #{b}");
     }
     if n.kind == NoticeKind::Digest {
         let carried = store.notices_in_batch(n.id).await?;
         let ids: Vec<String> = carried.iter().map(|c| format!("#{}", c.id)).collect();
-        println!("  汇总了      {}", ids.join(" "));
+        outln!("  汇总了      {}", ids.join(" "));
     }
     let s = sender(loaded)?;
     let r = s.render(&n).map_err(CliError::failure)?;
-    println!("\n主题 (subject): {}\n", r.subject);
+    outln!("\n主题 (subject): {}\n", r.subject);
     if n.channel == crate::store::Channel::Email {
-        println!("{}", r.text);
+        outln!("{}", r.text);
         if html {
-            println!("\n---- HTML ----\n{}", r.html);
+            outln!("\n---- HTML ----\n{}", r.html);
         }
     } else {
-        println!("{}", r.markdown);
+        outln!("{}", r.markdown);
     }
     Ok(())
 }
@@ -387,26 +388,26 @@ async fn show(
 async fn test(loaded: &LoadedConfig, to: &str, robots: bool) -> CliResult {
     let s = sender(loaded)?;
     let now = Utc::now();
-    println!("发送方式 (transport): {}", s.describe());
+    outln!("发送方式 (transport): {}", s.describe());
     let mut failed = false;
     match s.send_test(to, now).await {
         Ok(r) => {
-            println!("测试邮件已发送 (test mail accepted)");
-            println!("  收件人 (to):          {to}");
-            println!("  Message-ID:           {}", r.message_id);
-            println!("  服务器答复 (reply):   {}", r.reply);
+            outln!("测试邮件已发送 (test mail accepted)");
+            outln!("  收件人 (to):          {to}");
+            outln!("  Message-ID:           {}", r.message_id);
+            outln!("  服务器答复 (reply):   {}", r.reply);
         }
         Err(e) => {
             failed = true;
-            println!(
+            outln!(
                 "测试邮件发送失败 (test mail failed): {} ({})",
                 e.class.zh_on(e.channel),
                 e.class.en()
             );
-            println!("  详情 (detail):        {}", e.detail);
-            println!("  建议 (hint):          {}", e.hint());
+            outln!("  详情 (detail):        {}", e.detail);
+            outln!("  建议 (hint):          {}", e.hint());
             if e.class == FailureClass::Auth {
-                println!(
+                outln!(
                     "  密钥 (secret):        {}",
                     secret_origin(&loaded.config.notify.smtp.password_secret)
                 );
@@ -416,13 +417,13 @@ async fn test(loaded: &LoadedConfig, to: &str, robots: bool) -> CliResult {
     if robots {
         for (channel, result) in s.test_robots(now).await {
             match result {
-                Ok(reply) => println!(
+                Ok(reply) => outln!(
                     "机器人 {} 测试消息已发送 (robot accepted): {reply}",
                     channel.code()
                 ),
                 Err(e) => {
                     failed = true;
-                    println!(
+                    outln!(
                         "机器人 {} 测试消息失败 (robot failed): {e}\n  建议 (hint): {}",
                         channel.code(),
                         e.hint()

@@ -1,5 +1,6 @@
 //! `xunjian report …`: the quarterly assessment report.
 
+use super::table::outln;
 use super::{CliError, CliResult};
 use crate::config::LoadedConfig;
 use crate::report::{self, Format, Progress, Quarter, QuarterRequest};
@@ -146,7 +147,7 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
     progress.finish();
     let written = written.map_err(CliError::failure)?;
     let t = &rep.total;
-    println!(
+    outln!(
         "{}{}：账号 {} 个，检查 {} 个，合格 {} 个（其中互动功能需人工核查 {} 个），不合格 {} 个，覆盖不足 {} 个，合格率 {}；问题 {} 条（{} 个账号）",
         rep.quarter.label_zh(),
         rep.region
@@ -164,15 +165,15 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
         rep.problem_accounts
     );
     if rep.partial {
-        println!(
+        outln!(
             "注意：{} 尚未结束，数据截至 {}",
             rep.quarter.label_zh(),
             report::quarter::fmt_ms(rep.as_of_ms)
         );
     }
-    println!("已写出 (written):");
+    outln!("已写出 (written):");
     for p in &written {
-        println!("  {}", p.display());
+        outln!("  {}", p.display());
     }
     store.close().await;
     Ok(())

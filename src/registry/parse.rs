@@ -489,6 +489,24 @@ impl RowReader<'_> {
         };
 
         let opened_on = self.date(Field::OpenedOn, &mut err);
+        // An account in operation (or closed) was opened on a past day; a
+        // future day is a typo (2099 for 2019, 2062 for 2026). Only one still
+        // planned or being opened may carry the day it is to open.
+        if let Some(o) = opened_on
+            && o > self.context.today
+            && !matches!(status, LifecycleStatus::Planned | LifecycleStatus::Opening)
+        {
+            err(
+                Field::OpenedOn,
+                get(Field::OpenedOn),
+                format!(
+                    "开通日期晚于今天（{}），而状态是“{}”：已开通的账号不会在将来开通；请核对年份，\
+                     或把状态改为“拟开通”（opening date in the future）",
+                    self.context.today,
+                    status.display_name()
+                ),
+            );
+        }
         let closing_on = self.date(Field::ClosingOn, &mut err);
         if let (Some(o), Some(c)) = (opened_on, closing_on)
             && c < o

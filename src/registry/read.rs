@@ -100,8 +100,15 @@ fn row_at(text: &str, starts: &[usize], at: usize) -> usize {
 /// `'` before `= + - @`, tab or CR is the spreadsheet's "this is text" mark,
 /// not part of the value.
 fn strip_formula_escape(s: &str) -> &str {
+    const STARTS_A_FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        Some(rest)
+            if rest.starts_with(STARTS_A_FORMULA)
+                // "''=x": a value that was "'=x" itself.
+                || rest.strip_prefix('\'').is_some_and(|r| r.starts_with(STARTS_A_FORMULA)) =>
+        {
+            rest
+        }
         _ => s,
     }
 }

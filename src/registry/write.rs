@@ -158,7 +158,11 @@ pub fn write_csv(path: &Path, accounts: &[AccountSpec]) -> anyhow::Result<()> {
 /// `'`, which spreadsheets show as "this is text" (OWASP's CSV injection
 /// advice). The importer removes it again, so export → import is lossless.
 pub fn escape_formula(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() }
+    const STARTS_A_FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+    // A value that itself begins with the mark before such a character
+    // ("'=x") gets a second mark, so that reading it back removes only ours.
+    let marked = s.strip_prefix('\'').is_some_and(|rest| rest.starts_with(STARTS_A_FORMULA));
+    if s.starts_with(STARTS_A_FORMULA) || marked { format!("'{s}") } else { s.to_string() }
 }
 
 const EXAMPLE_TITLE: &str = "安康市政务新媒体台账（示例）";

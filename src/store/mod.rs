@@ -241,6 +241,16 @@ fn ensure_sqlite_parent_dir(url: &str) {
     {
         let _ = std::fs::create_dir_all(parent);
     }
+    // A database the URL allows to be created (`mode=rwc`) is created here
+    // first, readable by its owner only: it holds staff names, phones and
+    // e-mails, and SQLite would create it with the umask's 0644 (its -wal and
+    // -shm files take the database file's mode). An empty file is an empty
+    // SQLite database.
+    #[cfg(unix)]
+    if url.split('?').nth(1).is_some_and(|q| q.split('&').any(|kv| kv == "mode=rwc")) {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+    }
 }
 
 // ---- small row helpers shared by the submodules ----

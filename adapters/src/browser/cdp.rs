@@ -56,8 +56,14 @@ impl std::fmt::Display for CdpError {
 /// Switches every launch gets. The background-networking ones keep
 /// Chromium from phoning home (update checks, field trials, sync), which
 /// on a closed network means hundreds of refused connections at start.
+///
+/// `--js-flags=--jitless`: V8 interprets JavaScript and never asks for
+/// memory that is writable and executable, which the shipped unit's
+/// `MemoryDenyWriteExecute=yes` refuses (with the JIT, V8 cannot reserve
+/// its code range and every page load hangs until its timeout; issue 18).
 pub(crate) const BASE_ARGS: &[&str] = &[
     "--headless",
+    "--js-flags=--jitless",
     "--remote-debugging-pipe",
     "--disable-gpu",
     "--disable-quic",

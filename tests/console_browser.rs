@@ -53,7 +53,15 @@ struct Tab {
 
 impl Tab {
     async fn open(binary: &str, base: String) -> Tab {
-        let mut browser = Chromium::launch(binary, &["--lang=zh-CN".to_string()]).unwrap_or_else(|e| panic!("{e}"));
+        let mut args = vec!["--lang=zh-CN".to_string()];
+        // Chromium refuses to run as root with its sandbox (CI containers);
+        // the pages are our own, on loopback.
+        let root = std::fs::read_to_string("/proc/self/status")
+            .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+        if root {
+            args.push("--no-sandbox".to_string());
+        }
+        let mut browser = Chromium::launch(binary, &args).unwrap_or_else(|e| panic!("{e}"));
         let target = browser.call(None, "Target.createTarget", json!({"url": "about:blank"}), STEP).await.unwrap();
         let id = target["targetId"].as_str().unwrap().to_string();
         let attached = browser.call(None, "Target.attachToTarget", json!({"targetId": id, "flatten": true}), STEP).await.unwrap();
@@ -89,10 +97,21 @@ impl Tab {
         panic!("timed out waiting for {cond}; page: {text}");
     }
 
+    /// Marks the current document, so the next one can be told apart.
+    async fn mark_document(&mut self) {
+        self.eval("window.__xjOld = true").await;
+    }
+
+    async fn wait_new_document(&mut self) {
+        self.wait_for("window.__xjOld !== true").await;
+    }
+
+    /// Loads `path` (following redirects, as a person's browser does).
     async fn goto(&mut self, path: &str) {
         let url = format!("{}{path}", self.base);
+        self.mark_document().await;
         self.cmd("Page.navigate", json!({"url": url})).await;
-        self.wait_for(&format!("location.href === {}", json!(url))).await;
+        self.wait_new_document().await;
     }
 
     /// The HTTP status the current page came with.
@@ -111,8 +130,10 @@ impl Tab {
 
     /// Clicks, as a person would (the form submits itself: no page script).
     async fn click(&mut self, selector: &str) {
+        self.mark_document().await;
         let js = format!("(() => {{ const e = document.querySelector({}); if (!e) return false; e.click(); return true; }})()", json!(selector));
         assert_eq!(self.eval(&js).await, json!(true), "no {selector}");
+        self.wait_new_document().await;
     }
 
     async fn screenshot(&mut self, name: &str) {

@@ -139,7 +139,7 @@ async fn login_sessions_throttling_and_idle_timeout() {
         assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && !session.contains("Secure"), "{session}");
         let home = c.get("/").await;
         assert_eq!(home.status, StatusCode::OK);
-        assert!(home.body.contains("总览") && home.body.contains("staff的姓名"), "{}", home.body);
+        assert!(home.body.contains("总览") && home.body.contains("王丽"), "{}", home.body);
         // An address elsewhere in `next` is not followed.
         let mut d = Client::new(app.clone());
         let csrf = d.get("/login").await.csrf();
@@ -270,7 +270,7 @@ async fn a_unit_operator_sees_only_its_own_unit_whatever_the_url() {
             .await;
         assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, format!("/findings/{}", f.finding_a).as_str()), "{}", r.body);
         let fa = s.get_finding(f.finding_a).await.unwrap().unwrap();
-        assert_eq!((fa.state, fa.rectify_by.as_deref()), (FindingState::Rectifying, Some("jinan的姓名（jinan）")));
+        assert_eq!((fa.state, fa.rectify_by.as_deref()), (FindingState::Rectifying, Some("李强（jinan）")));
         let audit = s.list_audit(10, 0).await.unwrap();
         assert!(
             audit.iter().any(|a| a.action == "finding.rectify" && a.username == "jinan" && a.target == format!("finding:{}", f.finding_a)),
@@ -355,7 +355,7 @@ async fn office_actions_go_through_the_store_and_into_the_audit_log() {
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
         let fb = s.get_finding(f.finding_b).await.unwrap().unwrap();
         assert_eq!(fb.state, FindingState::Dismissed);
-        assert_eq!(fb.dismissed_by.as_deref(), Some("staff的姓名（staff）"));
+        assert_eq!(fb.dismissed_by.as_deref(), Some("王丽（staff）"));
         assert_eq!(fb.state_since_ms, f.clock.now().timestamp_millis(), "the daemon's clock, not the wall's");
         let page = c.get(&format!("/findings/{}", f.finding_b)).await;
         assert!(page.body.contains("该账号已于10月注销") && page.body.contains("已忽略"), "{}", page.body);

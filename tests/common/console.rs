@@ -92,10 +92,22 @@ fn post(id: &str, published: DateTime<Utc>, text: &str) -> Post {
     }
 }
 
+/// The display name of each test user.
+pub fn display_name(username: &str) -> String {
+    match username {
+        "admin" => "张建国".to_string(),
+        "staff" => "王丽".to_string(),
+        "jinan" => "李强".to_string(),
+        "yuan" => "赵敏".to_string(),
+        "leader" => "刘主任".to_string(),
+        other => format!("{other}的姓名"),
+    }
+}
+
 pub async fn add_user(s: &Store, username: &str, role: Role, units: &[&str], must_change: bool) -> i64 {
     let user = NewUser {
         username: username.to_string(),
-        display_name: format!("{username}的姓名"),
+        display_name: display_name(username),
         role,
         scope: UserScope { units: units.iter().map(|u| u.to_string()).collect(), account_ids: Vec::new() },
         password_hash: password::hash_password(PASSWORD),

@@ -97,6 +97,9 @@ pub async fn check(
         }
     };
     state.store.clear_login_failures(username, &addr).await?;
+    // Sessions abandoned without logging out end here (a used one is
+    // ended when it is next presented).
+    state.store.delete_idle_sessions(now - state.idle_ms()).await?;
     let token = new_token();
     let session = Session {
         token_sha256: token_digest(&token),

@@ -17,6 +17,13 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Serves the console (and the probes) until `stop` turns true.
 pub async fn serve(listener: TcpListener, state: AppState, mut stop: watch::Receiver<bool>) {
+    match state.store.list_users().await {
+        Ok(users) if users.is_empty() => tracing::warn!(
+            "控制台还没有用户，无法登录；请先运行 xunjian users add admin --role admin (the console has no users yet)"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "console: cannot read the users"),
+    }
     let app = super::router(state);
     loop {
         tokio::select! {

@@ -390,7 +390,7 @@ fn check_ranges(c: &Config) -> Result<(), String> {
     let n = &c.notify;
     whole("notify", "digest_grace_minutes", n.digest_grace_minutes.into(), 0, 1440, "分钟")?;
     whole("notify", "reminder_days", n.reminder_days.into(), 0, 365, "天")?;
-    whole("notify", "rectify_days", n.rectify_days.into(), 0, 365, "天")?;
+    whole("notify", "rectify_workdays", n.rectify_workdays.into(), 0, 60, "个工作日")?;
     whole("notify", "max_attempts", n.max_attempts.into(), 1, 10_000, "次")?;
     whole("notify", "backoff_initial_secs", n.backoff_initial_secs, 1, 86_400, "秒")?;
     whole("notify", "backoff_max_secs", n.backoff_max_secs, n.backoff_initial_secs.max(1), 7 * 86_400, "秒（不小于 backoff_initial_secs）")?;

@@ -1,7 +1,8 @@
 //! xunjian (巡检): continuous compliance checks of government new-media
 //! accounts for a city government-affairs office.
 //!
-//! Data flows one way: adapters → store → rules → notify / report.
+//! Data flows one way: adapters → store → rules → notify / report / web
+//! (the office console).
 
 pub mod accounts;
 pub mod calendar;
@@ -18,5 +19,6 @@ pub mod report;
 pub mod rules;
 pub mod secrets;
 pub mod store;
+pub mod web;
 
 pub use xunjian_adapters as adapters;

@@ -12,6 +12,7 @@ mod notices;
 mod report;
 mod run;
 pub(crate) mod table;
+mod users;
 
 use table::{out, outln};
 use crate::config::LoadedConfig;
@@ -102,6 +103,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// 控制台用户：新增、重设密码、停用、列表 (console users: add, passwd, disable, list)
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// 数据库：迁移、状态、备份、恢复、检查、清理 (database: schema, backup, restore, check, prune)
     #[command(subcommand)]
     Db(DbCommand),
@@ -203,6 +207,7 @@ async fn dispatch(cli: Cli) -> CliResult {
         Command::Notices(cmd) => notices::run(&loaded, cmd).await,
         Command::Report(cmd) => report::run(&loaded, cmd).await,
         Command::Db(cmd) => db::run(&loaded, cmd).await,
+        Command::Users(cmd) => users::run(&loaded, cmd).await,
         Command::Config(ConfigCommand::Check) => config_check(&loaded),
         Command::Status { json } => status(&loaded, json).await,
         Command::Debug(_) => unreachable!("handled in run"),

@@ -6,14 +6,14 @@
 //!   deadlines (pure functions of the facts and `now`).
 //! * [`runner`]: the loop — lease due checks, poll, evaluate, run jobs,
 //!   heartbeat, deliver the outbox, reload, shut down.
-//! * [`http`], [`metrics`]: `/healthz` and `/metrics` on 127.0.0.1.
+//! * [`metrics`], [`health`]: `/healthz` and `/metrics`, served with the
+//!   office console (`crate::web`) on 127.0.0.1.
 //! * [`clock`]: the injected clock, optionally simulated (fast) for tests
 //!   and the simulator.
 
 pub mod clock;
 pub mod cron;
 pub mod health;
-pub mod http;
 pub mod metrics;
 mod outbox;
 pub mod plan;
@@ -80,6 +80,8 @@ pub struct DaemonConfig {
     /// (5–10080): the mail server or a robot is down or stalls.
     pub health_outbox_stuck_minutes: u32,
     pub schedule: ScheduleConfig,
+    /// `[daemon.console]`: the office console on `listen`.
+    pub console: crate::web::ConsoleConfig,
 }
 
 impl Default for DaemonConfig {
@@ -103,6 +105,7 @@ impl Default for DaemonConfig {
             health_platform_silent_hours: 6,
             health_outbox_stuck_minutes: 60,
             schedule: ScheduleConfig::default(),
+            console: crate::web::ConsoleConfig::default(),
         }
     }
 }
@@ -192,6 +195,7 @@ impl DaemonConfig {
                 return Err(format!("[daemon] {key} = {value} 超出范围，应为 {min} 到 {max} (must be {min}..={max})"));
             }
         }
+        self.console.validate()?;
         if let Some((p, _)) = self.concurrency.iter().find(|(_, n)| **n == 0) {
             return Err(format!("[daemon.concurrency] {p} must be at least 1"));
         }

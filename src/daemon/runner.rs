@@ -18,7 +18,7 @@
 
 use super::clock::ClockSetup;
 use super::cron::{JobKind, runs_on};
-use super::http::{Handler, Response};
+use crate::web::PlainResponse as Response;
 use super::metrics::{Metrics, Snapshot};
 use super::outbox::{self, Outbox};
 use super::plan::{self, AccountState, PollingPolicy};
@@ -435,19 +435,25 @@ impl Daemon {
                 .await
                 .map_err(|source| DaemonError::Listen { addr: addr.clone(), source })?;
             let bound = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-            tracing::info!(addr = %bound, "HTTP endpoint listening (/healthz, /metrics)");
+            tracing::info!(addr = %bound, "HTTP endpoint listening: 控制台 (console) http://{bound}/ , /healthz, /metrics");
             let s = shared.clone();
-            let handler: Handler = Arc::new(move |path: String| {
+            let probe: crate::web::Probe = Arc::new(move |kind| {
                 let s = s.clone();
                 Box::pin(async move {
-                    match path.as_str() {
-                        "/healthz" => s.healthz().await,
-                        "/metrics" => s.metrics_text().await,
-                        _ => Response::text(404, "not found: try /healthz or /metrics\n"),
+                    match kind {
+                        crate::web::ProbeKind::Health => s.healthz().await,
+                        crate::web::ProbeKind::Metrics => s.metrics_text().await,
                     }
                 })
             });
-            background.spawn(super::http::serve(listener, handler, stop_rx.clone()));
+            let console = crate::web::AppState::new(
+                store.clone(),
+                opts.clock.clock.clone(),
+                Arc::new(crate::clock::SystemClock),
+                d.console.clone(),
+                Some(probe),
+            );
+            background.spawn(crate::web::serve(listener, console, stop_rx.clone()));
         }
         background.spawn(heartbeat_loop(shared.clone(), stop_rx.clone()));
         if let Some(every) = sd_notify::watchdog_enabled() {

@@ -7,7 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use xunjian_adapters::model::Platform;
 
-const ACCOUNT_COLUMNS: &str = "id, platform, platform_id, profile_url, display_name, owner_unit, \
+pub(super) const ACCOUNT_COLUMNS: &str = "id, platform, platform_id, profile_url, display_name, owner_unit, \
      supervising_unit, region, contact_name, contact_email, contact_phone, status, opened_on, closing_on, \
      superior_portal_url, is_source, tags, notes, created_at_ms, updated_at_ms, retired_at_ms";
 
@@ -145,7 +145,7 @@ fn parse_date(column: &'static str, v: Option<String>) -> Result<Option<NaiveDat
         .transpose()
 }
 
-fn account_from_row(row: &AnyRow) -> Result<(Account, bool)> {
+pub(super) fn account_from_row(row: &AnyRow) -> Result<(Account, bool)> {
     let platform_code = get_string(row, "platform")?;
     let platform = Platform::from_code(&platform_code)
         .ok_or(StoreError::BadValue { column: "accounts.platform", value: platform_code })?;

@@ -319,7 +319,7 @@ pub struct CoverageDay {
 /// urgency, due time). It runs inside the transaction, so it must be pure.
 pub type NoticePlanner<'a> = dyn Fn(&FindingTransition) -> Vec<NewNotice> + Send + Sync + 'a;
 
-const FINDING_COLUMNS: &str = "id, fingerprint, rule, account_id, subject, state, state_since_ms, last_verdict, \
+pub(super) const FINDING_COLUMNS: &str = "id, fingerprint, rule, account_id, subject, state, state_since_ms, last_verdict, \
      not_checked_reason, summary_zh, citation_document, citation_number, citation_article, citation_basis, \
      evidence_json, measured_json, first_seen_at_ms, last_seen_at_ms, last_evaluated_at_ms, resolved_at_ms, \
      dismissed_reason, dismissed_by, rectify_note, rectify_link, rectify_by, rectify_at_ms, rectify_outcome, rectify_outcome_at_ms, \
@@ -352,7 +352,7 @@ fn bad(column: &'static str, value: String) -> StoreError {
     StoreError::BadValue { column, value }
 }
 
-fn finding_from_row(r: &AnyRow) -> Result<StoredFinding> {
+pub(super) fn finding_from_row(r: &AnyRow) -> Result<StoredFinding> {
     let rule = get_string(r, "rule")?;
     let state = get_string(r, "state")?;
     let evidence = get_string(r, "evidence_json")?;

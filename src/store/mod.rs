@@ -7,6 +7,8 @@
 //! the same and every function is tested on both.
 
 mod accounts;
+mod audit;
+mod console;
 mod findings;
 mod maintenance;
 mod health;
@@ -14,7 +16,11 @@ mod notices;
 mod observations;
 mod report;
 mod schedule;
+mod users;
 
+pub use audit::{AuditEntry, NewAuditEntry};
+pub use console::{AccountQuery, DashboardCounts, EvidenceInfo, FindingQuery, Visibility};
+pub use users::{NewUser, Role, Session, User, UserScope};
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
 pub use findings::{
     CoverageDay, EventKind, FindingEvent, FindingFilter, FindingState, FindingTransition, NoticePlanner, StoredFinding,

@@ -401,10 +401,10 @@ fn post_from_row(r: &AnyRow) -> Result<PostRecord> {
     })
 }
 
-const PROFILE_COLUMNS: &str = "p.account_id, p.observation_id, p.observed_at_ms, p.display_name, p.description, \
+pub(super) const PROFILE_COLUMNS: &str = "p.account_id, p.observation_id, p.observed_at_ms, p.display_name, p.description, \
      p.verified, p.verified_type, p.verified_entity, p.followers, p.post_count, p.private_message, p.comment_policy";
 
-fn profile_from_row(r: &AnyRow, platform_id: String) -> Result<ProfileSnapshot> {
+pub(super) fn profile_from_row(r: &AnyRow, platform_id: String) -> Result<ProfileSnapshot> {
     Ok(ProfileSnapshot {
         account_id: get_i64(r, "account_id")?,
         observation_id: get_i64(r, "observation_id")?,

@@ -23,19 +23,19 @@ type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
 
 /// A running Chromium with its own empty profile directory, removed when
 /// the browser is dropped.
-pub(crate) struct Chromium {
+pub struct Chromium {
     child: Child,
     stdin: ChildStdin,
     pending: Pending,
     next_id: AtomicU64,
-    pub(crate) events: mpsc::UnboundedReceiver<Value>,
+    pub events: mpsc::UnboundedReceiver<Value>,
     stderr_tail: Arc<Mutex<String>>,
     profile_dir: PathBuf,
 }
 
 /// Why talking to the browser failed.
 #[derive(Debug, Clone)]
-pub(crate) enum CdpError {
+pub enum CdpError {
     Spawn(String),
     Timeout(String),
     Closed(String),
@@ -61,7 +61,7 @@ impl std::fmt::Display for CdpError {
 /// memory that is writable and executable, which the shipped unit's
 /// `MemoryDenyWriteExecute=yes` refuses (with the JIT, V8 cannot reserve
 /// its code range and every page load hangs until its timeout; issue 18).
-pub(crate) const BASE_ARGS: &[&str] = &[
+pub const BASE_ARGS: &[&str] = &[
     "--headless",
     "--js-flags=--jitless",
     "--remote-debugging-pipe",
@@ -86,7 +86,7 @@ static LAUNCHES: AtomicU64 = AtomicU64::new(0);
 impl Chromium {
     /// Starts `binary` with [`BASE_ARGS`] plus `extra`, a fresh profile
     /// directory, and `about:blank`.
-    pub(crate) fn launch(binary: &str, extra: &[String]) -> Result<Chromium, CdpError> {
+    pub fn launch(binary: &str, extra: &[String]) -> Result<Chromium, CdpError> {
         let n = LAUNCHES.fetch_add(1, Ordering::Relaxed);
         let profile_dir = std::env::temp_dir().join(format!(
             "xunjian-chromium-{}-{n}-{:08x}",
@@ -179,7 +179,7 @@ impl Chromium {
     }
 
     /// The last lines Chromium wrote to stderr.
-    pub(crate) fn stderr_tail(&self) -> String {
+    pub fn stderr_tail(&self) -> String {
         let t = self.stderr_tail.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let lines: Vec<&str> = t.lines().filter(|l| !l.trim().is_empty()).collect();
         lines[lines.len().saturating_sub(3)..].join(" | ")
@@ -187,7 +187,7 @@ impl Chromium {
 
     /// Sends a command (to a page session when `session` is given) and
     /// waits for its reply.
-    pub(crate) async fn call(
+    pub async fn call(
         &mut self,
         session: Option<&str>,
         method: &str,
@@ -226,7 +226,7 @@ impl Chromium {
     }
 
     /// Asks the browser to close, then makes sure it is gone.
-    pub(crate) async fn shutdown(mut self) {
+    pub async fn shutdown(mut self) {
         let _ = tokio::time::timeout(
             Duration::from_secs(3),
             self.call(None, "Browser.close", json!({}), Duration::from_secs(3)),

@@ -16,7 +16,8 @@
 //! - `extract`: finding JSON blobs in HTML (`RENDER_DATA`, `__NEXT_DATA__`,
 //!   `window.__APOLLO_STATE__ = {...}`).
 
-pub(crate) mod cdp;
+/// Public so the console's browser test (tests/console_browser.rs) can drive Chromium too.
+pub mod cdp;
 pub mod extract;
 pub mod platform;
 

@@ -1,0 +1,348 @@
+//! Reads for the office console: paginated, filtered in SQL, and scoped to
+//! what the person may see. A unit operator's [`Visibility`] is applied in
+//! every statement here, so a page cannot show another unit's row by
+//! forgetting a check.
+
+use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
+use super::findings::{FINDING_COLUMNS, finding_from_row};
+use super::observations::{PROFILE_COLUMNS, profile_from_row};
+use super::{FindingState, ProfileSnapshot, Result, Store, StoredFinding, get_i64, get_opt_i64, get_opt_string, get_string};
+use crate::accounts::{Account, LifecycleStatus};
+use crate::rules::{FindingKind, RuleId};
+use std::collections::HashMap;
+use xunjian_adapters::model::{OutcomeClass, Platform};
+
+/// Whose rows a reader may see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    /// The office (administrator, staff, read-only): every account.
+    All,
+    /// A unit operator: the accounts in this user's scope (`user_scopes`).
+    ScopeOf(i64),
+}
+
+/// An SQL value to bind, in placeholder order.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// A WHERE clause under construction with its arguments.
+struct Clause {
+    parts: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Clause {
+    fn new() -> Clause {
+        Clause { parts: Vec::new(), args: Vec::new() }
+    }
+    /// The next placeholder, `$N`, for `arg`.
+    fn arg(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+    fn push(&mut self, part: String) {
+        self.parts.push(part);
+    }
+    fn sql(&self) -> String {
+        if self.parts.is_empty() { String::new() } else { format!(" WHERE {}", self.parts.join(" AND ")) }
+    }
+    /// Restricts account rows (column names unprefixed) to `vis`.
+    fn visible_accounts(&mut self, vis: Visibility, id_column: &str) {
+        if let Visibility::ScopeOf(user) = vis {
+            let p = self.arg(Arg::Int(user));
+            self.push(format!(
+                "{id_column} IN (SELECT a.id FROM accounts a WHERE a.owner_unit IN \
+                 (SELECT s.unit FROM user_scopes s WHERE s.user_id = {p} AND s.unit IS NOT NULL) \
+                 OR a.id IN (SELECT s.account_id FROM user_scopes s WHERE s.user_id = {p} AND s.account_id IS NOT NULL))"
+            ));
+        }
+    }
+    fn bind<'q>(
+        &'q self,
+        mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
+/// `%text%` for LIKE, with the pattern characters of `text` escaped (`\`).
+fn like_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// The console's account list filter. Empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AccountQuery {
+    /// Part of the account's name or platform id.
+    pub name: Option<String>,
+    /// Part of the owner (主办) or supervising (主管) unit.
+    pub unit: Option<String>,
+    pub platform: Option<Platform>,
+    pub status: Option<LifecycleStatus>,
+    pub include_retired: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The console's finding list filter. Empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct FindingQuery {
+    pub rule: Option<RuleId>,
+    pub state: Option<FindingState>,
+    pub kind: Option<FindingKind>,
+    /// Part of the account's owner or supervising unit.
+    pub unit: Option<String>,
+    pub account_id: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Counts for the console's overview, within a reader's visibility.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DashboardCounts {
+    /// Current (not retired) accounts per platform and status.
+    pub accounts: Vec<(Platform, LifecycleStatus, i64)>,
+    /// Findings still to be dealt with (warning, open, rectifying) per rule and state.
+    pub findings: Vec<(RuleId, FindingState, i64)>,
+    /// Observations of accounts since the window's start, per platform and outcome.
+    pub observations: Vec<(Platform, OutcomeClass, i64)>,
+}
+
+/// A stored raw response's description (not its body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceInfo {
+    pub sha256: String,
+    pub url: String,
+    pub content_type: Option<String>,
+    pub http_status: Option<i64>,
+    pub fetched_at_ms: i64,
+    pub size_bytes: i64,
+    /// When retention dropped the body (its description stays).
+    pub pruned_at_ms: Option<i64>,
+}
+
+fn bad(column: &'static str, value: String) -> super::StoreError {
+    super::StoreError::BadValue { column, value }
+}
+
+impl Store {
+    /// One page of accounts matching the query, in registry order
+    /// (platform, region, name), and how many match in all.
+    pub async fn search_accounts(&self, q: &AccountQuery, vis: Visibility) -> Result<(Vec<Account>, i64)> {
+        let mut c = Clause::new();
+        c.visible_accounts(vis, "id");
+        if !q.include_retired {
+            c.push("retired_at_ms IS NULL".to_string());
+        }
+        if let Some(name) = q.name.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let p = c.arg(Arg::Text(like_pattern(name)));
+            c.push(format!("(display_name LIKE {p} ESCAPE '\\' OR platform_id LIKE {p} ESCAPE '\\')"));
+        }
+        if let Some(unit) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let p = c.arg(Arg::Text(like_pattern(unit)));
+            c.push(format!("(owner_unit LIKE {p} ESCAPE '\\' OR supervising_unit LIKE {p} ESCAPE '\\')"));
+        }
+        if let Some(platform) = q.platform {
+            let p = c.arg(Arg::Text(platform.code().to_string()));
+            c.push(format!("platform = {p}"));
+        }
+        if let Some(status) = q.status {
+            let p = c.arg(Arg::Text(status.code().to_string()));
+            c.push(format!("status = {p}"));
+        }
+        let where_sql = c.sql();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM accounts{where_sql}");
+        let total = get_i64(&c.bind(sqlx::query(sqlx::AssertSqlSafe(count_sql))).fetch_one(self.pool()).await?, "n")?;
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts{where_sql} ORDER BY platform, region, display_name, id \
+             LIMIT {} OFFSET {}",
+            q.limit.clamp(1, 500),
+            q.offset.max(0)
+        );
+        let rows = c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        let accounts = rows.iter().map(|r| account_from_row(r).map(|(a, _)| a)).collect::<Result<Vec<_>>>()?;
+        Ok((accounts, total))
+    }
+
+    /// Whether a reader may see this account (false for an unknown id).
+    pub async fn account_visible(&self, account_id: i64, vis: Visibility) -> Result<bool> {
+        let mut c = Clause::new();
+        let p = c.arg(Arg::Int(account_id));
+        c.push(format!("id = {p}"));
+        c.visible_accounts(vis, "id");
+        let sql = format!("SELECT COUNT(*) AS n FROM accounts{}", c.sql());
+        Ok(get_i64(&c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_one(self.pool()).await?, "n")? > 0)
+    }
+
+    /// Accounts by id (any that exist), for labelling lists.
+    pub async fn accounts_by_ids(&self, ids: &[i64]) -> Result<HashMap<i64, Account>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id IN ({})", marks.join(", "));
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                let (a, _) = account_from_row(&r)?;
+                out.insert(a.id, a);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One page of findings matching the query, newest change first, and
+    /// how many match in all.
+    pub async fn search_findings(&self, q: &FindingQuery, vis: Visibility) -> Result<(Vec<StoredFinding>, i64)> {
+        let mut c = Clause::new();
+        c.visible_accounts(vis, "account_id");
+        if let Some(rule) = q.rule {
+            let p = c.arg(Arg::Text(rule.code().to_string()));
+            c.push(format!("rule = {p}"));
+        }
+        if let Some(state) = q.state {
+            let p = c.arg(Arg::Text(state.code().to_string()));
+            c.push(format!("state = {p}"));
+        }
+        if let Some(kind) = q.kind {
+            // The kind is the rule's (RuleId::kind), not a column.
+            let rules: Vec<String> = RuleId::ALL
+                .into_iter()
+                .filter(|r| r.kind() == kind)
+                .map(|r| c.arg(Arg::Text(r.code().to_string())))
+                .collect();
+            c.push(if rules.is_empty() { "1 = 0".to_string() } else { format!("rule IN ({})", rules.join(", ")) });
+        }
+        if let Some(unit) = q.unit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            let p = c.arg(Arg::Text(like_pattern(unit)));
+            c.push(format!(
+                "account_id IN (SELECT id FROM accounts WHERE owner_unit LIKE {p} ESCAPE '\\' \
+                 OR supervising_unit LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        if let Some(account) = q.account_id {
+            let p = c.arg(Arg::Int(account));
+            c.push(format!("account_id = {p}"));
+        }
+        let where_sql = c.sql();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM findings{where_sql}");
+        let total = get_i64(&c.bind(sqlx::query(sqlx::AssertSqlSafe(count_sql))).fetch_one(self.pool()).await?, "n")?;
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings{where_sql} ORDER BY state_since_ms DESC, id DESC LIMIT {} OFFSET {}",
+            q.limit.clamp(1, 500),
+            q.offset.max(0)
+        );
+        let rows = c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        Ok((rows.iter().map(finding_from_row).collect::<Result<Vec<_>>>()?, total))
+    }
+
+    /// The overview's counts; observations since `since_ms`.
+    pub async fn dashboard_counts(&self, vis: Visibility, since_ms: i64) -> Result<DashboardCounts> {
+        let mut out = DashboardCounts::default();
+
+        let mut c = Clause::new();
+        c.visible_accounts(vis, "id");
+        c.push("retired_at_ms IS NULL".to_string());
+        let sql = format!("SELECT platform, status, COUNT(*) AS n FROM accounts{} GROUP BY platform, status", c.sql());
+        for r in c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await? {
+            let (p, s) = (get_string(&r, "platform")?, get_string(&r, "status")?);
+            out.accounts.push((
+                Platform::from_code(&p).ok_or_else(|| bad("accounts.platform", p.clone()))?,
+                LifecycleStatus::from_code(&s).ok_or_else(|| bad("accounts.status", s.clone()))?,
+                get_i64(&r, "n")?,
+            ));
+        }
+
+        let mut c = Clause::new();
+        c.visible_accounts(vis, "account_id");
+        c.push("state IN ('warning', 'open', 'rectifying')".to_string());
+        let sql = format!("SELECT rule, state, COUNT(*) AS n FROM findings{} GROUP BY rule, state", c.sql());
+        for r in c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await? {
+            let (rule, state) = (get_string(&r, "rule")?, get_string(&r, "state")?);
+            out.findings.push((
+                RuleId::from_code(&rule).ok_or_else(|| bad("findings.rule", rule.clone()))?,
+                FindingState::from_code(&state).ok_or_else(|| bad("findings.state", state.clone()))?,
+                get_i64(&r, "n")?,
+            ));
+        }
+
+        let mut c = Clause::new();
+        let p = c.arg(Arg::Int(since_ms));
+        c.push(format!("observed_at_ms >= {p}"));
+        c.push("account_id IS NOT NULL".to_string());
+        c.visible_accounts(vis, "account_id");
+        let sql = format!("SELECT platform, outcome, COUNT(*) AS n FROM observations{} GROUP BY platform, outcome", c.sql());
+        for r in c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await? {
+            let (p, o) = (get_string(&r, "platform")?, get_string(&r, "outcome")?);
+            out.observations.push((
+                Platform::from_code(&p).ok_or_else(|| bad("observations.platform", p.clone()))?,
+                OutcomeClass::from_code(&o).ok_or_else(|| bad("observations.outcome", o.clone()))?,
+                get_i64(&r, "n")?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// An account's profile snapshots, newest first, at most `limit`.
+    pub async fn profile_history(&self, account_id: i64, limit: i64) -> Result<Vec<ProfileSnapshot>> {
+        let sql = format!(
+            "SELECT {PROFILE_COLUMNS}, a.platform_id AS platform_id FROM profile_snapshots p \
+             JOIN accounts a ON a.id = p.account_id WHERE p.account_id = $1 \
+             ORDER BY p.observed_at_ms DESC, p.id DESC LIMIT {}",
+            limit.clamp(1, 1000)
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(self.pool()).await?;
+        rows.iter().map(|r| profile_from_row(r, get_string(r, "platform_id")?)).collect()
+    }
+
+    /// The description of a stored raw response.
+    pub async fn evidence_info(&self, sha256: &str) -> Result<Option<EvidenceInfo>> {
+        let row = sqlx::query(
+            "SELECT sha256, url, content_type, http_status, fetched_at_ms, size_bytes, pruned_at_ms FROM evidence \
+             WHERE sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            Ok(EvidenceInfo {
+                sha256: get_string(&r, "sha256")?,
+                url: get_string(&r, "url")?,
+                content_type: get_opt_string(&r, "content_type")?,
+                http_status: get_opt_i64(&r, "http_status")?,
+                fetched_at_ms: get_i64(&r, "fetched_at_ms")?,
+                size_bytes: get_i64(&r, "size_bytes")?,
+                pruned_at_ms: get_opt_i64(&r, "pruned_at_ms")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_patterns_escape_their_wildcards() {
+        assert_eq!(like_pattern("发布"), "%发布%");
+        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+    }
+}

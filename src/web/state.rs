@@ -1,0 +1,96 @@
+//! What every handler reads: the store, the clocks, the settings, and the
+//! daemon's probes.
+
+use crate::clock::Clock;
+use crate::store::Store;
+use serde::Deserialize;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// `[daemon.console]` in the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// The session cookie is sent only over HTTPS (`Secure`). Set it when
+    /// the console is behind a TLS front (nginx, Caddy); over plain HTTP
+    /// the browser would then never send the cookie back.
+    pub secure_cookies: bool,
+    /// A session unused this many minutes ends (5–1440).
+    pub idle_timeout_minutes: u32,
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { secure_cookies: false, idle_timeout_minutes: 30 }
+    }
+}
+
+impl ConsoleConfig {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(5..=1440).contains(&self.idle_timeout_minutes) {
+            return Err(format!(
+                "[daemon.console] idle_timeout_minutes = {} 超出范围，应为 5 到 1440 (must be 5..=1440)",
+                self.idle_timeout_minutes
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// An answer of the daemon's probes (`/healthz`, `/metrics`), as built by
+/// the daemon and sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainResponse {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+impl PlainResponse {
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        PlainResponse { status, content_type: "text/plain; charset=utf-8", body: body.into() }
+    }
+    pub fn json(status: u16, body: &serde_json::Value) -> Self {
+        PlainResponse { status, content_type: "application/json", body: body.to_string() }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    Health,
+    Metrics,
+}
+
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+/// The daemon's answer to a probe.
+pub type Probe = Arc<dyn Fn(ProbeKind) -> BoxFuture<PlainResponse> + Send + Sync>;
+
+/// Shared by every request; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    /// The daemon's clock: the time of a person's action on a finding, as
+    /// the checks' own times (a simulated clock in tests and the demo).
+    pub clock: Arc<dyn Clock>,
+    /// Real time: sessions, idle timeout, login throttling, the audit log.
+    pub wall: Arc<dyn Clock>,
+    pub config: ConsoleConfig,
+    /// `/healthz` and `/metrics`; `None` answers 404 (a console without a daemon).
+    pub probe: Option<Probe>,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, wall: Arc<dyn Clock>, config: ConsoleConfig, probe: Option<Probe>) -> Self {
+        AppState { store, clock, wall, config, probe }
+    }
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+    pub(crate) fn wall_ms(&self) -> i64 {
+        self.wall.now().timestamp_millis()
+    }
+    pub(crate) fn idle_ms(&self) -> i64 {
+        i64::from(self.config.idle_timeout_minutes) * 60_000
+    }
+}

@@ -1,0 +1,102 @@
+//! `xunjian users …` as the IT person uses it: the real binary, a temp dir,
+//! then the store it wrote read back.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use xunjian::store::{Role, Store, StoreOptions};
+use xunjian::web::password::verify_password;
+
+fn xunjian(config: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xunjian"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env_remove("XUNJIAN_CONFIG")
+        .env_remove("XUNJIAN_DATABASE_URL")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run xunjian");
+    let mut input = child.stdin.take().unwrap();
+    if let Some(s) = stdin {
+        input.write_all(s.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &[u8]) -> String {
+    String::from_utf8_lossy(o).into_owned()
+}
+
+fn ok(config: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let o = xunjian(config, args, stdin);
+    assert!(o.status.success(), "xunjian {args:?} failed:\nstdout: {}\nstderr: {}", text(&o.stdout), text(&o.stderr));
+    text(&o.stdout)
+}
+
+/// Exit code 2 and the error text.
+fn refused(config: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let o = xunjian(config, args, stdin);
+    assert_eq!(o.status.code(), Some(2), "xunjian {args:?}:\nstdout: {}\nstderr: {}", text(&o.stdout), text(&o.stderr));
+    text(&o.stderr)
+}
+
+#[tokio::test]
+async fn users_are_added_with_one_time_passwords_reset_disabled_and_audited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("xunjian.toml");
+    std::fs::write(&config, "[general]\ndata_dir = \"data\"\n").unwrap();
+    let c = config.as_path();
+
+    let empty = ok(c, &["users", "list"], None);
+    assert!(empty.contains("还没有控制台用户"), "{empty}");
+    let added = ok(c, &["users", "add", "admin", "--role", "admin", "--name", "张建国"], None);
+    assert!(added.contains("已新增用户 admin（张建国，管理员）"), "{added}");
+    let otp = added.lines().find_map(|l| l.split_once("首次登录后须修改）：")).map(|(_, p)| p.trim().to_string()).expect(&added);
+    assert_eq!(otp.chars().count(), 14, "{added}");
+
+    let e = refused(c, &["users", "add", "admin", "--role", "staff"], None);
+    assert!(e.contains("已存在"), "{e}");
+    let e = refused(c, &["users", "add", "jinan", "--role", "unit"], None);
+    assert!(e.contains("--unit"), "{e}");
+    let e = refused(c, &["users", "add", "x", "--role", "boss"], None);
+    assert!(e.contains("角色「boss」无法识别"), "{e}");
+    let e = refused(c, &["users", "add", "<b>", "--role", "staff"], None);
+    assert!(e.contains("用户名「<b>」不可用"), "{e}");
+    let e = refused(c, &["users", "add", "wang", "--role", "staff", "--password-stdin"], Some("short\n"));
+    assert!(e.contains("至少"), "{e}");
+    let out = ok(c, &["users", "add", "wang", "--role", "staff", "--password-stdin"], Some("a-good-password-2026\n"));
+    assert!(!out.contains("一次性密码"), "{out}");
+    ok(c, &["users", "add", "jinan", "--role", "unit", "--unit", "金安区人民政府办公室", "--name", "李强"], None);
+
+    let list = ok(c, &["users", "list"], None);
+    assert!(list.contains("jinan") && list.contains("金安区人民政府办公室") && list.contains("待改密码"), "{list}");
+
+    let reset = ok(c, &["users", "passwd", "wang"], None);
+    let new_otp = reset.lines().find_map(|l| l.split_once("首次登录后须修改）：")).map(|(_, p)| p.trim().to_string()).expect(&reset);
+    ok(c, &["users", "disable", "jinan"], None);
+    assert!(ok(c, &["users", "list"], None).contains("已停用"));
+    let e = refused(c, &["users", "passwd", "nobody"], None);
+    assert!(e.contains("没有用户「nobody」"), "{e}");
+
+    // What the store holds: argon2id hashes of exactly those passwords.
+    let url = format!("sqlite://{}", tmp.path().join("data/xunjian.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    let (admin, hash) = store.find_user_by_name("admin").await.unwrap().unwrap();
+    assert!(hash.starts_with("$argon2id$") && verify_password(&otp, &hash));
+    assert!(admin.must_change_password && admin.role == Role::Admin);
+    let (wang, hash) = store.find_user_by_name("wang").await.unwrap().unwrap();
+    assert!(verify_password(&new_otp, &hash) && !verify_password("a-good-password-2026", &hash) && wang.must_change_password);
+    let (jinan, _) = store.find_user_by_name("jinan").await.unwrap().unwrap();
+    assert!(jinan.disabled && jinan.scope.units == ["金安区人民政府办公室"]);
+    let audit = store.list_audit(50, 0).await.unwrap();
+    let actions: Vec<&str> = audit.iter().rev().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["user.add", "user.add", "user.add", "user.password", "user.disable"]);
+    assert!(audit.iter().all(|a| a.remote_addr == "cli" && a.username.starts_with("命令行:")), "{audit:?}");
+    store.close().await;
+}

@@ -1,0 +1,226 @@
+//! The console in a real browser: Debian's headless Chromium, driven over
+//! the DevTools pipe by the project's own CDP client, against the console
+//! served on loopback by the same accept loop `xunjian run` uses.
+//!
+//! Staff logs in, sees the overview, the hostile account name as inert
+//! text, dismisses a finding with a reason; a unit operator logs in and
+//! gets 404 for another unit's account. Screenshots of the main pages go to
+//! `target/console-screenshots/` (or `$XUNJIAN_SCREENSHOT_DIR`) for a person
+//! to look at.
+//!
+//! Without Chromium the test skips, saying so, unless
+//! `XUNJIAN_REQUIRE_BROWSER=1` (CI), when it fails.
+
+mod common;
+#[path = "common/console.rs"]
+mod console;
+
+use base64::Engine;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+use xunjian::adapters::browser::cdp::Chromium;
+use xunjian::store::FindingState;
+
+const STEP: Duration = Duration::from_secs(20);
+
+fn chromium() -> Option<String> {
+    let path = std::env::var("XUNJIAN_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".to_string());
+    if std::path::Path::new(&path).is_file() {
+        return Some(path);
+    }
+    if std::env::var("XUNJIAN_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("XUNJIAN_REQUIRE_BROWSER=1 but there is no Chromium at {path} (apt-get install chromium)");
+    }
+    eprintln!("SKIPPED: no Chromium at {path}; install Debian's chromium or set XUNJIAN_REQUIRE_BROWSER=1 to make this a failure");
+    None
+}
+
+fn screenshot_dir() -> PathBuf {
+    let dir = std::env::var_os("XUNJIAN_SCREENSHOT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("..").join("console-screenshots"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One page of the browser.
+struct Tab {
+    browser: Chromium,
+    session: String,
+    base: String,
+}
+
+impl Tab {
+    async fn open(binary: &str, base: String) -> Tab {
+        let mut args = vec!["--lang=zh-CN".to_string()];
+        // Chromium refuses to run as root with its sandbox (CI containers);
+        // the pages are our own, on loopback.
+        let root = std::fs::read_to_string("/proc/self/status")
+            .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")));
+        if root {
+            args.push("--no-sandbox".to_string());
+        }
+        let mut browser = Chromium::launch(binary, &args).unwrap_or_else(|e| panic!("{e}"));
+        let target = browser.call(None, "Target.createTarget", json!({"url": "about:blank"}), STEP).await.unwrap();
+        let id = target["targetId"].as_str().unwrap().to_string();
+        let attached = browser.call(None, "Target.attachToTarget", json!({"targetId": id, "flatten": true}), STEP).await.unwrap();
+        let session = attached["sessionId"].as_str().unwrap().to_string();
+        let mut tab = Tab { browser, session, base };
+        tab.cmd("Page.enable", json!({})).await;
+        tab.cmd("Emulation.setDeviceMetricsOverride", json!({"width": 1280, "height": 860, "deviceScaleFactor": 1, "mobile": false}))
+            .await;
+        tab
+    }
+
+    async fn cmd(&mut self, method: &str, params: Value) -> Value {
+        let s = self.session.clone();
+        self.browser.call(Some(&s), method, params, STEP).await.unwrap_or_else(|e| panic!("{method}: {e}"))
+    }
+
+    /// Evaluates in the page (DevTools is not bound by the page's CSP,
+    /// which forbids every script).
+    async fn eval(&mut self, js: &str) -> Value {
+        let r = self.cmd("Runtime.evaluate", json!({"expression": js, "returnByValue": true})).await;
+        assert!(r.get("exceptionDetails").is_none(), "{js}: {r}");
+        r["result"]["value"].clone()
+    }
+
+    async fn wait_for(&mut self, cond: &str) {
+        for _ in 0..200 {
+            if self.eval(&format!("document.readyState === 'complete' && ({cond})")).await == json!(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let text = self.eval("location.href + '\\n' + document.body.innerText").await;
+        panic!("timed out waiting for {cond}; page: {text}");
+    }
+
+    /// Marks the current document, so the next one can be told apart.
+    async fn mark_document(&mut self) {
+        self.eval("window.__xjOld = true").await;
+    }
+
+    async fn wait_new_document(&mut self) {
+        self.wait_for("window.__xjOld !== true").await;
+    }
+
+    /// Loads `path` (following redirects, as a person's browser does).
+    async fn goto(&mut self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.mark_document().await;
+        self.cmd("Page.navigate", json!({"url": url})).await;
+        self.wait_new_document().await;
+    }
+
+    /// The HTTP status the current page came with.
+    async fn status(&mut self) -> i64 {
+        self.eval("performance.getEntriesByType('navigation')[0].responseStatus").await.as_i64().unwrap_or(0)
+    }
+
+    async fn text(&mut self) -> String {
+        self.eval("document.body.innerText").await.as_str().unwrap_or_default().to_string()
+    }
+
+    async fn fill(&mut self, selector: &str, value: &str) {
+        let js = format!("(() => {{ const e = document.querySelector({}); e.value = {}; return true; }})()", json!(selector), json!(value));
+        assert_eq!(self.eval(&js).await, json!(true), "{selector}");
+    }
+
+    /// Clicks, as a person would (the form submits itself: no page script).
+    async fn click(&mut self, selector: &str) {
+        self.mark_document().await;
+        let js = format!("(() => {{ const e = document.querySelector({}); if (!e) return false; e.click(); return true; }})()", json!(selector));
+        assert_eq!(self.eval(&js).await, json!(true), "no {selector}");
+        self.wait_new_document().await;
+    }
+
+    async fn screenshot(&mut self, name: &str) {
+        let shot = self.cmd("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true})).await;
+        let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "{name}");
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+    }
+
+    async fn login(&mut self, username: &str) {
+        self.goto("/login").await;
+        self.fill("#username", username).await;
+        self.fill("#password", console::PASSWORD).await;
+        self.click("button[type=submit]").await;
+        self.wait_for("location.pathname === '/' && !!document.querySelector('.who')").await;
+    }
+
+    async fn logout(&mut self) {
+        self.click(".who button[type=submit]").await;
+        self.wait_for("location.pathname === '/login'").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
+    let Some(binary) = chromium() else { return };
+    let db = common::sqlite().await;
+    let s = &db.store;
+    let f = console::populate(s).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let server = tokio::spawn(xunjian::web::serve(listener, console::state(s, &f), stop_rx));
+
+    let mut tab = Tab::open(&binary, base.clone()).await;
+    tab.goto("/").await;
+    assert!(tab.eval("location.pathname").await == json!("/login"), "not logged in: the login page");
+    tab.screenshot("01-login").await;
+    tab.login("staff").await;
+    let text = tab.text().await;
+    assert!(text.contains("待处理的问题") && text.contains("内容不更新") && text.contains("单项否决"), "{text}");
+    tab.screenshot("02-dashboard-staff").await;
+
+    // The hostile name: shown as text, no element made of it.
+    tab.goto("/accounts").await;
+    assert!(tab.text().await.contains(console::HOSTILE));
+    assert_eq!(tab.eval("document.querySelectorAll('main img').length").await, json!(0));
+    tab.screenshot("03-accounts").await;
+    tab.goto(&format!("/accounts/{}", f.account_a)).await;
+    tab.screenshot("04-account").await;
+    tab.goto("/findings").await;
+    tab.screenshot("05-findings").await;
+
+    // Dismiss the hostile account's finding with a reason.
+    tab.goto(&format!("/findings/{}", f.finding_hostile)).await;
+    assert_eq!(tab.eval("document.querySelectorAll('main img').length").await, json!(0));
+    tab.screenshot("06-finding").await;
+    tab.fill("#reason", "经核实为本单位测试账号，已申请注销").await;
+    tab.click("form[action$='/dismiss'] button").await;
+    tab.wait_for("document.body.innerText.includes('经核实为本单位测试账号')").await;
+    assert!(tab.text().await.contains("已忽略"));
+    tab.screenshot("07-finding-dismissed").await;
+    assert_eq!(s.get_finding(f.finding_hostile).await.unwrap().unwrap().state, FindingState::Dismissed);
+
+    tab.goto(&format!("/findings/{}/evidence/{}", f.finding_a, f.evidence_a)).await;
+    let text = tab.text().await;
+    assert!(text.contains(&f.evidence_a) && text.contains("<script>alert('capture')</script>"), "{text}");
+    assert_eq!(tab.eval("document.querySelectorAll('main script').length").await, json!(0));
+    tab.screenshot("08-evidence").await;
+    tab.logout().await;
+
+    // The unit operator: its own unit only; another unit's account is 404.
+    tab.login("jinan").await;
+    tab.screenshot("09-dashboard-unit").await;
+    tab.goto(&format!("/accounts/{}", f.account_b)).await;
+    assert_eq!(tab.status().await, 404);
+    let text = tab.text().await;
+    assert!(text.contains("页面不存在") && !text.contains("裕安发布"), "{text}");
+    tab.screenshot("10-unit-404").await;
+    tab.goto(&format!("/findings/{}", f.finding_a)).await;
+    assert!(tab.text().await.contains("申报整改"));
+    tab.screenshot("11-finding-unit").await;
+    tab.logout().await;
+
+    tab.browser.shutdown().await;
+    stop.send(true).unwrap();
+    server.await.unwrap();
+    db.finish().await;
+    eprintln!("screenshots: {}", screenshot_dir().canonicalize().unwrap().display());
+}

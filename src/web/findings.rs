@@ -159,8 +159,10 @@ async fn render_finding(state: &AppState, user: &CurrentUser, f: StoredFinding, 
         .map(|e| {
             context! {
                 label => e.label.clone(),
-                url => e.url.as_deref().and_then(safe_url),
-                url_text => e.url.clone(),
+                // The page a person opens (post, account page); the API
+                // address of the capture only when there is none.
+                url => e.page_url.as_deref().or(e.url.as_deref()).and_then(safe_url),
+                url_text => e.page_url.clone().or_else(|| e.url.clone()),
                 at_ms => e.at_ms,
                 sha256 => e.sha256.clone(),
             }

@@ -290,6 +290,7 @@ async fn fill(s: &Store, a: &Args) -> anyhow::Result<()> {
         }
         // Findings: 5% zombie (resolved later for half), 3% interaction, 2% verification.
         let ev = Evidence {
+            page_url: None,
             label: "时间线抓取".into(),
             url: Some(format!("https://m.weibo.cn/u/{id}")),
             sha256: Some("0".repeat(64)),

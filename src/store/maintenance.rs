@@ -177,8 +177,12 @@ pub async fn check_sqlite_file(path: &Path) -> Result<DbReport, MaintenanceError
         return Err(MaintenanceError::NoBackup(path.to_path_buf()));
     }
     let mut conn = open_file(path, true).await.map_err(|e| MaintenanceError::Unusable(e.to_string()))?;
-    let report = sqlite_report(&mut conn).await;
-    conn.close().await?;
+    // Whatever SQLite cannot read in the file (a damaged page fails the
+    // integrity check itself, or a later query) makes the file unusable.
+    let report = sqlite_report(&mut conn)
+        .await
+        .map_err(|e| MaintenanceError::Unusable(format!("文件已损坏或无法读取（{e}）")));
+    let _ = conn.close().await;
     report
 }
 

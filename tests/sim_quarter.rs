@@ -16,7 +16,13 @@
 //! * every notice the store wrote is sent, and reached the SMTP server
 //!   exactly once (by Message-ID); every labelled finding was notified;
 //! * the quarterly report's 不合格 accounts and problem lines equal the
-//!   labels' veto violations and violations in the quarter.
+//!   labels' veto violations and violations in the quarter;
+//! * every finding ends its own way (issue 16): an event (a late or missed
+//!   repost, an opening notice) is recorded and never chased; a state
+//!   finding a unit declares fixed is answered by the check that follows,
+//!   rejected when the problem is still there and confirmed when it is not;
+//!   an impostor the office marks reported is closed and nothing more is
+//!   sent about it.
 //!
 //! Speed: `XUNJIAN_QUARTER_SPEED` simulated seconds per real second
 //! (default below); the daemon's lag is printed so a slow machine shows.
@@ -35,8 +41,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 use xunjian::report::{Assessment, QuarterRequest};
 use sim_run::{captures_off_the_clock, cited_outside, debug_forms, found, lies_seen_as_could_not_check, message_texts, write_config, xunjian};
-use xunjian::store::{AccountFilter, NoticeState, Store, StoreOptions};
+use xunjian::rules::FindingKind;
+use xunjian::store::{AccountFilter, EventKind, FindingFilter, FindingState, NoticeKind, NoticeRecord, Store, StoreOptions, NoticeState};
 use xunjian_sim::quarter::{Label, Quarter, labelled_quarter};
+use xunjian_sim::model::{SimPlatform, Verification};
 use xunjian_sim::{FaultConfig, FaultKind, Server, SimClock, Surface};
 
 /// Simulated seconds per real second. At 8000× the run passed with the
@@ -111,13 +119,17 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
     let real_start = Instant::now();
     let mut d = DaemonProc::spawn("daemon", &config, &env);
     d.wait_for_log("ready", Duration::from_secs(60));
+    let url = format!("sqlite://{}?mode=rw", dir.path().join("data/xunjian.db").display());
+    let live = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    let mut people = People::new(&q, &live).await;
     // Watch the simulated days go by.
     let mut day = q.start;
     while clock.now() < end {
-        std::thread::sleep(Duration::from_millis(500));
+        tokio::time::sleep(Duration::from_millis(250)).await;
         if let Ok(Some(status)) = d.child.try_wait() {
             panic!("the daemon exited ({status}):\n{}", d.log_text());
         }
+        people.act(&live, &server, &config, &env, clock.now()).await;
         if clock.now() >= day + TimeDelta::days(7) {
             day = clock.now();
             let st = server.stats();
@@ -139,7 +151,7 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         let _ = std::process::Command::new("cp").arg("-r").arg(dir.path()).arg(&keep).status();
     }
 
-    let url = format!("sqlite://{}?mode=rw", dir.path().join("data/xunjian.db").display());
+    live.close().await;
     let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
 
     // ---- precision and recall ------------------------------------------
@@ -232,6 +244,24 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
     assert!(unnotified.is_empty(), "labelled findings without a notice: {unnotified:?}");
     eprintln!("notices: {} written, {} emails received, each once", notices.len(), received.values().sum::<usize>());
 
+    // ---- every finding ends its own way ------------------------------------
+    let all = store.list_findings(&FindingFilter::default()).await.unwrap();
+    for f in all.iter().filter(|f| f.kind() == FindingKind::Event && want.contains_key(&people.key(f))) {
+        // An event that became a violation is on record, never "open".
+        if matches!(f.state, FindingState::Open | FindingState::Rectifying) {
+            panic!("event finding #{} {} is {:?}, not recorded: {}", f.id, people.key(f), f.state, f.summary_zh);
+        }
+    }
+    let chased: Vec<String> = notices
+        .iter()
+        .filter(|n| n.kind == NoticeKind::Reminder)
+        .filter_map(|n| all.iter().find(|f| Some(f.id) == n.finding_id))
+        .filter(|f| f.kind() == FindingKind::Event)
+        .map(|f| format!("#{} {}", f.id, people.key(f)))
+        .collect();
+    assert!(chased.is_empty(), "events are never chased with reminders: {chased:?}");
+    people.assert_done(&store, &notices).await;
+
     // ---- the quarterly report ----------------------------------------------
     if end >= q.quarter_end {
         let cfg = xunjian::config::LoadedConfig::from_file(&config).unwrap();
@@ -289,4 +319,174 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         eprintln!("report: {:?}; files {reports:?}", report.total);
     }
     store.close().await;
+}
+
+/// What people do during the quarter, through the CLI on the simulated
+/// clock, as the office and its units would:
+/// * 宝鸡市住房和城乡建设局 declares its comments open a day into the
+///   violation, while they are still closed: the check the declaration
+///   brings forward rejects it (整改未通过) and the unit is told;
+/// * 宝鸡市农业农村局 gets its institutional verification and declares it:
+///   the check confirms it (整改已确认) and the finding is resolved;
+/// * the office marks the first impostor 已举报: closed, nothing more sent.
+struct People {
+    /// Store id → `platform:id`, for finding keys.
+    key_of: BTreeMap<i64, String>,
+    reject: Act,
+    confirm: Act,
+    /// (finding id, marked at) once marked.
+    marked: Option<(i64, i64)>,
+    /// The world account to verify (index into `world.accounts`).
+    to_verify: usize,
+    owner_of_to_verify: String,
+}
+
+#[derive(Default)]
+struct Act {
+    account_id: i64,
+    rule: &'static str,
+    /// Act from this moment on.
+    after: Option<DateTime<Utc>>,
+    /// (finding id, declared at) once done.
+    done: Option<(i64, i64)>,
+}
+
+impl People {
+    async fn new(q: &Quarter, store: &Store) -> People {
+        let accounts = store.list_accounts(&AccountFilter::default()).await.unwrap();
+        let key_of: BTreeMap<i64, String> =
+            accounts.iter().map(|a| (a.id, format!("{}:{}", a.spec.platform.code(), a.spec.platform_id))).collect();
+        let find = |name: &str| -> (usize, i64) {
+            let i = q.world.accounts.iter().position(|a| a.platform == SimPlatform::Weibo && a.name == name).unwrap();
+            let key = format!("weibo:{}", q.world.accounts[i].id);
+            let id = key_of.iter().find(|(_, k)| **k == key).map(|(id, _)| *id).unwrap_or_else(|| panic!("{name} not registered"));
+            (i, id)
+        };
+        let (i_closed, closed) = find("宝鸡市住房和城乡建设局");
+        let label = q
+            .labels()
+            .into_iter()
+            .find(|l| l.rule == "interaction" && l.account_id == q.world.accounts[i_closed].id)
+            .expect("the interaction label");
+        let (to_verify, unverified) = find("宝鸡市农业农村局");
+        People {
+            key_of,
+            reject: Act {
+                account_id: closed,
+                rule: "interaction",
+                after: label.violation_from.map(|v| v + TimeDelta::days(1)),
+                done: None,
+            },
+            confirm: Act { account_id: unverified, rule: "verification", after: Some(cst(2026, 8, 12, 10)), done: None },
+            marked: None,
+            to_verify,
+            owner_of_to_verify: "宝鸡市农业农村局".to_string(),
+        }
+    }
+
+    fn key(&self, f: &xunjian::store::StoredFinding) -> String {
+        format!("{}|{}|{}", f.rule.code(), self.key_of.get(&f.account_id).map(String::as_str).unwrap_or("?"), f.subject)
+    }
+
+    async fn open_finding(store: &Store, account_id: i64, rule: &str) -> Option<i64> {
+        let filter = FindingFilter {
+            states: vec![FindingState::Open],
+            rule: xunjian::rules::RuleId::from_code(rule),
+            account_id: Some(account_id),
+        };
+        store.list_findings(&filter).await.unwrap().first().map(|f| f.id)
+    }
+
+    async fn act(&mut self, store: &Store, server: &Server, config: &std::path::Path, env: &[(String, String)], now: DateTime<Utc>) {
+        if self.reject.done.is_none()
+            && self.reject.after.is_some_and(|t| now >= t)
+            && let Some(id) = Self::open_finding(store, self.reject.account_id, self.reject.rule).await
+        {
+            let at = xunjian(config, &["findings", "rectify", &id.to_string(), "--by", "王建国", "--note", "已开放评论"], env);
+            eprintln!("{} 住建局 declares #{id} fixed: {}", local(now), at.trim());
+            self.reject.done = Some((id, now.timestamp_millis()));
+        }
+        if self.confirm.done.is_none()
+            && self.confirm.after.is_some_and(|t| now >= t)
+            && let Some(id) = Self::open_finding(store, self.confirm.account_id, self.confirm.rule).await
+        {
+            // The world changes only while no check of the account is due
+            // for three hours, so the check that answers the declaration is
+            // the one the declaration brought forward, and it comes after
+            // the fix (a routine look between the fix and the declaration
+            // would resolve the finding on its own).
+            let soon = (now + TimeDelta::hours(3)).timestamp_millis();
+            let due = store.due_checks(Some(self.confirm.account_id)).await.unwrap();
+            if due.iter().all(|c| c.due_at_ms > soon && c.lease_owner.is_none()) {
+                let mut world = (*server.world()).clone();
+                world.accounts[self.to_verify].verification =
+                    Some(Verification { reason: format!("{}官方微博", self.owner_of_to_verify), institutional: true });
+                server.set_world(world);
+                let at = xunjian(config, &["findings", "rectify", &id.to_string(), "--by", "刘敏", "--note", "已完成机构认证"], env);
+                eprintln!("{} 农业农村局 verified, declares #{id} fixed: {}", local(now), at.trim());
+                self.confirm.done = Some((id, now.timestamp_millis()));
+            }
+        }
+        if self.marked.is_none() {
+            let filter = FindingFilter {
+                states: vec![FindingState::Open],
+                rule: Some(xunjian::rules::RuleId::Impostor),
+                account_id: None,
+            };
+            if let Some(f) = store.list_findings(&filter).await.unwrap().first()
+                && now.timestamp_millis() >= f.first_seen_at_ms + 86_400_000
+            {
+                let at = xunjian(config, &["findings", "mark", &f.id.to_string(), "reported", "--by", "张丽", "--note", "已向平台举报"], env);
+                eprintln!("{} office marks #{} reported: {}", local(now), f.id, at.trim());
+                self.marked = Some((f.id, now.timestamp_millis()));
+            }
+        }
+    }
+
+    async fn assert_done(&self, store: &Store, notices: &[NoticeRecord]) {
+        let (Some((rejected, declared_r)), Some((confirmed, declared_c)), Some((marked, marked_at))) =
+            (self.reject.done, self.confirm.done, self.marked)
+        else {
+            panic!(
+                "people did not get to act: reject {:?}, confirm {:?}, mark {:?}",
+                self.reject.done, self.confirm.done, self.marked
+            );
+        };
+        let answer = |kind: EventKind, id: i64, declared: i64| async move {
+            let events = store.finding_events(id).await.unwrap();
+            let e = events
+                .iter()
+                .find(|e| e.kind == kind && e.at_ms >= declared)
+                .unwrap_or_else(|| panic!("#{id}: no {kind:?} after the declaration: {events:?}"))
+                .clone();
+            let told: Vec<&NoticeRecord> = notices.iter().filter(|n| n.event_id == Some(e.id)).collect();
+            assert!(!told.is_empty(), "#{id}: {kind:?} was not notified");
+            eprintln!(
+                "#{id}: {kind:?} {:.1} simulated hours after the declaration, {} notice(s)",
+                (e.at_ms - declared) as f64 / 3_600_000.0,
+                told.len()
+            );
+            // The check the declaration brought forward answers it.
+            assert!(e.at_ms - declared <= 86_400_000, "#{id}: answered {} ms after the declaration", e.at_ms - declared);
+        };
+        answer(EventKind::RectifyRejected, rejected, declared_r).await;
+        let f = store.get_finding(rejected).await.unwrap().unwrap();
+        assert_eq!(f.rectify_outcome.as_deref(), Some("rejected"), "#{rejected}");
+        answer(EventKind::RectifyConfirmed, confirmed, declared_c).await;
+        let f = store.get_finding(confirmed).await.unwrap().unwrap();
+        assert_eq!((f.state, f.rectify_outcome.as_deref()), (FindingState::Resolved, Some("confirmed")), "#{confirmed}");
+        let f = store.get_finding(marked).await.unwrap().unwrap();
+        assert_eq!((f.state, f.marked_by.as_deref()), (FindingState::Closed, Some("张丽")), "#{marked}");
+        let after: Vec<&NoticeRecord> =
+            notices.iter().filter(|n| n.finding_id == Some(marked) && n.created_at_ms > marked_at).collect();
+        assert!(after.is_empty(), "#{marked} was marked reported and still notified: {after:?}");
+    }
+}
+
+fn local(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Asia::Shanghai).format("%m-%d %H:%M").to_string()
+}
+
+fn cst(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    xunjian_sim::quarter::cst(y, m, d, h, 0)
 }

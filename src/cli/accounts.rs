@@ -196,13 +196,9 @@ pub async fn run(loaded: &LoadedConfig, cmd: AccountsCommand) -> CliResult {
     }
 }
 
-/// Now, on the simulated clock when `XUNJIAN_CLOCK_*` are set (the
-/// simulator and the end-to-end tests register accounts in simulated time).
+/// Now in Unix milliseconds, on the injected clock ([`super::now`]).
 pub(super) fn now_ms() -> i64 {
-    crate::daemon::clock::ClockSetup::from_env()
-        .map(|c| c.clock.now())
-        .unwrap_or_else(|_| Utc::now())
-        .timestamp_millis()
+    super::now().timestamp_millis()
 }
 
 fn parse_platform(s: &str) -> CliResult<Platform> {

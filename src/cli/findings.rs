@@ -125,7 +125,7 @@ fn parse_rule(s: &str) -> CliResult<RuleId> {
 
 pub(crate) fn parse_at(at: Option<&str>) -> CliResult<DateTime<Utc>> {
     match at {
-        None => Ok(Utc::now()),
+        None => Ok(super::now()),
         Some(s) => DateTime::parse_from_rfc3339(s.trim())
             .map(|t| t.with_timezone(&Utc))
             .map_err(|e| CliError::invalid(anyhow!("--at「{s}」不是 RFC 3339 时间，如 2026-11-21T10:00:00+08:00: {e}"))),
@@ -288,7 +288,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
             if store.get_finding(id).await?.is_none() {
                 return Err(CliError::invalid(anyhow!("找不到问题 #{id} (no such finding)")));
             }
-            match store.dismiss_finding(id, reason.trim(), &by, Utc::now().timestamp_millis()).await {
+            match store.dismiss_finding(id, reason.trim(), &by, super::now().timestamp_millis()).await {
                 Ok(f) => {
                     outln!("已忽略问题 #{} {}（{}）：{}", f.id, f.fingerprint, by, reason.trim());
                     Ok(())
@@ -302,7 +302,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
                 return Err(CliError::invalid(anyhow!("请用 --note 填写整改说明")));
             }
             let link = link.as_deref().map(str::trim).filter(|l| !l.is_empty());
-            match store.rectify_finding(id, &by, note.trim(), link, Utc::now().timestamp_millis()).await {
+            match store.rectify_finding(id, &by, note.trim(), link, super::now().timestamp_millis()).await {
                 Ok(f) => {
                     outln!(
                         "问题 #{} 已记录整改说明（{}）：{}；下次成功检查时确认或退回",
@@ -323,7 +323,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: FindingsCommand) -> CliResult {
                 )));
             };
             let note = note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-            match store.mark_finding(id, m, &by, note, Utc::now().timestamp_millis()).await {
+            match store.mark_finding(id, m, &by, note, super::now().timestamp_millis()).await {
                 Ok(f) => {
                     outln!("问题 #{} 已标记为“{}”（{}），不再提醒", f.id, m.display_zh(), by);
                     Ok(())

@@ -21,6 +21,14 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Now, on the simulated clock when `XUNJIAN_CLOCK_*` are set (the
+/// simulator, the demo and the end-to-end tests run the daemon in simulated
+/// time; a person's action — a dismissal, a declared rectification — must be
+/// on the same clock as the checks that answer it), else the machine's.
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    crate::daemon::clock::ClockSetup::from_env().map(|c| c.clock.now()).unwrap_or_else(|_| chrono::Utc::now())
+}
+
 /// An error with the exit code it deserves.
 #[derive(Debug)]
 pub struct CliError {
@@ -280,7 +288,7 @@ async fn status(loaded: &LoadedConfig, as_json: bool) -> CliResult {
     let store = open_store(loaded).await?;
     let d = &loaded.config.daemon;
     let th = health::Thresholds::from_config(d);
-    let now_ms = chrono::Utc::now().timestamp_millis();
+    let now_ms = now().timestamp_millis();
     let facts = store.health_facts(now_ms, now_ms - th.check_window_ms).await?;
     let reasons = health::assess(&facts, &th, now_ms);
     let breakers = daemon_breakers(d.listen.trim()).await;

@@ -8,7 +8,6 @@ use crate::config::LoadedConfig;
 use crate::notify::{FailureClass, Sender};
 use crate::store::{NoticeKind, NoticeRecord, NoticeState};
 use anyhow::anyhow;
-use chrono::Utc;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -152,7 +151,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
         }
         NoticesCommand::Show { id, html } => show(loaded, &store, id, html).await,
         NoticesCommand::Resend { id } => match store
-            .resend_notice(id, Utc::now().timestamp_millis())
+            .resend_notice(id, super::now().timestamp_millis())
             .await?
         {
             None => Err(CliError::invalid(anyhow!(
@@ -172,7 +171,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: NoticesCommand) -> CliResult {
         },
         NoticesCommand::Send { digest } => {
             let s = sender(loaded)?;
-            let now = Utc::now();
+            let now = super::now();
             let notify = &loaded.config.notify;
             let office = &loaded.config.general.office_name;
             if digest {
@@ -387,7 +386,7 @@ async fn show(
 
 async fn test(loaded: &LoadedConfig, to: &str, robots: bool) -> CliResult {
     let s = sender(loaded)?;
-    let now = Utc::now();
+    let now = super::now();
     outln!("发送方式 (transport): {}", s.describe());
     let mut failed = false;
     match s.send_test(to, now).await {

@@ -12,7 +12,6 @@ use crate::config::LoadedConfig;
 use crate::store::{NewAuditEntry, NewUser, Role, Store, StoreError, User, UserScope};
 use crate::web::password;
 use anyhow::anyhow;
-use chrono::Utc;
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -65,7 +64,7 @@ fn cli_actor() -> String {
 async fn audit(store: &Store, action: &str, target: &str, detail: &str) -> CliResult {
     let actor = cli_actor();
     let entry = NewAuditEntry { user_id: None, username: &actor, remote_addr: "cli", action, target, detail };
-    store.record_audit(&entry, Utc::now().timestamp_millis()).await?;
+    store.record_audit(&entry, super::now().timestamp_millis()).await?;
     Ok(())
 }
 
@@ -125,7 +124,7 @@ fn scope_text(u: &User) -> String {
 
 pub async fn run(loaded: &LoadedConfig, cmd: UsersCommand) -> CliResult {
     let store = open_store(loaded).await?;
-    let now = Utc::now().timestamp_millis();
+    let now = super::now().timestamp_millis();
     match cmd {
         UsersCommand::Add { username, role, name, units, accounts, password_stdin } => {
             let username = check_username(&username)?.to_string();

@@ -848,6 +848,19 @@ impl super::Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        // The unit wants to know whether its fix counts, and its account's
+        // next routine look may be a day away: the account is checked now.
+        // (A check already under way keeps its lease; an observation older
+        // than the declaration never decides it: see `record_evaluation`.)
+        sqlx::query(
+            "UPDATE due_checks SET due_at_ms = $1, reason = $2 \
+             WHERE account_id = $3 AND kind = 'poll' AND due_at_ms > $1 AND lease_owner IS NULL",
+        )
+        .bind(now_ms)
+        .bind("整改复查")
+        .bind(f.account_id)
+        .execute(&mut *tx)
+        .await?;
         let f = finding_in_tx(&mut tx, id).await?;
         tx.commit().await?;
         Ok(f)

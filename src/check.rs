@@ -175,15 +175,17 @@ pub async fn evaluate(
 ) -> Result<Vec<Finding>, StoreError> {
     // Impostor candidates are compared with every account the office ever
     // registered, retired ones included (a retired account is not an impostor).
-    let (registry, everyone) = store.registry_and_everyone().await?;
+    let all = store.registry().await?;
+    let everyone = all.everyone();
     let ctx = RuleContext { now, calendar, rules };
-    let in_scope = |a: &Account| scope.account_ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
+    let scope_ids: Option<std::collections::HashSet<i64>> = scope.account_ids.as_ref().map(|ids| ids.iter().copied().collect());
+    let in_scope = |a: &Account| scope_ids.as_ref().is_none_or(|ids| ids.contains(&a.id));
     let wants = |r: RuleId| scope.rules.as_ref().is_none_or(|rs| rs.contains(&r));
 
     // Load first, evaluate second: the opening-notice rule reads the
     // source accounts' posts whatever their order in the registry.
     let mut loaded = Vec::new();
-    for account in &registry {
+    for account in all.current() {
         if in_scope(account) {
             loaded.push((true, load_facts(store, account, now).await?));
         } else if account.spec.is_source {
@@ -222,8 +224,8 @@ pub async fn evaluate(
                 || (rules.unregistered.enabled && wants(RuleId::Unregistered))
             {
                 let found = searches(store, facts, rules, now).await?;
-                findings.extend(rules::impostor::check_impostors(account, &found, &everyone, &ctx));
-                findings.extend(rules::one_per_platform::check_unregistered(account, &found, &everyone, &ctx));
+                findings.extend(rules::impostor::check_impostors(account, &found, everyone, &ctx));
+                findings.extend(rules::one_per_platform::check_unregistered(account, &found, everyone, &ctx));
             }
             if rules.opening_notice.enabled && wants(RuleId::OpeningNotice) {
                 let portal = portal_sightings(store, facts, now).await?;
@@ -245,9 +247,14 @@ pub async fn evaluate(
         findings.extend(rules::evaluate_reposts(&items, &target_facts, &ctx));
     }
     if rules.one_per_platform.enabled && wants(RuleId::OnePerPlatform) {
-        findings.extend(
-            rules::one_per_platform::check_one_per_platform_of(&registry, scope.account_ids.as_deref(), &ctx),
-        );
+        // The owner groups are formed over the whole registry once per
+        // registry version, not per check.
+        let groups = all.derived(|r| rules::one_per_platform::OwnerGroups::new(r.current()));
+        let registry: Vec<&Account> = match &scope.account_ids {
+            Some(ids) => ids.iter().filter_map(|id| all.get(*id)).filter(|a| all.is_retired(a.id) == Some(false)).collect(),
+            None => all.current().collect(),
+        };
+        findings.extend(rules::one_per_platform::check_one_per_platform_grouped(&registry, &groups, &ctx));
     }
     // A silent account's missed reposts belong to its zombie finding (issue 16).
     rules::absorb::fold_missed_reposts_into_zombie(&mut findings, &target_facts, &rules.zombie);

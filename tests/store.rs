@@ -202,8 +202,23 @@ async fn the_registry_cache_sees_every_write_from_any_handle() {
         assert_eq!(names(registry), ["汉滨区人民政府发布:Active"], "{}: a retired account left the registry", db.label);
         assert_eq!(everyone.len(), 2);
 
+        // Unchanged, the registry is shared, not read again, and what a
+        // check derives from it is built once per version.
+        let before = reader.registry().await.unwrap();
+        assert!(std::sync::Arc::ptr_eq(&before, &reader.registry().await.unwrap()), "{}", db.label);
+        let builds = std::sync::atomic::AtomicUsize::new(0);
+        let count = |r: &xunjian::store::Registry| {
+            builds.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            r.current().count()
+        };
+        assert_eq!((*before.derived(count), *before.derived(count)), (1, 1));
+        assert_eq!(builds.load(std::sync::atomic::Ordering::SeqCst), 1, "{}", db.label);
+
         writer.add_account(&spec(Platform::Douyin, "MS4w", "白河发布", "白河县"), 50, "cli").await.unwrap();
         assert_eq!(reader.list_accounts(&AccountFilter::default()).await.unwrap().len(), 2, "{}", db.label);
+        let after = reader.registry().await.unwrap();
+        assert!(after.version() > before.version(), "{}: a write bumps the version", db.label);
+        assert_eq!(*after.derived(count), 2, "{}: derived again for the new version", db.label);
         writer.close().await;
         db.finish().await;
     }

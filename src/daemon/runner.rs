@@ -901,16 +901,11 @@ async fn evaluate(shared: &Shared, rt: &Runtime, account_ids: &[i64], now: DateT
     if account_ids.is_empty() {
         return Ok(());
     }
-    let accounts: HashMap<i64, Account> = shared
-        .store
-        .list_accounts(&AccountFilter { include_retired: true, ..Default::default() })
-        .await?
-        .into_iter()
-        .map(|a| (a.id, a))
-        .collect();
+    // Borrowed from the store's registry: a check copies no account.
+    let accounts = shared.store.registry().await?;
     let notify_cfg = &rt.loaded.config.notify;
     let office = rt.loaded.config.general.office_name.as_str();
-    let planner = |t: &crate::store::FindingTransition| match accounts.get(&t.finding.account_id) {
+    let planner = |t: &crate::store::FindingTransition| match accounts.get(t.finding.account_id) {
         Some(a) => crate::notify::plan_notices(notify_cfg, office, &rt.calendar, a, t),
         None => Vec::new(),
     };
@@ -948,11 +943,10 @@ async fn schedule_repost_checks(
         return Ok(());
     }
     let platform = source.spec.platform;
-    let targets: Vec<Account> = shared
-        .store
-        .list_accounts(&AccountFilter { platform: Some(platform), ..Default::default() })
-        .await?
-        .into_iter()
+    let registry = shared.store.registry().await?;
+    let filter = AccountFilter { platform: Some(platform), ..Default::default() };
+    let targets: Vec<&Account> = registry
+        .matching(&filter)
         .filter(|a| a.id != source.id && matches!(a.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening))
         .collect();
     let ctx = RuleContext { now, calendar: &rt.calendar, rules: &rt.rules };

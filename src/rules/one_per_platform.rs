@@ -28,7 +28,7 @@ use super::names::normalize_name;
 use super::{Evidence, Finding, RuleContext, RuleId, Verdict};
 use crate::accounts::{Account, LifecycleStatus};
 use crate::rules::SearchEvidence;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// The registry tag that marks an approved additional account.
 pub const EXCEPTION_TAG: &str = "允许多账号";
@@ -83,28 +83,71 @@ pub fn check_one_per_platform(registry: &[Account], ctx: &RuleContext<'_>) -> Ve
 
 /// [`check_one_per_platform`] with findings only for the accounts in
 /// `only` (all when `None`); the groups are still formed over the whole
-/// registry. The daemon checks one account at a time, and building every
-/// account's finding to keep one was a fifth of its time per check.
+/// registry.
 pub fn check_one_per_platform_of(registry: &[Account], only: Option<&[i64]>, ctx: &RuleContext<'_>) -> Vec<Finding> {
+    if !ctx.rules.one_per_platform.enabled {
+        return Vec::new();
+    }
+    let groups = OwnerGroups::new(registry.iter());
+    let judged: Vec<&Account> = registry.iter().filter(|a| only.is_none_or(|ids| ids.contains(&a.id))).collect();
+    check_one_per_platform_grouped(&judged, &groups, ctx)
+}
+
+/// The registry's accounts grouped by platform and normalised owner unit:
+/// what [`check_one_per_platform_grouped`] compares an account with. The
+/// daemon checks one account at a time; forming the groups over 10,000
+/// accounts for each check was most of this rule's cost, so the caller
+/// keeps one per registry version.
+#[derive(Debug, Default)]
+pub struct OwnerGroups {
+    /// (platform, normalised owner) → ids of the accounts counted, by id.
+    groups: HashMap<(&'static str, String), Vec<i64>>,
+    /// The members of groups of two or more (their evidence names them all).
+    shared: HashMap<i64, Account>,
+}
+
+impl OwnerGroups {
+    /// `registry`: the supervised accounts, retired ones left out.
+    pub fn new<'a>(registry: impl Iterator<Item = &'a Account>) -> OwnerGroups {
+        let mut groups: HashMap<(&'static str, String), Vec<&Account>> = HashMap::new();
+        for a in registry.filter(|a| counts(a) && !is_exception(a)) {
+            // Normalised once per account (`owner` would normalise it again).
+            let Some(key) = a.spec.owner_unit.as_deref().map(normalize_name).filter(|k| !k.is_empty()) else {
+                continue;
+            };
+            groups.entry((a.spec.platform.code(), key)).or_default().push(a);
+        }
+        let mut out = OwnerGroups::default();
+        for (key, mut members) in groups {
+            members.sort_by_key(|a| a.id);
+            if members.len() > 1 {
+                out.shared.extend(members.iter().map(|a| (a.id, (*a).clone())));
+            }
+            out.groups.insert(key, members.iter().map(|a| a.id).collect());
+        }
+        out
+    }
+
+    /// The group of `platform` and owner `o` (normalised here), by id.
+    fn group(&self, platform: &'static str, o: &str) -> Vec<&Account> {
+        let ids = self.groups.get(&(platform, normalize_name(o))).map(Vec::as_slice).unwrap_or_default();
+        ids.iter().filter_map(|id| self.shared.get(id)).collect()
+    }
+
+    fn len(&self, platform: &'static str, o: &str) -> usize {
+        self.groups.get(&(platform, normalize_name(o))).map_or(0, Vec::len)
+    }
+}
+
+/// Rule 9a for the accounts `judged` (active or opening ones get a
+/// finding), against the registry's `groups`.
+pub fn check_one_per_platform_grouped(judged: &[&Account], groups: &OwnerGroups, ctx: &RuleContext<'_>) -> Vec<Finding> {
     let rule = &ctx.rules.one_per_platform;
     if !rule.enabled {
         return Vec::new();
     }
-    // (platform, normalised owner) → the counted accounts, by id.
-    let mut groups: BTreeMap<(&str, String), Vec<&Account>> = BTreeMap::new();
-    for a in registry.iter().filter(|a| counts(a) && !is_exception(a)) {
-        // Normalised once per account (`owner` would normalise it again).
-        let Some(key) = a.spec.owner_unit.as_deref().map(normalize_name).filter(|k| !k.is_empty()) else {
-            continue;
-        };
-        groups.entry((a.spec.platform.code(), key)).or_default().push(a);
-    }
-    for g in groups.values_mut() {
-        g.sort_by_key(|a| a.id);
-    }
     let mut out = Vec::new();
-    let wanted = |a: &Account| only.is_none_or(|ids| ids.contains(&a.id));
-    let mut accounts: Vec<&Account> = registry.iter().filter(|a| counts(a) && wanted(a)).collect();
+    let mut accounts: Vec<&Account> = judged.iter().copied().filter(|a| counts(a)).collect();
     accounts.sort_by_key(|a| a.id);
     for a in accounts {
         let platform = a.spec.platform;
@@ -126,8 +169,7 @@ pub fn check_one_per_platform_of(registry: &[Account], only: Option<&[i64]>, ctx
             ));
             continue;
         }
-        let group = &groups[&(platform.code(), normalize_name(o))];
-        if group.len() < 2 {
+        if groups.len(platform.code(), o) < 2 {
             out.push(f.measure("accounts_on_platform", 1).verdict(
                 Verdict::Pass,
                 format!(
@@ -138,6 +180,7 @@ pub fn check_one_per_platform_of(registry: &[Account], only: Option<&[i64]>, ctx
             ));
             continue;
         }
+        let group = groups.group(platform.code(), o);
         let others: Vec<&&Account> = group.iter().filter(|x| x.id != a.id).collect();
         let listed: Vec<String> = group
             .iter()

@@ -3,6 +3,7 @@
 use super::{Result, Store, StoreError, flag, get_flag, get_i64, get_opt_i64, get_opt_string, get_string};
 use crate::accounts::{Account, AccountSpec, LifecycleStatus};
 use chrono::NaiveDate;
+use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use xunjian_adapters::model::Platform;
@@ -274,59 +275,119 @@ async fn record_changes(
     Ok(())
 }
 
-impl Store {
-    /// Every account row (with its retired flag), sorted in registry
-    /// order, from the store's registry cache.
-    ///
-    /// Each check reads the whole registry (impostor names are compared
-    /// with every account; the notices need the unit's contacts), and on
-    /// SQLite every row crosses a thread: re-reading 200 accounts per check
-    /// was half the daemon's database time. The cache is keyed by a stamp
-    /// that every account write changes (the number of accounts, and the
-    /// number and the largest id of their audit-trail rows: each update,
-    /// status change and retirement writes one), read before the rows, so
-    /// a write committed in between only costs one more reload; and since
-    /// the stamp is read from the database, edits by another process or
-    /// another daemon are seen at the next read.
-    async fn all_accounts(&self) -> Result<std::sync::Arc<Vec<(Account, bool)>>> {
-        let row = sqlx::query(
-            "SELECT (SELECT COUNT(*) FROM accounts) AS accounts, (SELECT COUNT(*) FROM account_changes) AS changes, \
-             (SELECT COALESCE(MAX(id), 0) FROM account_changes) AS last_change",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        let stamp = [get_i64(&row, "accounts")?, get_i64(&row, "changes")?, get_i64(&row, "last_change")?];
-        if let Some((cached, accounts)) = self.registry_cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
-            && *cached == stamp
+/// The registry as of one version of the `accounts` table: every account
+/// ever registered (retired ones flagged) in registry order, with an index
+/// by id. One is shared by every check until an account is written; a check
+/// borrows from it and copies nothing (copying 10,000 accounts twice per
+/// check was two thirds of the daemon's CPU at that size).
+#[derive(Debug, Default)]
+pub struct Registry {
+    version: i64,
+    everyone: Vec<Account>,
+    retired: Vec<bool>,
+    by_id: HashMap<i64, usize>,
+    /// Values computed from this version (e.g. the rules' name indexes),
+    /// by type, built once and dropped with it.
+    derived: std::sync::Mutex<HashMap<std::any::TypeId, std::sync::Arc<dyn std::any::Any + Send + Sync>>>,
+}
+
+impl Registry {
+    fn new(version: i64, mut rows: Vec<(Account, bool)>) -> Registry {
+        rows.sort_by(|a, b| registry_order(&a.0, &b.0));
+        let (everyone, retired): (Vec<Account>, Vec<bool>) = rows.into_iter().unzip();
+        let by_id = everyone.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        Registry { version, everyone, retired, by_id, derived: Default::default() }
+    }
+
+    /// The version of the `accounts` table this was read at.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+
+    /// Every account ever registered, retired ones included, in registry
+    /// order (impostor candidates are compared with all of them: a unit's
+    /// retired account is not an impostor).
+    pub fn everyone(&self) -> &[Account] {
+        &self.everyone
+    }
+
+    /// The supervised registry: accounts not retired, in registry order (as
+    /// `list_accounts` with the default filter).
+    pub fn current(&self) -> impl Iterator<Item = &Account> + Clone {
+        self.everyone.iter().zip(&self.retired).filter(|(_, r)| !**r).map(|(a, _)| a)
+    }
+
+    /// Accounts matching `filter`, in registry order.
+    pub fn matching<'a>(&'a self, filter: &'a AccountFilter) -> impl Iterator<Item = &'a Account> {
+        self.everyone.iter().zip(&self.retired).filter(|(a, r)| filter.matches(a, **r)).map(|(a, _)| a)
+    }
+
+    /// Any account by id, retired ones included.
+    pub fn get(&self, id: i64) -> Option<&Account> {
+        self.by_id.get(&id).map(|i| &self.everyone[*i])
+    }
+
+    /// Whether the account with this id is retired (None: no such account).
+    pub fn is_retired(&self, id: i64) -> Option<bool> {
+        self.by_id.get(&id).map(|i| self.retired[*i])
+    }
+
+    /// `build(self)`, computed once per registry version and type: what
+    /// every check would otherwise derive from the whole registry again.
+    pub fn derived<T: Send + Sync + 'static>(&self, build: impl FnOnce(&Registry) -> T) -> std::sync::Arc<T> {
+        let key = std::any::TypeId::of::<T>();
+        if let Some(v) = self.derived.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()
+            && let Ok(v) = v.downcast::<T>()
         {
-            return Ok(accounts.clone());
+            return v;
+        }
+        // Built outside the lock: two checks may build it at once, and the
+        // last one kept is as good as the first.
+        let v = std::sync::Arc::new(build(self));
+        self.derived.lock().unwrap_or_else(|e| e.into_inner()).insert(key, v.clone());
+        v
+    }
+}
+
+impl Store {
+    /// The registry, from the store's cache while no account was written.
+    ///
+    /// The cache is keyed by `registry_version`, a number the database's
+    /// triggers bump on every write to `accounts` (migration 0013), read
+    /// before the rows: a write committed in between costs one more reload,
+    /// and edits by another process or another daemon are seen at the next
+    /// call. Reading it is one primary-key lookup.
+    pub async fn registry(&self) -> Result<std::sync::Arc<Registry>> {
+        let version = get_i64(
+            &sqlx::query("SELECT version FROM registry_version WHERE id = 1").fetch_one(self.pool()).await?,
+            "version",
+        )?;
+        if let Some(cached) = self.registry_cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
+            && cached.version == version
+        {
+            return Ok(cached.clone());
         }
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts");
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
-        let mut accounts = rows.iter().map(account_from_row).collect::<Result<Vec<_>>>()?;
-        accounts.sort_by(|a, b| registry_order(&a.0, &b.0));
-        let accounts = std::sync::Arc::new(accounts);
-        *self.registry_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((stamp, accounts.clone()));
-        Ok(accounts)
+        let rows = rows.iter().map(account_from_row).collect::<Result<Vec<_>>>()?;
+        let registry = std::sync::Arc::new(Registry::new(version, rows));
+        *self.registry_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(registry.clone());
+        Ok(registry)
     }
 
     /// The registry (as `list_accounts` with the default filter) and every
-    /// account ever registered, retired ones included: each check needs
-    /// both.
+    /// account ever registered, retired ones included, as copies (for
+    /// callers that keep them; a check borrows from [`Store::registry`]).
     pub async fn registry_and_everyone(&self) -> Result<(Vec<Account>, Vec<Account>)> {
-        let all = self.all_accounts().await?;
-        let current = AccountFilter::default();
-        let registry = all.iter().filter(|(a, retired)| current.matches(a, *retired)).map(|(a, _)| a.clone()).collect();
-        let everyone = all.iter().map(|(a, _)| a.clone()).collect();
-        Ok((registry, everyone))
+        let all = self.registry().await?;
+        Ok((all.current().cloned().collect(), all.everyone().to_vec()))
     }
 
     /// Accounts matching the filter, ordered by platform, region and name.
     pub async fn list_accounts(&self, filter: &AccountFilter) -> Result<Vec<Account>> {
         // The registry is hundreds of rows; filtering here keeps one plain
         // statement that behaves the same on both backends.
-        let all = self.all_accounts().await?;
-        Ok(all.iter().filter(|(a, retired)| filter.matches(a, *retired)).map(|(a, _)| a.clone()).collect())
+        Ok(self.registry().await?.matching(filter).cloned().collect())
     }
 
     pub async fn get_account(&self, id: i64) -> Result<Option<Account>> {

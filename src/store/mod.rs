@@ -21,7 +21,7 @@ mod users;
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use console::{AccountQuery, DashboardCounts, EvidenceInfo, FindingQuery, Visibility};
 pub use users::{NewUser, Role, Session, User, UserScope};
-pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport};
+pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport, Registry};
 pub use findings::{
     CoverageDay, EventKind, FindingEvent, FindingFilter, FindingState, FindingTransition, NoticePlanner, StoredFinding,
     ThirdPartyMark, next_state,
@@ -114,12 +114,10 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-    /// The account rows and the stamp they were read under (see
-    /// `Store::all_accounts`); shared by the clones of one handle.
-    registry_cache: std::sync::Arc<std::sync::Mutex<Option<RegistryCache>>>,
+    /// The registry as last read (see `Store::registry`); shared by the
+    /// clones of one handle.
+    registry_cache: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Registry>>>>,
 }
-
-type RegistryCache = ([i64; 3], std::sync::Arc<Vec<(crate::accounts::Account, bool)>>);
 
 /// A migration as recorded in the database.
 #[derive(Debug, Clone)]

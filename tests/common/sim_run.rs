@@ -31,6 +31,9 @@ pub fn write_config(dir: &Path, base: &str, smtp_port: u16) -> std::path::PathBu
     );
     let path = dir.join("xunjian.toml");
     std::fs::write(&path, text).unwrap();
+    // As an operator keeps it (the CLI warns about a world-readable one).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
 }
 

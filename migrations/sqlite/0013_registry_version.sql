@@ -1,0 +1,38 @@
+-- The registry's version number, SQLite. Kept in step with
+-- migrations/postgres/0013_registry_version.sql.
+--
+-- Every check reads the whole registry (impostor names are compared with
+-- every account ever registered; the one-account-per-platform rule groups
+-- them). The store keeps it in memory and must know, cheaply and for writes
+-- by any process, when it changed: this one row counts the writes to
+-- `accounts`, bumped by triggers so no write path can forget it. (Before,
+-- the store counted the rows of `accounts` and `account_changes` on every
+-- check: two full scans per check at 10,000 accounts.)
+CREATE TABLE registry_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT  NOT NULL
+);
+INSERT INTO registry_version (id, version) VALUES (1, 1);
+
+CREATE TRIGGER accounts_bump_version_insert AFTER INSERT ON accounts
+BEGIN
+    UPDATE registry_version SET version = version + 1 WHERE id = 1;
+END;
+CREATE TRIGGER accounts_bump_version_update AFTER UPDATE ON accounts
+BEGIN
+    UPDATE registry_version SET version = version + 1 WHERE id = 1;
+END;
+CREATE TRIGGER accounts_bump_version_delete AFTER DELETE ON accounts
+BEGIN
+    UPDATE registry_version SET version = version + 1 WHERE id = 1;
+END;
+
+-- Leasing skips accounts with a check under a live lease
+-- (`account_id NOT IN (… WHERE lease_until_ms >= now)`); only checks in
+-- progress have a lease, so this index holds a handful of rows, not the
+-- whole backlog.
+-- Picking in due order reads the index in that order and stops at the
+-- limit, instead of sorting every due row of a large backlog.
+DROP INDEX due_checks_due;
+CREATE INDEX due_checks_pick ON due_checks (platform, due_at_ms, id);
+CREATE INDEX due_checks_live_lease ON due_checks (lease_until_ms, account_id) WHERE lease_until_ms IS NOT NULL;

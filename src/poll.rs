@@ -110,6 +110,20 @@ struct Attempt<'a> {
     clock: &'a dyn Clock,
 }
 
+/// When a fetch began, on the machine's clock (for latency metrics) and on
+/// the daemon's (for what the answer can speak for).
+#[derive(Debug, Clone, Copy)]
+struct Started {
+    real: Instant,
+    at: DateTime<Utc>,
+}
+
+impl Started {
+    fn now(clock: &dyn Clock) -> Started {
+        Started { real: Instant::now(), at: clock.now() }
+    }
+}
+
 impl Attempt<'_> {
     /// Records one fetch (success with its data, or failure with its
     /// evidence) and returns the observation id.
@@ -119,11 +133,17 @@ impl Attempt<'_> {
         target: &str,
         account_id: Option<i64>,
         result: &FetchResult<T>,
-        duration: Duration,
+        started: Started,
         data: ObservedData<'_>,
     ) -> Result<(i64, FetchStat), StoreError> {
+        let duration = started.real.elapsed();
         let observed_at: DateTime<Utc> = self.clock.now();
-        let duration_ms = i64::try_from(duration.as_millis()).unwrap_or(i64::MAX);
+        // On the daemon's clock: the read speaks for what the platform
+        // showed between `observed_at - duration_ms` and `observed_at`, and
+        // an absence (no post, no repost) only up to the start
+        // (`rules::coverage::read_as_of_ms`). Under a simulated clock a slow
+        // answer spans simulated minutes.
+        let duration_ms = (observed_at - started.at).num_milliseconds().max(0);
         let platform = self.platform;
         let (id, outcome, responses) = match result {
             Ok(fetched) => {
@@ -196,11 +216,11 @@ pub async fn poll_account(
     let account_ref = AccountRef::named(uid, account.spec.display_name.as_str());
     let mut report = PollReport::default();
     if let Some(fut) = adapter.profile_of(&account_ref) {
-        let started = Instant::now();
+        let started = Started::now(clock);
         let result = guarded("profile", fut).await;
         let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Profile(&f.value));
         let (id, stat) =
-            at.record(ObservationKind::Profile, uid, Some(account.id), &result, started.elapsed(), data).await?;
+            at.record(ObservationKind::Profile, uid, Some(account.id), &result, started, data).await?;
         report.observation_ids.push(id);
         report.fold(stat.outcome);
         report.fetches.push(stat);
@@ -215,11 +235,11 @@ pub async fn poll_account(
         }
     }
     if let Some(fut) = adapter.timeline_of(&account_ref) {
-        let started = Instant::now();
+        let started = Started::now(clock);
         let result = guarded("timeline", fut).await;
         let data = result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Timeline(&f.value));
         let (id, stat) =
-            at.record(ObservationKind::Timeline, uid, Some(account.id), &result, started.elapsed(), data).await?;
+            at.record(ObservationKind::Timeline, uid, Some(account.id), &result, started, data).await?;
         report.observation_ids.push(id);
         report.fold(stat.outcome);
         report.fetches.push(stat);
@@ -252,11 +272,11 @@ pub async fn search_account(
     let mut report = PollReport::default();
     for query in search_queries(account) {
         let Some(fut) = adapter.search_users(&query) else { break };
-        let started = Instant::now();
+        let started = Started::now(clock);
         let result = guarded("search", fut).await;
         let data =
             result.as_ref().map_or(ObservedData::Nothing, |f| ObservedData::Search { query: &query, hits: &f.value });
-        let (id, stat) = at.record(ObservationKind::Search, &query, None, &result, started.elapsed(), data).await?;
+        let (id, stat) = at.record(ObservationKind::Search, &query, None, &result, started, data).await?;
         report.observation_ids.push(id);
         report.fold(stat.outcome);
         report.fetches.push(stat);
@@ -317,7 +337,7 @@ pub async fn read_portal(
 ) -> Result<PollReport, StoreError> {
     let at = Attempt { store, platform, clock };
     let mut report = PollReport::default();
-    let started = Instant::now();
+    let started = Started::now(clock);
     let result = guarded("portal", Box::pin(client.page(url))).await;
     let now_ms = clock.now().timestamp_millis();
     let (result, shown) = match result {
@@ -342,7 +362,7 @@ pub async fn read_portal(
         (Err(_), Some(page)) => ObservedData::NotTheHomepage(page),
         (Err(_), None) => ObservedData::Nothing,
     };
-    let (id, stat) = at.record(ObservationKind::Portal, url, None, &result, started.elapsed(), data).await?;
+    let (id, stat) = at.record(ObservationKind::Portal, url, None, &result, started, data).await?;
     report.observation_ids.push(id);
     report.fold(stat.outcome);
     report.fetches.push(stat);

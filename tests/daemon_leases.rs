@@ -6,10 +6,15 @@ mod common;
 
 use xunjian::accounts::{AccountSpec, LifecycleStatus};
 use xunjian::adapters::model::Platform;
-use xunjian::store::{CheckKind, Store};
+use xunjian::store::{CheckKind, NextDue, Store};
 
 const T0: i64 = 1_790_000_000_000;
 const MIN: i64 = 60_000;
+
+/// A routine next look at `at`, decided within a day.
+fn next(at: i64) -> Option<NextDue<'static>> {
+    Some(NextDue { due_at_ms: at, decide_by_ms: at + 1440 * MIN, reason: "quiet" })
+}
 
 async fn accounts(store: &Store, n: usize) -> Vec<i64> {
     let mut ids = Vec::new();
@@ -64,9 +69,9 @@ async fn a_lease_is_exclusive_until_it_expires_and_a_late_completion_is_refused(
         assert_eq!(c[0].attempts, 2);
         assert!(c[0].lease_token > a[0].lease_token);
         // A's late completion is refused and leaves no trace; C's counts.
-        assert!(!s.complete_check(&a[0], Some((T0 + 60 * MIN, "quiet")), T0, T0 + 2 * MIN, "ok").await.unwrap());
+        assert!(!s.complete_check(&a[0], next(T0 + 60 * MIN), T0, T0 + 2 * MIN, "ok").await.unwrap());
         assert!(!s.fail_check(&a[0], T0, "late").await.unwrap());
-        assert!(s.complete_check(&c[0], Some((T0 + 60 * MIN, "quiet")), T0, T0 + 2 * MIN, "ok").await.unwrap());
+        assert!(s.complete_check(&c[0], next(T0 + 60 * MIN), T0, T0 + 2 * MIN, "ok").await.unwrap());
         let runs = s.check_runs(None).await.unwrap();
         assert_eq!(runs.len(), 1, "{}", db.label);
         assert_eq!((runs[0].owner.as_str(), runs[0].due_at_ms, runs[0].outcome.as_str()), ("c", T0, "ok"));
@@ -116,19 +121,19 @@ async fn one_shot_checks_go_when_done_and_two_checks_of_one_account_are_not_leas
         let ids = accounts(s, 2).await;
         s.sync_poll_checks(&[Platform::Weibo], T0).await.unwrap();
         let repost = CheckKind::Repost { source_account_id: ids[1], post_id: "4900000000000001".into() };
-        assert!(s.schedule_check(ids[0], Platform::Weibo, &repost, T0 + 70 * MIN, "repost deadline").await.unwrap());
+        assert!(s.schedule_check(ids[0], Platform::Weibo, &repost, T0 + 70 * MIN, T0 + 80 * MIN, "repost deadline").await.unwrap());
         // The same item again: no second row; an earlier time wins.
-        assert!(!s.schedule_check(ids[0], Platform::Weibo, &repost, T0 + 80 * MIN, "again").await.unwrap());
-        assert!(!s.schedule_check(ids[0], Platform::Weibo, &repost, T0 + 65 * MIN, "earlier").await.unwrap());
+        assert!(!s.schedule_check(ids[0], Platform::Weibo, &repost, T0 + 80 * MIN, T0 + 90 * MIN, "again").await.unwrap());
+        assert!(!s.schedule_check(ids[0], Platform::Weibo, &repost, T0 + 65 * MIN, T0 + 75 * MIN, "earlier").await.unwrap());
         let rows = s.due_checks(Some(ids[0])).await.unwrap();
         assert_eq!(rows.len(), 2);
-        assert_eq!((rows[1].kind.clone(), rows[1].due_at_ms), (repost.clone(), T0 + 65 * MIN));
+        assert_eq!((rows[1].kind.clone(), rows[1].due_at_ms, rows[1].decide_by_ms), (repost.clone(), T0 + 65 * MIN, T0 + 75 * MIN));
         // While A holds the poll of account 0, B cannot lease its repost check.
         let a = s.lease_due_checks("a", Platform::Weibo, T0, T0 + 200 * MIN, 1).await.unwrap();
         assert_eq!(a[0].account_id, ids[0]);
         let b = s.lease_due_checks("b", Platform::Weibo, T0 + 66 * MIN, T0 + 200 * MIN, 10).await.unwrap();
         assert_eq!(b.iter().map(|d| d.account_id).collect::<Vec<_>>(), vec![ids[1]], "{}", db.label);
-        assert!(s.complete_check(&a[0], Some((T0 + 1440 * MIN, "quiet")), T0, T0 + MIN, "ok").await.unwrap());
+        assert!(s.complete_check(&a[0], next(T0 + 1440 * MIN), T0, T0 + MIN, "ok").await.unwrap());
         let b2 = s.lease_due_checks("b", Platform::Weibo, T0 + 66 * MIN, T0 + 200 * MIN, 10).await.unwrap();
         assert_eq!(b2.len(), 1);
         assert_eq!(b2[0].kind, repost);
@@ -136,7 +141,7 @@ async fn one_shot_checks_go_when_done_and_two_checks_of_one_account_are_not_leas
         assert_eq!(s.due_checks(Some(ids[0])).await.unwrap().len(), 1, "one-shot row removed");
         // The sweep brings every regular check forward, except leased ones.
         assert_eq!(s.advance_checks(&CheckKind::Poll, T0 + 100 * MIN, "sweep").await.unwrap(), 1, "{}", db.label);
-        assert_eq!(s.schedule_for_all(&[Platform::Weibo], &CheckKind::Search, T0, "impostor").await.unwrap(), 2);
+        assert_eq!(s.schedule_for_all(&[Platform::Weibo], &CheckKind::Search, T0, T0 + 1440 * MIN, "impostor").await.unwrap(), 2);
         db.finish().await;
     }
 }
@@ -189,7 +194,7 @@ async fn concurrent_leasing_never_hands_a_check_out_twice() {
                     let leased = s.lease_due_checks(&owner, Platform::Weibo, T0, T0 + 60 * MIN, 3).await.unwrap();
                     assert!(leased.len() <= 3, "never more than asked: {}", leased.len());
                     for l in leased {
-                        assert!(s.complete_check(&l, Some((T0 + 1440 * MIN, "quiet")), T0, T0, "ok").await.unwrap());
+                        assert!(s.complete_check(&l, next(T0 + 1440 * MIN), T0, T0, "ok").await.unwrap());
                         got.push(l.account_id);
                     }
                 }
@@ -203,6 +208,43 @@ async fn concurrent_leasing_never_hands_a_check_out_twice() {
         all.sort_unstable();
         assert_eq!(all, ids, "{}", db.label);
         assert_eq!(s.check_runs(None).await.unwrap().len(), 40, "{}", db.label);
+        db.finish().await;
+    }
+}
+
+/// Deadline first (issue 19): of the checks due, the one whose rule must be
+/// decided soonest is leased first, however many routine looks fell due
+/// before it.
+#[tokio::test]
+async fn the_check_with_the_least_slack_is_leased_first() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let ids = accounts(s, 5).await;
+        // Four routine looks overdue since the morning sweep (decided within
+        // a day), and a repost check that fell due just now and must be
+        // decided in 20 minutes.
+        s.sync_poll_checks(&[Platform::Weibo], T0).await.unwrap();
+        let repost = CheckKind::Repost { source_account_id: ids[0], post_id: "4900000000000002".into() };
+        s.schedule_check(ids[4], Platform::Weibo, &repost, T0 + 120 * MIN, T0 + 140 * MIN, "repost deadline")
+            .await
+            .unwrap();
+        let first = s.lease_due_checks("a", Platform::Weibo, T0 + 120 * MIN, T0 + 130 * MIN, 1).await.unwrap();
+        assert_eq!(first.iter().map(|d| d.kind.clone()).collect::<Vec<_>>(), [repost.clone()], "{}", db.label);
+        // Then the routine ones, oldest deadline first.
+        let rest = s.lease_due_checks("a", Platform::Weibo, T0 + 120 * MIN, T0 + 130 * MIN, 10).await.unwrap();
+        assert_eq!(rest.iter().map(|d| d.account_id).collect::<Vec<_>>(), ids[..4], "{}", db.label);
+        // A completed routine look that is next due at a zombie limit keeps
+        // that limit's tighter deadline.
+        let zombie = NextDue { due_at_ms: T0 + 600 * MIN, decide_by_ms: T0 + 610 * MIN, reason: "zombie limit" };
+        assert!(s.complete_check(&rest[1], Some(zombie), T0, T0 + 121 * MIN, "ok").await.unwrap());
+        let row = &s.due_checks(Some(ids[1])).await.unwrap()[0];
+        assert_eq!((row.due_at_ms, row.decide_by_ms, row.reason.as_str()), (T0 + 600 * MIN, T0 + 610 * MIN, "zombie limit"));
+        // Bringing a check forward takes the earlier due time and the
+        // earlier deadline, each on its own.
+        s.release_leases("a").await.unwrap();
+        s.bring_forward(ids[1], &CheckKind::Poll, T0 + 700 * MIN, T0 + 605 * MIN, "later but tighter").await.unwrap();
+        let row = &s.due_checks(Some(ids[1])).await.unwrap()[0];
+        assert_eq!((row.due_at_ms, row.decide_by_ms, row.reason.as_str()), (T0 + 600 * MIN, T0 + 605 * MIN, "zombie limit"));
         db.finish().await;
     }
 }

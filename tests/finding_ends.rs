@@ -186,13 +186,15 @@ async fn a_declared_rectification_is_rejected_then_confirmed_by_the_checks() {
 
         // Its routine look is a day away; a declaration brings it to now.
         let next_day = t("2026-11-03T06:00:00+08:00").timestamp_millis();
-        s.schedule_check(a, Platform::Weibo, &CheckKind::Poll, next_day, "routine").await.unwrap();
+        s.schedule_check(a, Platform::Weibo, &CheckKind::Poll, next_day, next_day + 86_400_000, "routine").await.unwrap();
         let declared = t("2026-11-02T09:00:00+08:00").timestamp_millis();
         let f = s.rectify_finding(id, "李四", "已恢复更新", Some("https://m.weibo.cn/u/7100000001"), declared).await.unwrap();
         assert_eq!(f.state, FindingState::Rectifying);
         assert_eq!((f.rectify_by.as_deref(), f.rectify_outcome_zh()), (Some("李四"), Some("待下次检查确认")));
-        let due: Vec<(CheckKind, i64)> = s.due_checks(Some(a)).await.unwrap().into_iter().map(|c| (c.kind, c.due_at_ms)).collect();
-        assert_eq!(due, [(CheckKind::Poll, declared)], "{}", db.label);
+        // Decided within the hour: the unit waits for the answer.
+        let due: Vec<(CheckKind, i64, i64)> =
+            s.due_checks(Some(a)).await.unwrap().into_iter().map(|c| (c.kind, c.due_at_ms, c.decide_by_ms)).collect();
+        assert_eq!(due, [(CheckKind::Poll, declared, declared + 3_600_000)], "{}", db.label);
         // Declared twice: refused while the first waits.
         let err = s.rectify_finding(id, "李四", "再次", None, declared + 1).await.unwrap_err();
         assert!(matches!(&err, StoreError::Refused(m) if m.contains("等待下次检查确认")), "{err}");

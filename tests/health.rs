@@ -34,7 +34,7 @@ async fn observe(s: &Store, account: i64, platform: Platform, outcome: OutcomeCl
 async fn complete_checks(s: &Store, platform: Platform, outcome: &str, at: DateTime<Utc>, limit: i64) {
     let ms = at.timestamp_millis();
     for lease in s.lease_due_checks("test", platform, ms, ms + 60_000, limit).await.unwrap() {
-        assert!(s.complete_check(&lease, Some((ms + 86_400_000, "quiet")), ms, ms, outcome).await.unwrap());
+        assert!(s.complete_check(&lease, Some(xunjian::store::NextDue { due_at_ms: ms + 86_400_000, decide_by_ms: ms + 2 * 86_400_000, reason: "quiet" }), ms, ms, outcome).await.unwrap());
     }
 }
 

@@ -260,7 +260,7 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         .map(|f| format!("#{} {}", f.id, people.key(f)))
         .collect();
     assert!(chased.is_empty(), "events are never chased with reminders: {chased:?}");
-    people.assert_done(&store, &notices).await;
+    people.assert_done(&store, &notices, end).await;
 
     // ---- the quarterly report ----------------------------------------------
     if end >= q.quarter_end {
@@ -443,7 +443,13 @@ impl People {
         }
     }
 
-    async fn assert_done(&self, store: &Store, notices: &[NoticeRecord]) {
+    async fn assert_done(&self, store: &Store, notices: &[NoticeRecord], end: DateTime<Utc>) {
+        // A shorter run (XUNJIAN_QUARTER_END) checks the people only when it
+        // reached the days they act on (the last act is 08-13).
+        if end < cst(2026, 8, 16, 0) {
+            eprintln!("people: the run ended before they acted (reject {:?}, confirm {:?}, mark {:?})", self.reject.done, self.confirm.done, self.marked);
+            return;
+        }
         let (Some((rejected, declared_r)), Some((confirmed, declared_c)), Some((marked, marked_at))) =
             (self.reject.done, self.confirm.done, self.marked)
         else {

@@ -273,6 +273,22 @@ impl Metrics {
         );
         let _ = writeln!(out, "xunjian_due_checks{{state=\"due\"}} {}", g.due_now);
         let _ = writeln!(out, "xunjian_due_checks{{state=\"leased\"}} {}", g.leased);
+        head(
+            &mut out,
+            "xunjian_checks_past_deadline",
+            "gauge",
+            "Checks not yet done whose rule should already have been decided: decisions that will be late.",
+        );
+        let _ = writeln!(out, "xunjian_checks_past_deadline {}", g.past_deadline);
+        if let Some(next) = g.next_deadline_ms {
+            head(
+                &mut out,
+                "xunjian_next_decision_deadline_timestamp_seconds",
+                "gauge",
+                "The earliest deadline of a check not yet done (daemon clock); its distance from now is the least slack.",
+            );
+            let _ = writeln!(out, "xunjian_next_decision_deadline_timestamp_seconds {:.3}", next as f64 / 1000.0);
+        }
         if let Some(last) = g.last_check_finished_ms {
             head(
                 &mut out,

@@ -15,6 +15,11 @@
 //!   platform's word twice);
 //! * any other account is checked once per `quiet_interval`.
 //!
+//! Each check also carries the moment by which its rule must be decided
+//! (`decide_by`): the daemon leases the due checks with the least slack
+//! first, so a zombie limit or a source account's look is never queued
+//! behind a backlog of routine looks.
+//!
 //! Pure functions of the facts, the rules and `now`.
 
 use super::DaemonConfig;
@@ -61,34 +66,46 @@ pub struct AccountState {
     pub gone_unconfirmed: bool,
 }
 
-/// The next check and why.
+/// The next check, by when what it serves must be decided, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NextCheck {
     pub at: DateTime<Utc>,
+    pub decide_by: DateTime<Utc>,
     pub reason: &'static str,
 }
 
 /// The next regular check of an account checked at `now`.
 pub fn next_poll(state: &AccountState, rules: &ResolvedRules, policy: &PollingPolicy, now: DateTime<Utc>) -> NextCheck {
-    let mut best = NextCheck { at: now + policy.quiet_interval, reason: "quiet" };
-    let mut consider = |at: DateTime<Utc>, reason: &'static str| {
+    // A routine look may wait a day behind more urgent ones.
+    let quiet = now + policy.quiet_interval;
+    let mut best = NextCheck { at: quiet, decide_by: quiet + policy.quiet_interval, reason: "quiet" };
+    // `slack`: how long after `at` the check may start and still serve its
+    // rule in time.
+    // The earliest deadline of every candidate, not only of the one chosen:
+    // the look chosen plans the later ones, so a routine look that waited
+    // past a zombie limit would make the limit's own check late.
+    let mut earliest_deadline = best.decide_by;
+    let mut consider = |at: DateTime<Utc>, slack: TimeDelta, reason: &'static str| {
         // Never in the past or this very instant: the next tick would loop.
         let at = at.max(now + TimeDelta::minutes(1));
+        earliest_deadline = earliest_deadline.min(at + slack);
         if at < best.at {
-            best = NextCheck { at, reason };
+            best = NextCheck { at, decide_by: at + slack, reason };
         }
     };
     if !state.outcome.is_platform_answer() {
-        consider(now + policy.retry, "retry after a fetch that could not check");
+        consider(now + policy.retry, policy.retry, "retry after a fetch that could not check");
     }
     // "Vanished" needs the platform's word twice; a day between the two
     // left a deleted account unreported for up to two days.
     if state.gone_unconfirmed {
-        consider(now + policy.retry, "confirm that the account is gone");
+        consider(now + policy.retry, policy.retry, "confirm that the account is gone");
     }
     let per_account_rules = matches!(state.status, LifecycleStatus::Active | LifecycleStatus::Opening);
     if state.is_source && rules.repost_delay.enabled {
-        consider(now + policy.source_interval, "source account");
+        // Every minute a source's look waits delays every repost check of
+        // the key items it would see.
+        consider(now + policy.source_interval, policy.margin, "source account");
     }
     if per_account_rules
         && rules.zombie.enabled
@@ -100,20 +117,22 @@ pub fn next_poll(state: &AccountState, rules: &ResolvedRules, policy: &PollingPo
         if rules.zombie.warning_lead_days > 0 {
             let warn = limit - TimeDelta::days(i64::from(rules.zombie.warning_lead_days));
             if now < warn + policy.margin {
-                consider(warn + policy.margin, "zombie warning threshold");
+                consider(warn + policy.margin, policy.margin, "zombie warning threshold");
             }
         }
         if now < limit + policy.margin {
-            consider(limit + policy.margin, "zombie limit");
+            consider(limit + policy.margin, policy.margin, "zombie limit");
         }
         if limit > now && limit - now <= policy.quiet_interval {
-            consider(now + ((limit - now) / 2).max(policy.min_interval), "approaching zombie limit");
+            // A post before the limit must be seen before the limit.
+            let at = now + ((limit - now) / 2).max(policy.min_interval);
+            consider(at, (limit - at).max(policy.margin), "approaching zombie limit");
         }
     }
     if per_account_rules && rules.weekly_original.enabled {
-        consider(next_week_start(now) + policy.margin, "end of the natural week (weekly original)");
+        consider(next_week_start(now) + policy.margin, policy.margin, "end of the natural week (weekly original)");
     }
-    best
+    NextCheck { decide_by: best.decide_by.min(earliest_deadline).max(best.at), ..best }
 }
 
 /// Monday 00:00 in Shanghai after `now`: the end of the natural week.
@@ -180,7 +199,9 @@ mod tests {
         let rules = ResolvedRules::for_profile(ProfileName::National);
         let now = sh(2026, 11, 2, 10, 0);
         let next = next_poll(&state(Some(now - TimeDelta::hours(3))), &rules, &policy(), now);
-        assert_eq!(next, NextCheck { at: now + TimeDelta::hours(24), reason: "quiet" });
+        // A routine look: it may wait a day behind more urgent ones.
+        let at = now + TimeDelta::hours(24);
+        assert_eq!(next, NextCheck { at, decide_by: at + TimeDelta::hours(24), reason: "quiet" });
     }
 
     #[test]
@@ -189,7 +210,10 @@ mod tests {
         let source = AccountState { is_source: true, ..state(Some(now)) };
         let luan = ResolvedRules::for_profile(ProfileName::Luan);
         assert!(luan.repost_delay.enabled);
-        assert_eq!(next_poll(&source, &luan, &policy(), now).at, now + TimeDelta::minutes(5));
+        let next = next_poll(&source, &luan, &policy(), now);
+        assert_eq!(next.at, now + TimeDelta::minutes(5));
+        // A source's look is urgent: every repost check waits on it.
+        assert_eq!(next.decide_by - next.at, policy().margin);
         let national = ResolvedRules::for_profile(ProfileName::National);
         assert_eq!(next_poll(&source, &national, &policy(), now).reason, "quiet");
     }
@@ -208,7 +232,7 @@ mod tests {
         let now = warn - TimeDelta::hours(2);
         assert_eq!(
             next_poll(&state(Some(last)), &rules, &p, now),
-            NextCheck { at: warn + p.margin, reason: "zombie warning threshold" }
+            NextCheck { at: warn + p.margin, decide_by: warn + p.margin * 2, reason: "zombie warning threshold" }
         );
         // Walk from the warning to the limit: the gaps shrink, and one check
         // lands just after the limit.
@@ -222,6 +246,14 @@ mod tests {
         assert_eq!(t, limit + p.margin, "{gaps:?}");
         assert!(gaps.windows(2).all(|w| w[1] <= w[0]), "gaps shrink: {gaps:?}");
         assert!(gaps.iter().all(|g| *g >= p.min_interval.min(p.margin) && *g <= p.quiet_interval), "{gaps:?}");
+        // Every look on the way is decided no later than the limit's own
+        // check must be: a routine look that waited would delay it.
+        let mut t = warn + p.margin;
+        while t < limit - p.margin {
+            let next = next_poll(&state(Some(last)), &rules, &p, t);
+            assert!(next.decide_by <= limit + p.margin * 2, "{next:?}");
+            t = next.at;
+        }
         // A check just before the limit does not lose the one just after.
         let just_before = next_poll(&state(Some(last)), &rules, &p, limit - TimeDelta::minutes(1));
         assert_eq!(just_before.at, limit + p.margin);

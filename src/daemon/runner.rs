@@ -769,7 +769,11 @@ async fn run_checks(shared: Arc<Shared>, rt: Arc<Runtime>, group: Vec<DueCheck>,
         match result {
             Ok((next, outcome)) => {
                 let now = shared.now();
-                let next = next.map(|n| (n.at.timestamp_millis(), n.reason));
+                let next = next.map(|n| crate::store::NextDue {
+                    due_at_ms: n.at.timestamp_millis(),
+                    decide_by_ms: n.decide_by.timestamp_millis(),
+                    reason: n.reason,
+                });
                 match shared
                     .store
                     .complete_check(&lease, next, started.timestamp_millis(), now.timestamp_millis(), &outcome)
@@ -984,7 +988,10 @@ async fn schedule_repost_checks(
         let kind = CheckKind::Repost { source_account_id: source.id, post_id: item.id.clone() };
         let mut added = 0;
         for t in &targets {
-            if shared.store.schedule_check(t.id, platform, &kind, at.timestamp_millis(), "repost deadline").await? {
+            // Decided by the deadline plus twice the margin: the check is
+            // due one margin after the deadline and may take one more.
+            let decide_by = (at + rt.policy.margin).timestamp_millis();
+            if shared.store.schedule_check(t.id, platform, &kind, at.timestamp_millis(), decide_by, "repost deadline").await? {
                 added += 1;
             }
         }
@@ -1087,7 +1094,13 @@ async fn run_job_body(
                 .map(|(p, _)| *p)
                 .collect();
             let added = store
-                .schedule_for_all(&searchable, &CheckKind::Search, occurrence.timestamp_millis(), "impostor search")
+                .schedule_for_all(
+                    &searchable,
+                    &CheckKind::Search,
+                    occurrence.timestamp_millis(),
+                    occurrence.timestamp_millis() + crate::store::ROUTINE_SLACK_MS,
+                    "impostor search",
+                )
                 .await
                 .map_err(e)?;
             Ok(format!("{added} searches scheduled"))

@@ -143,13 +143,16 @@ pub fn require_recent<'f>(
     }
 }
 
-/// The moment a successful read speaks for: when it was made, or, for a
-/// relay that states its own last update (feed `lastBuildDate` / Atom
-/// `updated`), that update if earlier. A relay answering today with its
-/// state of ten days ago says nothing about the ten days between: silence
-/// and missed deadlines are counted only up to this moment.
+/// The moment a successful read speaks for: when its request was sent (a
+/// page answered after a slow minute shows what was there when it was
+/// asked, not what was posted while it travelled), or, for a relay that
+/// states its own last update (feed `lastBuildDate` / Atom `updated`), that
+/// update if earlier. A relay answering today with its state of ten days
+/// ago says nothing about the ten days between: silence and missed
+/// deadlines are counted only up to this moment.
 pub fn read_as_of_ms(obs: &ObservationRecord) -> i64 {
-    obs.reach.source_updated_at_ms.map_or(obs.observed_at_ms, |u| u.min(obs.observed_at_ms))
+    let asked = obs.observed_at_ms - obs.duration_ms.max(0);
+    obs.reach.source_updated_at_ms.map_or(asked, |u| u.min(asked))
 }
 
 /// How long before a timeline read a profile read may be and still count

@@ -304,7 +304,7 @@ fn evaluate_pair(
             let ok_after_deadline = target.observations.iter().any(|o| {
                 o.kind == ObservationKind::Timeline
                     && o.outcome == OutcomeClass::Ok
-                    && o.observed_at_ms >= deadline.timestamp_millis()
+                    && read_as_of_ms(o) >= deadline.timestamp_millis()
                     && o.observed_at_ms <= ctx.now.timestamp_millis()
             });
             let reason = if ok_after_deadline {
@@ -826,6 +826,18 @@ mod tests {
         assert_eq!(v[0].verdict, Verdict::Violation, "{}", v[0].summary_zh);
         assert_eq!(v[0].measured["overdue_secs"], 90 * 60);
         assert_eq!(v[0].measured["missing"], true);
+
+        // The same page, answered at 11:30 to a request sent at 09:55 (a
+        // slow answer): it shows the timeline before the deadline, and says
+        // nothing of a repost made while it travelled.
+        let obs = w.target.observations.iter_mut().find(|o| o.id == 3).unwrap();
+        obs.duration_ms = 95 * 60_000;
+        let v = run(&w);
+        assert!(
+            matches!(&v[0].verdict, Verdict::NotChecked { reason } if reason.contains("之后尚无成功的时间线抓取")),
+            "{v:?}"
+        );
+        w.target.observations.iter_mut().find(|o| o.id == 3).unwrap().duration_ms = 0;
 
         // A page that does not reach back to the item's time: cannot say.
         w.target.posts[0].post.published_at = t("2026-11-21T10:30:00+08:00");

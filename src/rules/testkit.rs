@@ -63,7 +63,8 @@ impl Kit {
             target: f.account.spec.platform_id.clone(),
             source: "test".into(),
             observed_at_ms: at_ms,
-            duration_ms: 100,
+            // Instant reads: a read speaks for the moment it was asked.
+            duration_ms: 0,
             outcome,
             http_status: Some(200),
             detail: None,
@@ -227,7 +228,8 @@ pub fn search(
             target: query.into(),
             source: "test".into(),
             observed_at_ms: at_ms,
-            duration_ms: 100,
+            // Instant reads: a read speaks for the moment it was asked.
+            duration_ms: 0,
             outcome,
             http_status: Some(200),
             detail: None,

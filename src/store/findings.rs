@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 
+/// A declared rectification's re-check is decided within the hour: the
+/// unit is waiting for the answer.
+const RECHECK_SLACK_MS: i64 = 3_600_000;
+
 /// Where a finding stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -852,15 +856,14 @@ impl super::Store {
         // next routine look may be a day away: the account is checked now.
         // (A check already under way keeps its lease; an observation older
         // than the declaration never decides it: see `record_evaluation`.)
-        sqlx::query(
-            "UPDATE due_checks SET due_at_ms = $1, reason = $2 \
-             WHERE account_id = $3 AND kind = 'poll' AND due_at_ms > $1 AND lease_owner IS NULL",
-        )
-        .bind(now_ms)
-        .bind("整改复查")
-        .bind(f.account_id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query(super::schedule::BRING_FORWARD)
+            .bind(now_ms)
+            .bind(now_ms + RECHECK_SLACK_MS)
+            .bind("整改复查")
+            .bind(f.account_id)
+            .bind(super::CheckKind::Poll.code())
+            .execute(&mut *tx)
+            .await?;
         let f = finding_in_tx(&mut tx, id).await?;
         tx.commit().await?;
         Ok(f)

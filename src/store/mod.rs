@@ -33,7 +33,7 @@ pub use maintenance::{
 pub use health::{DeliveryFailureFact, HealthFacts, OutboxFacts, PlatformFacts};
 pub use notices::{Channel, NewNotice, NoticeKind, NoticeRecord, NoticeState};
 pub use report::{AccountSpan, FirstRepost, FollowerSpan, ObservationAggregate, PostAggregate, ReportEvent, SourcePost};
-pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun};
+pub use schedule::{CheckKind, CheckRun, DaemonGauges, DueCheck, JobRun, NextDue, ROUTINE_SLACK_MS};
 pub use observations::{
     CaptureRef, NewObservation, ObservationRecord, ObservedData, PostRecord, ProfileSnapshot, ReadCompleteness,
     ReadReach, StoredSearchHit,

@@ -3,7 +3,7 @@
 //! shows.
 //!
 //! Leasing is one statement on both backends: `WITH picked AS MATERIALIZED
-//! (SELECT … ORDER BY due LIMIT n) UPDATE … FROM picked RETURNING …`.
+//! (SELECT … ORDER BY decide_by LIMIT n) UPDATE … FROM picked RETURNING …`.
 //! PostgreSQL adds `FOR UPDATE SKIP LOCKED` to the picking select, so
 //! concurrent daemons never wait on (or take) each other's rows. SQLite runs
 //! one node; its single statement is a write that holds the database lock
@@ -75,6 +75,9 @@ pub struct DueCheck {
     pub platform: Platform,
     pub kind: CheckKind,
     pub due_at_ms: i64,
+    /// By when the rule this check serves must be decided: of the checks
+    /// due, the one with the earliest is leased first.
+    pub decide_by_ms: i64,
     pub reason: String,
     pub lease_owner: Option<String>,
     pub lease_until_ms: Option<i64>,
@@ -125,11 +128,16 @@ pub struct DaemonGauges {
     /// Due checks whose time has come, leased or not.
     pub due_now: i64,
     pub leased: i64,
+    /// Checks not yet done whose rule should have been decided by now
+    /// (`decide_by_ms` passed): decisions that will be late.
+    pub past_deadline: i64,
+    /// The earliest deadline among checks not yet done (the least slack).
+    pub next_deadline_ms: Option<i64>,
     /// The latest completed check.
     pub last_check_finished_ms: Option<i64>,
 }
 
-const DUE_COLUMNS: &str = "id, account_id, platform, kind, due_at_ms, reason, lease_owner, lease_until_ms, \
+const DUE_COLUMNS: &str = "id, account_id, platform, kind, due_at_ms, decide_by_ms, reason, lease_owner, lease_until_ms, \
      lease_token, attempts, last_error, last_done_at_ms, last_outcome";
 
 fn due_from_row(r: &AnyRow) -> Result<DueCheck> {
@@ -142,6 +150,7 @@ fn due_from_row(r: &AnyRow) -> Result<DueCheck> {
             .ok_or(StoreError::BadValue { column: "due_checks.platform", value: platform })?,
         kind: CheckKind::from_code(&kind).ok_or(StoreError::BadValue { column: "due_checks.kind", value: kind })?,
         due_at_ms: get_i64(r, "due_at_ms")?,
+        decide_by_ms: get_i64(r, "decide_by_ms")?,
         reason: get_string(r, "reason")?,
         lease_owner: get_opt_string(r, "lease_owner")?,
         lease_until_ms: get_opt_i64(r, "lease_until_ms")?,
@@ -168,6 +177,26 @@ fn job_from_row(r: &AnyRow) -> Result<JobRun> {
     })
 }
 
+/// The slack of a routine look: decided within a day of falling due.
+pub const ROUTINE_SLACK_MS: i64 = 86_400_000;
+
+/// Moves a not-leased check earlier (due time and deadline, each only
+/// earlier; the reason goes with the due time). Every right-hand side reads
+/// the row as it was.
+pub(super) const BRING_FORWARD: &str = "UPDATE due_checks SET \
+     due_at_ms = CASE WHEN due_at_ms > $1 THEN $1 ELSE due_at_ms END, \
+     decide_by_ms = CASE WHEN decide_by_ms > $2 THEN $2 ELSE decide_by_ms END, \
+     reason = CASE WHEN due_at_ms > $1 THEN $3 ELSE reason END \
+     WHERE account_id = $4 AND kind = $5 AND (due_at_ms > $1 OR decide_by_ms > $2) AND lease_owner IS NULL";
+
+/// When a recurring check is next due, by when it must be decided, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NextDue<'a> {
+    pub due_at_ms: i64,
+    pub decide_by_ms: i64,
+    pub reason: &'a str,
+}
+
 /// Error texts are kept short in the table: they are for people scanning a
 /// list, the full story is in the log.
 fn short(s: &str) -> String {
@@ -185,12 +214,14 @@ impl Store {
         let mut added = 0;
         for p in platforms {
             added += sqlx::query(
-                "INSERT INTO due_checks (account_id, platform, kind, due_at_ms, reason) \
-                 SELECT id, platform, 'poll', $1, 'new' FROM accounts \
-                 WHERE retired_at_ms IS NULL AND status NOT IN ('planned', 'closed') AND platform = $2 \
+                "INSERT INTO due_checks (account_id, platform, kind, due_at_ms, decide_by_ms, reason) \
+                 SELECT id, platform, 'poll', $1, $2, 'new' FROM accounts \
+                 WHERE retired_at_ms IS NULL AND status NOT IN ('planned', 'closed') AND platform = $3 \
                  ON CONFLICT (account_id, kind) DO NOTHING",
             )
             .bind(now_ms)
+            // A new account's first look is routine: within the day.
+            .bind(now_ms + ROUTINE_SLACK_MS)
             .bind(p.code())
             .execute(self.pool())
             .await?
@@ -217,41 +248,57 @@ impl Store {
         Ok((added, removed))
     }
 
-    /// Adds a check unless the account already has one of that kind (then
-    /// the earlier due time wins). Returns whether a row was added.
+    /// Adds a check due at `due_at_ms`, to be decided by `decide_by_ms`,
+    /// unless the account already has one of that kind (then the earlier
+    /// due time and the earlier deadline win). Returns whether a row was
+    /// added.
     pub async fn schedule_check(
         &self,
         account_id: i64,
         platform: Platform,
         kind: &CheckKind,
         due_at_ms: i64,
+        decide_by_ms: i64,
         reason: &str,
     ) -> Result<bool> {
         let inserted = sqlx::query(
-            "INSERT INTO due_checks (account_id, platform, kind, due_at_ms, reason) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (account_id, kind) DO NOTHING",
+            "INSERT INTO due_checks (account_id, platform, kind, due_at_ms, decide_by_ms, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id, kind) DO NOTHING",
         )
         .bind(account_id)
         .bind(platform.code())
         .bind(kind.code())
         .bind(due_at_ms)
+        .bind(decide_by_ms)
         .bind(reason)
         .execute(self.pool())
         .await?
         .rows_affected();
         if inserted == 0 {
-            sqlx::query(
-                "UPDATE due_checks SET due_at_ms = $1, reason = $2 \
-                 WHERE account_id = $3 AND kind = $4 AND due_at_ms > $1 AND lease_owner IS NULL",
-            )
+            self.bring_forward(account_id, kind, due_at_ms, decide_by_ms, reason).await?;
+        }
+        Ok(inserted > 0)
+    }
+
+    /// Moves an account's not-leased check of `kind` to the earlier of its
+    /// due time and `due_at_ms`, and of its deadline and `decide_by_ms`.
+    pub async fn bring_forward(
+        &self,
+        account_id: i64,
+        kind: &CheckKind,
+        due_at_ms: i64,
+        decide_by_ms: i64,
+        reason: &str,
+    ) -> Result<u64> {
+        Ok(sqlx::query(BRING_FORWARD)
             .bind(due_at_ms)
+            .bind(decide_by_ms)
             .bind(reason)
             .bind(account_id)
             .bind(kind.code())
             .execute(self.pool())
-            .await?;
-        }
-        Ok(inserted > 0)
+            .await?
+            .rows_affected())
     }
 
     /// Brings every not-leased check of `kind` due later than `due_at_ms`
@@ -270,19 +317,21 @@ impl Store {
     }
 
     /// Gives every supervised account on `platforms` a check of `kind` due
-    /// at `due_at_ms` (the impostor search sweep). Returns how many were added.
+    /// at `due_at_ms`, to be decided by `decide_by_ms` (the impostor search
+    /// sweep). Returns how many were added.
     pub async fn schedule_for_all(
         &self,
         platforms: &[Platform],
         kind: &CheckKind,
         due_at_ms: i64,
+        decide_by_ms: i64,
         reason: &str,
     ) -> Result<u64> {
         let mut added = 0;
         for p in platforms {
             added += sqlx::query(
-                "INSERT INTO due_checks (account_id, platform, kind, due_at_ms, reason) \
-                 SELECT id, platform, $1, $2, $3 FROM accounts \
+                "INSERT INTO due_checks (account_id, platform, kind, due_at_ms, decide_by_ms, reason) \
+                 SELECT id, platform, $1, $2, $5, $3 FROM accounts \
                  WHERE retired_at_ms IS NULL AND status NOT IN ('planned', 'closed') AND platform = $4 \
                  ON CONFLICT (account_id, kind) DO NOTHING",
             )
@@ -290,6 +339,7 @@ impl Store {
             .bind(due_at_ms)
             .bind(reason)
             .bind(p.code())
+            .bind(decide_by_ms)
             .execute(self.pool())
             .await?
             .rows_affected();
@@ -298,8 +348,9 @@ impl Store {
     }
 
     /// Leases up to `limit` checks of `platform` that are due at `now_ms` and
-    /// not leased (or whose lease expired: the holder died), oldest due
-    /// first, until `lease_until_ms`. An account with a check under a live
+    /// not leased (or whose lease expired: the holder died), the earliest
+    /// deadline (`decide_by_ms`) first — deadline first, not arrival first:
+    /// a backlog of routine looks never delays a repost decision — until `lease_until_ms`. An account with a check under a live
     /// lease is skipped: two daemons never check one account at once. (One
     /// call may return two checks of one account; run those one after the
     /// other.)
@@ -329,7 +380,7 @@ impl Store {
             "WITH picked AS MATERIALIZED (SELECT id AS pick_id FROM due_checks \
                WHERE platform = $1 AND due_at_ms <= $2 AND (lease_until_ms IS NULL OR lease_until_ms < $2) \
                AND account_id NOT IN (SELECT account_id FROM due_checks WHERE lease_until_ms >= $2) \
-               ORDER BY due_at_ms, id LIMIT $3{lock}) \
+               ORDER BY decide_by_ms, id LIMIT $3{lock}) \
              UPDATE due_checks SET lease_owner = $4, lease_until_ms = $5, lease_token = lease_token + 1, \
                attempts = attempts + 1 \
              FROM picked WHERE due_checks.id = picked.pick_id \
@@ -346,7 +397,7 @@ impl Store {
             .await?;
         let mut out = rows.iter().map(due_from_row).collect::<Result<Vec<_>>>()?;
         // RETURNING keeps no order on SQLite.
-        out.sort_by_key(|d| (d.due_at_ms, d.id));
+        out.sort_by_key(|d| (d.decide_by_ms, d.id));
         Ok(out)
     }
 
@@ -394,7 +445,7 @@ impl Store {
     pub async fn complete_check(
         &self,
         lease: &DueCheck,
-        next: Option<(i64, &str)>,
+        next: Option<NextDue<'_>>,
         started_at_ms: i64,
         now_ms: i64,
         outcome: &str,
@@ -403,18 +454,19 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         // A write first, so a SQLite transaction holds the lock from the start.
         let changed = match next {
-            Some((due_at_ms, reason)) => sqlx::query(
+            Some(next) => sqlx::query(
                 "UPDATE due_checks SET lease_owner = NULL, lease_until_ms = NULL, attempts = 0, last_error = NULL, \
-                 last_done_at_ms = $1, last_outcome = $2, due_at_ms = $3, reason = $4 \
+                 last_done_at_ms = $1, last_outcome = $2, due_at_ms = $3, reason = $4, decide_by_ms = $8 \
                  WHERE id = $5 AND lease_owner = $6 AND lease_token = $7",
             )
             .bind(now_ms)
             .bind(outcome)
-            .bind(due_at_ms)
-            .bind(reason)
+            .bind(next.due_at_ms)
+            .bind(next.reason)
             .bind(lease.id)
             .bind(owner)
             .bind(lease.lease_token)
+            .bind(next.decide_by_ms)
             .execute(&mut *tx)
             .await?
             .rows_affected(),
@@ -667,6 +719,15 @@ impl Store {
         .await?;
         g.due_now = get_i64(&r, "n")?;
         g.leased = get_i64(&r, "leased")?;
+        let r = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN decide_by_ms < $1 THEN 1 ELSE 0 END), 0) AS late, MIN(decide_by_ms) AS next \
+             FROM due_checks",
+        )
+        .bind(now_ms)
+        .fetch_one(self.pool())
+        .await?;
+        g.past_deadline = get_i64(&r, "late")?;
+        g.next_deadline_ms = get_opt_i64(&r, "next")?;
         let r = sqlx::query("SELECT MAX(finished_at_ms) AS m FROM check_runs").fetch_one(self.pool()).await?;
         g.last_check_finished_ms = get_opt_i64(&r, "m")?;
         Ok(g)

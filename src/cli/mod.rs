@@ -8,7 +8,7 @@ mod db;
 mod demo;
 mod findings;
 mod init;
-mod notices;
+pub(crate) mod notices;
 mod report;
 mod run;
 pub(crate) mod table;

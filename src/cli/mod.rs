@@ -4,6 +4,7 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
 
 mod accounts;
+mod console;
 mod db;
 mod demo;
 mod findings;

@@ -544,6 +544,14 @@ async fn a_registry_upload_with_errors_changes_nothing_and_a_good_one_is_confirm
         // A good file: the diff, and still nothing written.
         let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账2026.csv", GOOD_REGISTRY.as_bytes()))).await);
         let token = to.rsplit('/').next().unwrap().to_string();
+        // Kept for its owner only: a registry has staff phones and e-mail addresses.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let staged = f.data_dir.path().join("uploads/registry").join(&token);
+            assert_eq!(std::fs::metadata(&staged).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(std::fs::metadata(staged.join("registry.csv")).unwrap().permissions().mode() & 0o777, 0o600);
+        }
         let r = c.get(&to).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(r.body.contains("新增 <strong>1</strong>") && r.body.contains("变更 <strong>1</strong>"), "{}", r.body);

@@ -112,6 +112,27 @@ async fn sweep_expired(root: &FsPath, now_ms: i64) {
     }
 }
 
+/// A registry names staff, with phones and e-mail addresses: uploads are
+/// kept readable by the service user only (as `init` keeps the database).
+async fn create_private_dir(dir: &FsPath) -> std::io::Result<()> {
+    let mut b = tokio::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    b.mode(0o700);
+    b.create(dir).await
+}
+
+async fn write_private(path: &FsPath, bytes: &[u8]) -> std::io::Result<()> {
+    use tokio::io::AsyncWriteExt;
+    let mut o = tokio::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    let mut f = o.open(path).await?;
+    f.write_all(bytes).await?;
+    f.flush().await
+}
+
 async fn read_meta(dir: &FsPath) -> Option<StagedMeta> {
     let text = tokio::fs::read(dir.join("meta.json")).await.ok()?;
     serde_json::from_slice(&text).ok()
@@ -266,10 +287,10 @@ pub async fn upload(State(state): State<AppState>, user: CurrentUser, form: Mult
         size: form.bytes.len() as u64,
     };
     let write = async {
-        tokio::fs::create_dir_all(&dir).await?;
-        tokio::fs::write(dir.join(format!("registry.{}", meta.ext)), &form.bytes).await?;
+        create_private_dir(&dir).await?;
+        write_private(&dir.join(format!("registry.{}", meta.ext)), &form.bytes).await?;
         // The meta last: a directory without it is an upload not yet complete.
-        tokio::fs::write(dir.join("meta.json"), serde_json::to_vec(&meta).map_err(std::io::Error::other)?).await
+        write_private(&dir.join("meta.json"), &serde_json::to_vec(&meta).map_err(std::io::Error::other)?).await
     };
     if let Err(e) = write.await {
         let _ = tokio::fs::remove_dir_all(&dir).await;
@@ -464,7 +485,11 @@ pub async fn export(State(state): State<AppState>, user: CurrentUser, Path(forma
     let written = {
         let path = path.clone();
         tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
-            std::fs::create_dir_all(&dir)?;
+            let mut b = std::fs::DirBuilder::new();
+            b.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+            b.create(&dir)?;
             match ext {
                 "xlsx" => registry::write_xlsx(&path, &specs)?,
                 _ => registry::write_csv(&path, &specs)?,

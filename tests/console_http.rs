@@ -655,6 +655,14 @@ async fn an_upload_over_the_configured_limit_is_refused_with_the_limit() {
     // Within the limit, the upload's own size is fine.
     let ok = c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账.csv", GOOD_REGISTRY.as_bytes()))).await;
     preview_path(&ok);
+    // A workbook as `accounts export` writes it reads back with no change.
+    let xlsx = f.data_dir.path().join("export.xlsx");
+    let specs: Vec<_> = s.list_accounts(&Default::default()).await.unwrap().into_iter().map(|a| a.spec).collect();
+    xunjian::registry::write_xlsx(&xlsx, &specs).unwrap();
+    let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账.xlsx", &std::fs::read(&xlsx).unwrap()))).await);
+    let r = c.get(&to).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("工作表「") && r.body.contains("未变 <strong>3</strong>") && r.body.contains("新增 <strong>0</strong>"), "{}", r.body);
     db.finish().await;
 }
 

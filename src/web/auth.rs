@@ -79,6 +79,11 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         };
         let (parts, body) = req.into_parts();
         let upload = parts.uri.path() == super::registry::UPLOAD_PATH;
+        // Only the office uploads: nobody else makes the server read a
+        // file-sized body first (the handler checks the role again).
+        if upload && !matches!(a.user.role, Role::Admin | Role::Staff) {
+            return WebError::Forbidden.into_response();
+        }
         let limit = if upload { state.upload_limit_bytes() } else { MAX_FORM_BYTES };
         let Ok(bytes) = to_bytes(body, limit).await else {
             return too_large(&state, upload).into_response();

@@ -8,8 +8,10 @@
 //! operator's scope is applied by the store's queries ([`Visibility`]); an
 //! account, finding or capture outside it is 404, whatever the URL.
 //!
-//! Layers, outermost first: request timeout, body limit, security headers,
-//! session + CSRF ([`auth::session_layer`]).
+//! Layers, outermost first: request timeout, security headers, session +
+//! CSRF ([`auth::session_layer`], which reads a changing request's body
+//! within its route's limit), then each route's body limit: a form's, or
+//! `[import] max_file_mb` for the registry upload alone.
 //!
 //! [`Visibility`]: crate::store::Visibility
 

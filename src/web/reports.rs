@@ -264,7 +264,8 @@ pub async fn produce(State(state): State<AppState>, user: CurrentUser, Form(form
     audit(&state, &user, "report.produce", &format!("report:{quarter}"), &detail).await?;
     let req = QuarterRequest { quarter, region, as_of_ms: Some(now_ms.min(quarter.end_ms())), issued_on: None };
     let (store, jobs, out_dir) = (state.store.clone(), state.reports.clone(), report::default_out_dir(&loaded));
-    tokio::spawn(async move {
+    let watcher = jobs.clone();
+    let work = tokio::spawn(async move {
         let progress = JobProgress(jobs.clone());
         // The same steps as `xunjian report quarterly`.
         let result = async {
@@ -282,6 +283,13 @@ pub async fn produce(State(state): State<AppState>, user: CurrentUser, Form(form
             tracing::warn!(error = %e, "console: producing a report failed");
         }
         progress.update(|j| j.outcome = Some(result));
+    });
+    // A job that panicked would say "running" for ever and block the next.
+    tokio::spawn(async move {
+        if let Err(e) = work.await {
+            tracing::error!(error = %e, "console: the report job ended abnormally");
+            JobProgress(watcher).update(|j| j.outcome = Some(Err("生成通报时程序出错，请查看日志".to_string())));
+        }
     });
     Ok(see_other("/reports"))
 }

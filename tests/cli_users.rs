@@ -100,3 +100,37 @@ async fn users_are_added_with_one_time_passwords_reset_disabled_and_audited() {
     assert!(audit.iter().all(|a| a.remote_addr == "cli" && a.username.starts_with("命令行:")), "{audit:?}");
     store.close().await;
 }
+
+/// `init DIR --import` leaves a console one can log in to: the first
+/// administrator, with a one-time password printed once; a second `init`
+/// (with --force) does not make another.
+#[tokio::test]
+async fn init_with_import_creates_the_first_administrator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("xunjian-demo");
+    let run_init = |force: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xunjian"));
+        cmd.arg("init").arg(&dir).arg("--import");
+        if force {
+            cmd.arg("--force");
+        }
+        let o = cmd.env_remove("XUNJIAN_CONFIG").env_remove("XUNJIAN_DATABASE_URL").env_remove("STATE_DIRECTORY").output().unwrap();
+        assert!(o.status.success(), "init failed: {}{}", text(&o.stdout), text(&o.stderr));
+        text(&o.stdout)
+    };
+    let out = run_init(false);
+    let pw = out
+        .lines()
+        .find_map(|l| l.split_once("一次性密码 "))
+        .map(|(_, p)| p.trim().to_string())
+        .unwrap_or_else(|| panic!("no one-time password in: {out}"));
+    assert!(out.contains("用户名 admin") && out.contains("http://127.0.0.1:9187/"), "{out}");
+    let url = format!("sqlite://{}?mode=rw", dir.join("data/xunjian.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    let (admin, hash) = store.find_user_by_name("admin").await.unwrap().expect("admin created");
+    assert_eq!(admin.role, Role::Admin);
+    assert!(admin.must_change_password && verify_password(&pw, &hash));
+    store.close().await;
+    let again = run_init(true);
+    assert!(!again.contains("一次性密码"), "an administrator exists: none made again: {again}");
+}

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 use xunjian::adapters::browser::cdp::Chromium;
+use xunjian::clock::Clock;
 use xunjian::store::FindingState;
 
 const STEP: Duration = Duration::from_secs(20);
@@ -136,6 +137,33 @@ impl Tab {
         self.wait_new_document().await;
     }
 
+    /// Waits up to `secs` for `cond`, across the page's own reloads.
+    async fn wait_long(&mut self, cond: &str, secs: u64) {
+        let until = std::time::Instant::now() + Duration::from_secs(secs);
+        let js = format!("document.readyState === 'complete' && ({cond})");
+        while std::time::Instant::now() < until {
+            let s = self.session.clone();
+            // A reload in between may lose the answer: just ask again.
+            let r = self.browser.call(Some(&s), "Runtime.evaluate", json!({"expression": js, "returnByValue": true}), STEP).await;
+            if r.is_ok_and(|v| v["result"]["value"] == json!(true)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let text = self.text().await;
+        panic!("timed out waiting for {cond}; page: {text}");
+    }
+
+    /// Chooses a file in an `<input type=file>`, as a person does in the dialog.
+    async fn choose_file(&mut self, selector: &str, path: &std::path::Path) {
+        let doc = self.cmd("DOM.getDocument", json!({})).await;
+        let root = doc["root"]["nodeId"].as_i64().unwrap();
+        let node = self.cmd("DOM.querySelector", json!({"nodeId": root, "selector": selector})).await;
+        let node = node["nodeId"].as_i64().unwrap();
+        assert!(node != 0, "no {selector}");
+        self.cmd("DOM.setFileInputFiles", json!({"nodeId": node, "files": [path.display().to_string()]})).await;
+    }
+
     async fn screenshot(&mut self, name: &str) {
         let shot = self.cmd("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true})).await;
         let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
@@ -163,6 +191,22 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     let db = common::sqlite().await;
     let s = &db.store;
     let f = console::populate(s).await;
+    // A failed notice for the outbox page.
+    let n = xunjian::store::NewNotice {
+        kind: xunjian::store::NoticeKind::Finding,
+        channel: xunjian::store::Channel::Email,
+        recipients: vec!["jinan@example.gov.cn".to_string()],
+        urgent: false,
+        payload: json!({"event": {"label_zh": "新问题"}, "account": {"display_name": "金安发布"}, "finding": {"headline_zh": "超过 14 天未更新"}}),
+        message_id: "<browser-1@xunjian.local>".to_string(),
+        due_at_ms: f.clock.now().timestamp_millis() - 3_600_000,
+        finding_id: Some(f.finding_a),
+        event_id: None,
+    };
+    let at = f.clock.now().timestamp_millis() - 3_000_000;
+    let id = s.enqueue_notice(&n, at).await.unwrap().unwrap();
+    s.lease_due_notices("test", at, at + 60_000, 10).await.unwrap();
+    s.record_notice_failure(id, "test", at, "SMTP 550 5.1.1 用户不存在 (mailbox unavailable)", None).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -198,6 +242,56 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     tab.screenshot("07-finding-dismissed").await;
     assert_eq!(s.get_finding(f.finding_hostile).await.unwrap().unwrap().state, FindingState::Dismissed);
 
+    // 台账: a file with errors changes nothing; a good one shows its diff, then is confirmed.
+    let files = tempfile::tempdir().unwrap();
+    let bad = files.path().join("错误台账.csv");
+    std::fs::write(&bad, "账号名称,平台,账号ID,主办单位\n霍邱发布,推特,7300000001,霍邱县人民政府办公室\n,微博,7300000002,霍邱县人民政府办公室\n").unwrap();
+    let good = files.path().join("台账2026.csv");
+    std::fs::write(
+        &good,
+        "账号名称,平台,账号ID,主办单位,所属地区\n金安区发布,微博,7100000001,金安区人民政府办公室,金安区\n霍邱发布,微博,7300000001,霍邱县人民政府办公室,霍邱县\n<img src=x onerror=alert(2)>,微博,7100000002,金安区人民政府办公室,金安区\n裕安发布,微博,7200000001,裕安区人民政府办公室,裕安区\n",
+    )
+    .unwrap();
+    let before: Vec<String> = s.list_accounts(&Default::default()).await.unwrap().into_iter().map(|a| a.spec.display_name).collect();
+    tab.goto("/registry").await;
+    tab.screenshot("12-registry").await;
+    tab.choose_file("#file", &bad).await;
+    tab.click("form[action='/registry/upload'] button[type=submit]").await;
+    tab.wait_for("location.pathname.startsWith('/registry/preview/')").await;
+    let text = tab.text().await;
+    assert!(text.contains("整个文件未导入") && text.contains("第 2 行") && text.contains("推特"), "{text}");
+    assert!(!text.contains("确认导入"), "{text}");
+    tab.screenshot("13-registry-errors").await;
+    let now: Vec<String> = s.list_accounts(&Default::default()).await.unwrap().into_iter().map(|a| a.spec.display_name).collect();
+    assert_eq!(now, before, "an upload with errors changes nothing");
+    tab.goto("/registry").await;
+    tab.choose_file("#file", &good).await;
+    tab.click("form[action='/registry/upload'] button[type=submit]").await;
+    tab.wait_for("location.pathname.startsWith('/registry/preview/')").await;
+    let text = tab.text().await;
+    assert!(text.contains("确认后将发生的变化") && text.contains("霍邱发布") && text.contains("金安区发布"), "{text}");
+    assert_eq!(tab.eval("document.querySelectorAll('main img').length").await, json!(0));
+    tab.screenshot("14-registry-diff").await;
+    tab.click("form[action^='/registry/confirm/'] button").await;
+    tab.wait_for("location.pathname === '/registry' && document.body.innerText.includes('导入已完成')").await;
+    tab.screenshot("15-registry-imported").await;
+    let now: Vec<String> = s.list_accounts(&Default::default()).await.unwrap().into_iter().map(|a| a.spec.display_name).collect();
+    assert!(now.contains(&"金安区发布".to_string()) && now.contains(&"霍邱发布".to_string()), "{now:?}");
+
+    // 通知, 通报 (produced in the background, the page following it), 系统.
+    tab.goto("/notices").await;
+    assert!(tab.text().await.contains("发送失败"));
+    tab.screenshot("16-notices").await;
+    tab.goto("/reports").await;
+    tab.eval("document.querySelector('input[name=pdf]').checked = false; document.querySelector('input[name=xlsx]').checked = true; document.querySelector('input[name=html]').checked = true").await;
+    tab.click("form[action='/reports/produce'] button").await;
+    tab.wait_long("document.body.innerText.includes('通报已生成')", 120).await;
+    assert!(tab.text().await.contains("2026Q4-政务新媒体检查情况通报.xlsx"));
+    tab.screenshot("17-reports").await;
+    tab.goto("/system").await;
+    assert!(tab.text().await.contains("规则与依据"));
+    tab.screenshot("18-system").await;
+
     tab.goto(&format!("/findings/{}/evidence/{}", f.finding_a, f.evidence_a)).await;
     let text = tab.text().await;
     assert!(text.contains(&f.evidence_a) && text.contains("<script>alert('capture')</script>"), "{text}");
@@ -216,6 +310,26 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     tab.goto(&format!("/findings/{}", f.finding_a)).await;
     assert!(tab.text().await.contains("申报整改"));
     tab.screenshot("11-finding-unit").await;
+    for path in ["/registry", "/notices", "/reports", "/system"] {
+        tab.goto(path).await;
+        assert_eq!(tab.status().await, 403, "{path}");
+    }
+    tab.goto("/").await;
+    tab.logout().await;
+
+    // The administrator: users (a new one gets a one-time password), the audit log.
+    tab.login("admin").await;
+    tab.goto("/system/users").await;
+    tab.fill("#username", "huoqiu").await;
+    tab.fill("#display_name", "孙伟").await;
+    tab.eval("document.querySelector('#role').value = 'unit'").await;
+    tab.fill("#units", "霍邱县人民政府办公室").await;
+    tab.click("form[action='/system/users/add'] button").await;
+    assert!(tab.text().await.contains("一次性密码"));
+    tab.screenshot("19-users").await;
+    tab.goto("/system/audit").await;
+    assert!(tab.text().await.contains("registry.import"));
+    tab.screenshot("20-audit").await;
     tab.logout().await;
 
     tab.browser.shutdown().await;

@@ -16,7 +16,7 @@ use console::{HOSTILE, PASSWORD};
 use std::collections::BTreeMap;
 use tower::ServiceExt;
 use xunjian::clock::Clock;
-use xunjian::store::{FindingState, Role};
+use xunjian::store::{Channel, FindingState, NewNotice, NoticeKind, NoticeState, Role};
 
 /// A browser in miniature: keeps cookies, follows nothing.
 struct Client {
@@ -77,6 +77,30 @@ impl Client {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let req = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A multipart form as a browser sends an `<input type=file>` form:
+    /// the text fields first, then the file.
+    async fn upload(&mut self, path: &str, fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> Reply {
+        let boundary = "----xunjian-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        if let Some((name, bytes)) = file {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
@@ -446,4 +470,435 @@ async fn a_one_time_password_must_be_changed_first() {
     assert_eq!(Client::new(app.clone()).login("newcomer", PASSWORD).await.status, StatusCode::OK, "old password refused");
     assert_eq!(Client::new(app).login("newcomer", "a-much-better-one-2026").await.status, StatusCode::SEE_OTHER);
     db.finish().await;
+}
+
+/// The registry as an office's CSV has it: 金安发布 renamed, a new account
+/// named with HTML, the other two accounts left out.
+const GOOD_REGISTRY: &str = "\
+账号名称,平台,账号ID,主办单位,所属地区
+金安区发布,微博,7100000001,金安区人民政府办公室,金安区
+<b>霍邱</b>发布,微博,7300000001,霍邱县人民政府办公室,霍邱县
+";
+
+/// Two bad rows: an unknown platform, and no name.
+const BAD_REGISTRY: &str = "\
+账号名称,平台,账号ID,主办单位
+金安区发布,微博,7100000001,金安区人民政府办公室
+霍邱发布,推特,7300000001,霍邱县人民政府办公室
+,微博,7300000002,霍邱县人民政府办公室
+";
+
+async fn account_names(s: &xunjian::store::Store) -> Vec<String> {
+    let mut names: Vec<String> =
+        s.list_accounts(&Default::default()).await.unwrap().into_iter().map(|a| a.spec.display_name).collect();
+    names.sort();
+    names
+}
+
+/// The preview page a finished upload was sent to.
+fn preview_path(r: &Reply) -> String {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let to = r.location().to_string();
+    assert!(to.starts_with("/registry/preview/"), "{to}");
+    to
+}
+
+#[tokio::test]
+async fn a_registry_upload_with_errors_changes_nothing_and_a_good_one_is_confirmed() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let app = xunjian::web::router(console::state(s, &f));
+        let before = account_names(s).await;
+        let mut c = Client::logged_in(app.clone(), "staff").await;
+        let page = c.get("/registry").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("导入台账") && page.body.contains("enctype=\"multipart/form-data\""), "{}", page.body);
+        let csrf = page.csrf();
+
+        // Without the session's token: refused before the file is looked at.
+        let r = c.upload("/registry/upload", &[], Some(("台账.csv", GOOD_REGISTRY.as_bytes()))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let r = c.upload("/registry/upload", &[("csrf", "0000")], Some(("台账.csv", GOOD_REGISTRY.as_bytes()))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        // No file, or one the reader does not take: said on the page.
+        let r = c.upload("/registry/upload", &[("csrf", &csrf)], None).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("请先选择要上传的台账文件"), "{}", r.body);
+        let r = c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账.docx", b"PK"))).await;
+        assert!(r.body.contains("不支持的文件类型「台账.docx」"), "{}", r.body);
+
+        // Errors: every one by row and column, nothing imported, no confirm.
+        let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf)], Some(("错误台账.csv", BAD_REGISTRY.as_bytes()))).await);
+        let r = c.get(&to).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("文件中有 2 处错误") && r.body.contains("整个文件未导入，台账没有任何改变"), "{}", r.body);
+        assert!(r.body.contains("第 3 行") && r.body.contains("推特") && r.body.contains("第 4 行") && r.body.contains("账号名称"), "{}", r.body);
+        assert!(!r.body.contains("确认导入") && !r.body.contains(&f.data_dir.path().display().to_string()), "{}", r.body);
+        let token = to.rsplit('/').next().unwrap().to_string();
+        let r = c.post(&format!("/registry/confirm/{token}"), &[("csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a confirm re-validates: {}", r.body);
+        assert_eq!(account_names(s).await, before, "{}", db.label);
+        assert_eq!(s.list_registry_imports(10, 0).await.unwrap().1, 0);
+
+        // A good file: the diff, and still nothing written.
+        let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账2026.csv", GOOD_REGISTRY.as_bytes()))).await);
+        let token = to.rsplit('/').next().unwrap().to_string();
+        // Kept for its owner only: a registry has staff phones and e-mail addresses.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let staged = f.data_dir.path().join("uploads/registry").join(&token);
+            assert_eq!(std::fs::metadata(&staged).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(std::fs::metadata(staged.join("registry.csv")).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let r = c.get(&to).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("新增 <strong>1</strong>") && r.body.contains("变更 <strong>1</strong>"), "{}", r.body);
+        assert!(r.body.contains("文件中没有 <strong>2</strong>（保留）"), "{}", r.body);
+        assert!(r.body.contains("&lt;b&gt;霍邱&lt;/b&gt;发布") && !r.body.contains("<b>霍邱"), "{}", r.body);
+        assert!(r.body.contains("金安发布") && r.body.contains("金安区发布") && r.body.contains("确认导入"), "{}", r.body);
+        assert_eq!(account_names(s).await, before, "a preview is a dry run");
+
+        // Someone else's upload is not theirs to confirm, whatever the role.
+        let mut admin = Client::logged_in(app.clone(), "admin").await;
+        assert_eq!(admin.get(&to).await.status, StatusCode::NOT_FOUND);
+        let admin_csrf = admin.csrf().await;
+        assert_eq!(admin.post(&format!("/registry/confirm/{token}"), &[("csrf", &admin_csrf)]).await.status, StatusCode::NOT_FOUND);
+        // A unit operator: none of the registry, by any URL.
+        let mut unit = Client::logged_in(app.clone(), "jinan").await;
+        let unit_csrf = unit.csrf().await;
+        assert!(!unit.get("/").await.body.contains("href=\"/registry\""));
+        for path in ["/registry", "/registry/export/csv", &to] {
+            assert_eq!(unit.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        assert_eq!(unit.post(&format!("/registry/confirm/{token}"), &[("csrf", &unit_csrf)]).await.status, StatusCode::FORBIDDEN);
+        let r = unit.upload("/registry/upload", &[("csrf", &unit_csrf)], Some(("台账.csv", GOOD_REGISTRY.as_bytes()))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Read-only: the page and the export, no upload.
+        let mut leader = Client::logged_in(app.clone(), "leader").await;
+        let page = leader.get("/registry").await;
+        assert!(page.status == StatusCode::OK && !page.body.contains("上传并预览"), "{}", page.body);
+        let leader_csrf = page.csrf();
+        let r = leader.upload("/registry/upload", &[("csrf", &leader_csrf)], Some(("台账.csv", GOOD_REGISTRY.as_bytes()))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(account_names(s).await, before);
+
+        // Confirm: written, audited, in the history, the file gone.
+        let r = c.post(&format!("/registry/confirm/{token}"), &[("csrf", &csrf)]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/registry?done=1"), "{}", r.body);
+        let after = account_names(s).await;
+        assert!(after.contains(&"金安区发布".to_string()) && after.contains(&"<b>霍邱</b>发布".to_string()), "{after:?}");
+        assert!(after.contains(&"裕安发布".to_string()), "missing accounts are kept unless asked: {after:?}");
+        let audit = s.list_audit(20, 0).await.unwrap();
+        let imports: Vec<_> = audit.iter().filter(|a| a.action == "registry.import").collect();
+        assert_eq!(imports.len(), 1, "{audit:?}");
+        assert_eq!(imports[0].username, "staff");
+        assert!(imports[0].detail.contains("台账2026.csv") && imports[0].detail.contains("新增 1，变更 1"), "{}", imports[0].detail);
+        let page = c.get("/registry?done=1").await;
+        assert!(page.body.contains("导入已完成") && page.body.contains("台账2026.csv"), "{}", page.body);
+        assert!(!f.data_dir.path().join("uploads/registry").join(&token).exists());
+        assert_eq!(c.post(&format!("/registry/confirm/{token}"), &[("csrf", &csrf)]).await.status, StatusCode::NOT_FOUND, "once");
+
+        // Cancel: the file goes, nothing else happens.
+        let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf), ("retire_missing", "1")], Some(("b.csv", GOOD_REGISTRY.as_bytes()))).await);
+        let preview = c.get(&to).await;
+        assert!(preview.body.contains("将退出监管"), "{}", preview.body);
+        let token = to.rsplit('/').next().unwrap().to_string();
+        assert_eq!(c.post(&format!("/registry/cancel/{token}"), &[("csrf", &csrf)]).await.location(), "/registry");
+        assert!(!f.data_dir.path().join("uploads/registry").join(&token).exists());
+        assert_eq!(account_names(s).await, after);
+        assert_eq!(s.list_registry_imports(10, 0).await.unwrap().1, 1, "{}", db.label);
+
+        // An upload left for more than an hour cannot be confirmed.
+        let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf)], Some(("c.csv", GOOD_REGISTRY.as_bytes()))).await);
+        f.wall.advance(TimeDelta::minutes(61));
+        // (The session went idle too: a new one; the upload is the user's, not the session's.)
+        let mut c = Client::logged_in(app.clone(), "staff").await;
+        let csrf = c.csrf().await;
+        let r = c.post(&to.replace("/preview/", "/confirm/"), &[("csrf", &csrf)]).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(r.body.contains("已超过 1 小时"), "{}", r.body);
+
+        // Export: the registry as `accounts export` writes it.
+        let r = c.get("/registry/export/csv").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("金安区发布") && r.body.contains("账号ID"), "{}", r.body);
+        let disposition = r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap();
+        assert!(disposition.starts_with("attachment; filename=\"registry-") && disposition.contains(".csv"), "{disposition}");
+        let r = c.get("/registry/export/xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(c.get("/registry/export/pdf").await.status, StatusCode::NOT_FOUND);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn an_upload_over_the_configured_limit_is_refused_with_the_limit() {
+    let db = common::sqlite().await;
+    let s = &db.store;
+    let f = console::populate(s).await;
+    let mut loaded = console::loaded(&f);
+    loaded.config.import.max_file_mb = 1;
+    let state = console::state(s, &f).with_config(std::sync::Arc::new(loaded));
+    let app = xunjian::web::router(state);
+    let mut c = Client::logged_in(app.clone(), "staff").await;
+    let csrf = c.get("/registry").await.csrf();
+    let big = vec![b'a'; 2 * 1024 * 1024];
+    let r = c.upload("/registry/upload", &[("csrf", &csrf)], Some(("大文件.csv", &big))).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    assert!(r.body.contains("超过 1 MB 的导入上限"), "{}", r.body);
+    // Only the upload's route takes more than a form: 100 KB elsewhere is refused.
+    let filler = "x".repeat(100 * 1024);
+    let r = c.post(&format!("/findings/{}/dismiss", f.finding_a), &[("csrf", &csrf), ("reason", &filler)]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Within the limit, the upload's own size is fine.
+    let ok = c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账.csv", GOOD_REGISTRY.as_bytes()))).await;
+    preview_path(&ok);
+    // A workbook as `accounts export` writes it reads back with no change.
+    let xlsx = f.data_dir.path().join("export.xlsx");
+    let specs: Vec<_> = s.list_accounts(&Default::default()).await.unwrap().into_iter().map(|a| a.spec).collect();
+    xunjian::registry::write_xlsx(&xlsx, &specs).unwrap();
+    let to = preview_path(&c.upload("/registry/upload", &[("csrf", &csrf)], Some(("台账.xlsx", &std::fs::read(&xlsx).unwrap()))).await);
+    let r = c.get(&to).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("工作表「") && r.body.contains("未变 <strong>3</strong>") && r.body.contains("新增 <strong>0</strong>"), "{}", r.body);
+    db.finish().await;
+}
+
+/// A notice in the outbox about an account named with HTML.
+fn notice(kind: NoticeKind, channel: Channel, n: i64) -> NewNotice {
+    NewNotice {
+        kind,
+        channel,
+        recipients: vec![format!("unit{n}@example.gov.cn")],
+        urgent: false,
+        payload: serde_json::json!({
+            "event": {"label_zh": "新问题"},
+            "account": {"display_name": HOSTILE},
+            "finding": {"headline_zh": "超过 14 天未更新"},
+            "title": "测试",
+        }),
+        message_id: format!("<test-{n}@xunjian.local>"),
+        due_at_ms: 1_700_000_000_000 + n,
+        finding_id: None,
+        event_id: None,
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_is_listed_filtered_resent_and_tested() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let app = xunjian::web::router(console::state(s, &f));
+        let email = s.enqueue_notice(&notice(NoticeKind::Finding, Channel::Email, 1), 1_700_000_000_000).await.unwrap().unwrap();
+        let robot = s.enqueue_notice(&notice(NoticeKind::Finding, Channel::Wecom, 2), 1_700_000_000_000).await.unwrap().unwrap();
+        let failed = s.enqueue_notice(&notice(NoticeKind::Finding, Channel::Email, 3), 1_700_000_000_000).await.unwrap().unwrap();
+        // Make the third one fail for good, as the sender records it.
+        let leased = s.lease_due_notices("test", 1_700_000_100_000, 1_700_000_200_000, 10).await.unwrap();
+        assert_eq!(leased.len(), 3, "{}", db.label);
+        s.record_notice_failure(failed, "test", 1_700_000_100_000, "550 <b>mailbox</b> unavailable", None).await.unwrap();
+        s.release_notice_leases("test").await.unwrap();
+
+        let mut c = Client::logged_in(app.clone(), "staff").await;
+        let page = c.get("/notices").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("共 3 条") && page.body.contains("发送失败"), "{}", page.body);
+        assert!(page.body.contains("550 &lt;b&gt;mailbox&lt;/b&gt; unavailable"), "the last error, escaped: {}", page.body);
+        assert!(page.body.contains("&lt;img src=x onerror=alert(1)&gt;") && !page.body.contains(HOSTILE), "{}", page.body);
+        // Filtered in SQL, by state and by channel.
+        let r = c.get("/notices?state=failed").await;
+        assert!(r.body.contains("共 1 条") && r.body.contains(&format!("#{failed}<")), "{}", r.body);
+        let r = c.get("/notices?channel=wecom").await;
+        assert!(r.body.contains("共 1 条") && r.body.contains(&format!("#{robot}<")) && !r.body.contains(&format!("#{email}<")), "{}", r.body);
+        assert!(!page.body.contains("发送测试"), "staff does not send tests: {}", page.body);
+
+        // Resend: needs the token; back in the queue; audited.
+        let path = format!("/notices/{failed}/resend");
+        assert_eq!(c.post(&path, &[]).await.status, StatusCode::FORBIDDEN);
+        let csrf = page.csrf();
+        let r = c.post(&path, &[("csrf", &csrf)]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, format!("/notices?resent={failed}").as_str()), "{}", r.body);
+        assert_eq!(s.get_notice(failed).await.unwrap().unwrap().state, NoticeState::Pending, "{}", db.label);
+        assert!(c.get(r.location()).await.body.contains(&format!("通知 #{failed} 已重新排队")));
+        assert_eq!(c.post("/notices/999999/resend", &[("csrf", &csrf)]).await.status, StatusCode::NOT_FOUND);
+        let audit = s.list_audit(20, 0).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "notice.resend" && a.username == "staff" && a.target == format!("notice:{failed}")), "{audit:?}");
+        // Staff may not send a test.
+        assert_eq!(c.post("/notices/test", &[("csrf", &csrf), ("to", "a@example.gov.cn")]).await.status, StatusCode::FORBIDDEN);
+
+        // Read-only sees, cannot resend; a unit operator has no outbox.
+        let mut leader = Client::logged_in(app.clone(), "leader").await;
+        let page = leader.get("/notices").await;
+        assert!(page.status == StatusCode::OK && !page.body.contains("重新发送"), "{}", page.body);
+        let lcsrf = page.csrf();
+        assert_eq!(leader.post(&path, &[("csrf", &lcsrf)]).await.status, StatusCode::FORBIDDEN);
+        let mut unit = Client::logged_in(app.clone(), "jinan").await;
+        assert_eq!(unit.get("/notices").await.status, StatusCode::FORBIDDEN);
+        let ucsrf = unit.csrf().await;
+        assert_eq!(unit.post(&path, &[("csrf", &ucsrf)]).await.status, StatusCode::FORBIDDEN);
+
+        // The administrator's test: with no SMTP host set, the mail is written as a file.
+        let mut admin = Client::logged_in(app.clone(), "admin").await;
+        let page = admin.get("/notices").await;
+        assert!(page.body.contains("发送测试"), "{}", page.body);
+        let acsrf = page.csrf();
+        let r = admin.post("/notices/test", &[("csrf", &acsrf), ("to", "gongkaiban@example.gov.cn")]).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("测试邮件已发送到 gongkaiban@example.gov.cn"), "{}", r.body);
+        let outbox = f.data_dir.path().join("outbox");
+        assert_eq!(std::fs::read_dir(&outbox).unwrap().count(), 1, "one .eml in {}", outbox.display());
+        let r = admin.post("/notices/test", &[("csrf", &acsrf), ("to", "not an address")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("测试邮件发送失败") && r.body.contains("不是有效的邮件地址"), "{}", r.body);
+        let audit = s.list_audit(20, 0).await.unwrap();
+        assert_eq!(audit.iter().filter(|a| a.action == "notice.test" && a.username == "admin").count(), 2, "{audit:?}");
+        db.finish().await;
+    }
+}
+
+/// The one-time password a users page shows.
+fn one_time_password(r: &Reply) -> String {
+    let at = r.body.find("<code class=\"password\">").unwrap_or_else(|| panic!("no one-time password in {}", r.body));
+    let rest = &r.body[at + "<code class=\"password\">".len()..];
+    rest[..rest.find('<').unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_system_page_shows_settings_and_administrators_manage_users() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let app = xunjian::web::router(console::state(s, &f));
+        let mut staff = Client::logged_in(app.clone(), "staff").await;
+        let page = staff.get("/system").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        for text in ["规则与依据", "内容不更新", "节假日数据", "2026 年", "配置摘要", "smtp-password：未配置", "不在守护进程中运行"] {
+            assert!(page.body.contains(text), "{}: {text}: {}", db.label, page.body);
+        }
+        assert!(!page.body.contains("href=\"/system/users\""), "staff has no user administration");
+        for path in ["/system/users", "/system/audit"] {
+            assert_eq!(staff.get(path).await.status, StatusCode::FORBIDDEN, "{path}");
+        }
+        let csrf = page.csrf();
+        assert_eq!(staff.post("/system/users/add", &[("csrf", &csrf), ("username", "x1"), ("role", "admin")]).await.status, StatusCode::FORBIDDEN);
+        let mut unit = Client::logged_in(app.clone(), "jinan").await;
+        assert_eq!(unit.get("/system").await.status, StatusCode::FORBIDDEN);
+
+        let mut admin = Client::logged_in(app.clone(), "admin").await;
+        let page = admin.get("/system/users").await;
+        assert!(page.body.contains("jinan") && page.body.contains(console::UNIT_A), "{}", page.body);
+        let csrf = page.csrf();
+        // Checked as `users add` checks: a unit operator needs its units.
+        let r = admin.post("/system/users/add", &[("csrf", &csrf), ("username", "huoqiu"), ("role", "unit"), ("units", "")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("须填写可见的主办单位") && r.body.contains("value=\"huoqiu\""), "the form keeps what was typed: {}", r.body);
+        let r = admin.post("/system/users/add", &[("csrf", &csrf), ("username", "staff"), ("role", "staff")]).await;
+        assert!(r.body.contains("已存在"), "{}", r.body);
+        // Added: a one-time password, shown once, which must be changed.
+        let r = admin
+            .post("/system/users/add", &[("csrf", &csrf), ("username", "huoqiu"), ("display_name", "<i>孙</i>"), ("role", "unit"), ("units", "霍邱县人民政府办公室\n")])
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let pw = one_time_password(&r);
+        assert!(r.body.contains("&lt;i&gt;孙&lt;/i&gt;") && r.body.contains("霍邱县人民政府办公室"), "{}", r.body);
+        assert!(!admin.get("/system/users").await.body.contains(&pw), "shown once");
+        let mut newcomer = Client::new(app.clone());
+        let r = newcomer.login("huoqiu", &pw).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/password"), "{}", r.body);
+
+        // Reset a password: the old one stops working, sessions end.
+        let (leader, _) = s.find_user_by_name("leader").await.unwrap().unwrap();
+        let mut leader_session = Client::logged_in(app.clone(), "leader").await;
+        let r = admin.post(&format!("/system/users/{}/reset", leader.id), &[("csrf", &csrf)]).await;
+        let pw = one_time_password(&r);
+        assert_eq!(leader_session.get("/").await.status, StatusCode::SEE_OTHER, "the reset ended the session");
+        assert_eq!(Client::new(app.clone()).login("leader", PASSWORD).await.status, StatusCode::OK, "old password refused");
+        assert_eq!(Client::new(app.clone()).login("leader", &pw).await.location(), "/password");
+        // Disable and enable; never oneself.
+        let (yuan, _) = s.find_user_by_name("yuan").await.unwrap().unwrap();
+        let r = admin.post(&format!("/system/users/{}/disable", yuan.id), &[("csrf", &csrf), ("disabled", "1")]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/system/users"));
+        assert_eq!(Client::new(app.clone()).login("yuan", PASSWORD).await.status, StatusCode::OK, "disabled");
+        admin.post(&format!("/system/users/{}/disable", yuan.id), &[("csrf", &csrf), ("disabled", "0")]).await;
+        assert_eq!(Client::new(app.clone()).login("yuan", PASSWORD).await.status, StatusCode::SEE_OTHER, "enabled again");
+        let (me, _) = s.find_user_by_name("admin").await.unwrap().unwrap();
+        let r = admin.post(&format!("/system/users/{}/disable", me.id), &[("csrf", &csrf), ("disabled", "1")]).await;
+        assert!(r.body.contains("不能停用自己的账号"), "{}", r.body);
+        assert_eq!(admin.post("/system/users/999999/reset", &[("csrf", &csrf)]).await.status, StatusCode::NOT_FOUND);
+
+        // The audit log: every one of these, escaped, paginated.
+        let log = admin.get("/system/audit").await;
+        assert_eq!(log.status, StatusCode::OK);
+        for action in ["user.add", "user.password", "user.disable", "user.enable", "login"] {
+            assert!(log.body.contains(action), "{action}: {}", log.body);
+        }
+        let entries = s.list_audit(1000, 0).await.unwrap().len();
+        assert!(log.body.contains(&format!("共 {entries} 条")), "{}", log.body);
+        db.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn reports_are_produced_in_the_background_and_only_listed_files_download() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let app = xunjian::web::router(console::state(s, &f));
+        let mut c = Client::logged_in(app.clone(), "staff").await;
+        let page = c.get("/reports").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("2026年第四季度") && page.body.contains("没有符合条件的记录"), "{}", page.body);
+        let csrf = page.csrf();
+        let r = c.post("/reports/produce", &[("csrf", &csrf), ("quarter", "2026Q4")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("请至少选择一种格式"), "{}", r.body);
+        let r = c.post("/reports/produce", &[("csrf", &csrf), ("quarter", "2027Q2"), ("xlsx", "1")]).await;
+        assert!(r.body.contains("尚未开始"), "{}", r.body);
+        let r = c.post("/reports/produce", &[("csrf", &csrf), ("quarter", "2026Q4"), ("xlsx", "1"), ("html", "1")]).await;
+        assert_eq!((r.status, r.location()), (StatusCode::SEE_OTHER, "/reports"), "{}", r.body);
+        // It runs in the background; the page says how far it is, then what it wrote.
+        let mut done = String::new();
+        for _ in 0..600 {
+            let p = c.get("/reports").await;
+            if !p.body.contains("正在生成") {
+                done = p.body;
+                break;
+            }
+            assert!(p.body.contains("http-equiv=\"refresh\""), "a running job's page reloads itself");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(done.contains("通报已生成"), "{}: {done}", db.label);
+        let xlsx = "2026Q4-政务新媒体检查情况通报.xlsx";
+        assert!(done.contains(xlsx) && done.contains("2026Q4-政务新媒体检查情况通报.html"), "{done}");
+        let audit = s.list_audit(20, 0).await.unwrap();
+        assert!(audit.iter().any(|a| a.action == "report.produce" && a.username == "staff"), "{audit:?}");
+
+        // Download: the listed file, as it is on disk.
+        let href = format!("/reports/download/{}", url::form_urlencoded::byte_serialize(xlsx.as_bytes()).collect::<String>());
+        assert!(done.contains(&href), "{done}");
+        let mut leader = Client::logged_in(app.clone(), "leader").await;
+        let r = leader.get(&href).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.starts_with("PK"), "a zip (xlsx)");
+        assert!(r.headers.get(header::CONTENT_DISPOSITION).unwrap().to_str().unwrap().starts_with("attachment;"));
+        let html = "2026Q4-政务新媒体检查情况通报.html";
+        let r = leader.get(&format!("/reports/download/{}", url::form_urlencoded::byte_serialize(html.as_bytes()).collect::<String>())).await;
+        let on_disk = std::fs::read_to_string(f.data_dir.path().join("reports").join(html)).unwrap();
+        assert_eq!(r.body, on_disk, "the file as it is");
+        assert!(r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().contains("sandbox"));
+        // Only what the server lists: nothing else in (or above) the folder.
+        std::fs::write(f.data_dir.path().join("secret.txt"), "x").unwrap();
+        for path in ["/reports/download/..%2Fsecret.txt", "/reports/download/%2Fetc%2Fpasswd", "/reports/download/..%2F..%2Fxunjian.db", "/reports/download/nope.xlsx"] {
+            assert_eq!(leader.get(path).await.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        // Read-only cannot produce; a unit operator sees no reports.
+        let lcsrf = leader.csrf().await;
+        assert_eq!(leader.post("/reports/produce", &[("csrf", &lcsrf), ("quarter", "2026Q4"), ("xlsx", "1")]).await.status, StatusCode::FORBIDDEN);
+        let mut unit = Client::logged_in(app.clone(), "jinan").await;
+        assert_eq!(unit.get("/reports").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(unit.get(&href).await.status, StatusCode::FORBIDDEN);
+        db.finish().await;
+    }
 }

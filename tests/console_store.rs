@@ -199,3 +199,55 @@ async fn console_reads_are_scoped_filtered_and_paginated_in_sql() {
         db.finish().await;
     }
 }
+
+#[tokio::test]
+async fn the_outbox_imports_and_audit_log_page_in_sql() {
+    use xunjian::store::{Channel, ImportOptions, NewNotice, NoticeKind, NoticeState};
+    for db in common::backends().await {
+        let s = &db.store;
+        console::populate(s).await;
+        for i in 0..7i64 {
+            let n = NewNotice {
+                kind: NoticeKind::Finding,
+                channel: if i % 3 == 0 { Channel::Wecom } else { Channel::Email },
+                recipients: vec![format!("u{i}@example.gov.cn")],
+                urgent: false,
+                payload: serde_json::json!({}),
+                message_id: format!("<page-{i}@xunjian.local>"),
+                due_at_ms: 1_000 + i,
+                finding_id: None,
+                event_id: None,
+            };
+            s.enqueue_notice(&n, 1_000).await.unwrap();
+        }
+        let (page, total) = s.search_notices(None, None, 3, 0).await.unwrap();
+        assert_eq!((page.len(), total), (3, 7), "{}", db.label);
+        assert!(page.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+        let (rest, _) = s.search_notices(None, None, 3, 6).await.unwrap();
+        assert_eq!(rest.len(), 1);
+        let (wecom, total) = s.search_notices(None, Some(Channel::Wecom), 50, 0).await.unwrap();
+        assert_eq!((wecom.len(), total), (3, 3));
+        assert!(wecom.iter().all(|n| n.channel == Channel::Wecom));
+        assert_eq!(s.search_notices(Some(NoticeState::Sent), None, 50, 0).await.unwrap().1, 0);
+        assert_eq!(s.search_notices(Some(NoticeState::Pending), Some(Channel::Email), 50, 0).await.unwrap().1, 4);
+
+        // Imports: a dry run leaves no trace; a real one is listed, newest first.
+        let spec = xunjian::accounts::AccountSpec::new(xunjian::adapters::model::Platform::Weibo, "7900000001", "测试发布");
+        let dry = ImportOptions { dry_run: true, file_name: "a.csv".into(), file_sha256: "aa".into(), ..Default::default() };
+        s.import_accounts(std::slice::from_ref(&spec), &dry, 5_000).await.unwrap();
+        assert_eq!(s.list_registry_imports(10, 0).await.unwrap().1, 0, "{}", db.label);
+        for (name, at) in [("a.csv", 5_000), ("b.csv", 6_000)] {
+            let o = ImportOptions { file_name: name.into(), file_sha256: "bb".into(), ..Default::default() };
+            s.import_accounts(std::slice::from_ref(&spec), &o, at).await.unwrap();
+        }
+        let (imports, total) = s.list_registry_imports(1, 0).await.unwrap();
+        assert_eq!((total, imports[0].file_name.as_str(), imports[0].unchanged), (2, "b.csv", 1));
+        let (older, _) = s.list_registry_imports(1, 1).await.unwrap();
+        assert_eq!((older[0].file_name.as_str(), older[0].added), ("a.csv", 1));
+
+        let before = s.count_audit().await.unwrap();
+        s.record_audit(&NewAuditEntry { username: "staff", action: "x", ..Default::default() }, 1).await.unwrap();
+        assert_eq!(s.count_audit().await.unwrap(), before + 1);
+        db.finish().await;
+    }
+}

@@ -379,6 +379,11 @@ pub async fn run(args: &DemoArgs, log_level: Option<&str>) -> CliResult {
 
     let took = outcome.as_ref().ok().copied();
     summary(&store, &q, &loaded, &dir, &config_path, real, stopped_at, &outbox, args.speed, took).await?;
+    // A person at a terminal gets the console on what the quarter produced;
+    // scripts and tests (no terminal) end here as before.
+    if outcome.is_ok() && std::io::stdin().is_terminal() {
+        super::console::serve_until_interrupted(&store, &loaded, stopped_at).await?;
+    }
     store.close().await;
     match outcome {
         Ok(_) => Ok(()),

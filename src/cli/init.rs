@@ -78,6 +78,15 @@ async fn import_example(config_path: &Path, registry_path: &Path) -> CliResult {
         report.unchanged
     );
     outln!("查看 (list): xunjian --config {} accounts list", shell_path(config_path));
+    if let Some(pw) = super::users::create_first_admin(&store).await? {
+        outln!("已创建控制台管理员 (console administrator)：用户名 admin，一次性密码 {pw}");
+        outln!("  只显示这一次；首次登录后须修改 (shown once; change it at the first login)");
+    }
+    let listen = loaded.config.daemon.listen.trim();
+    if !listen.is_empty() {
+        outln!("启动 (start): xunjian --config {} run，然后用浏览器打开 http://{listen}/", shell_path(config_path));
+    }
+    store.close().await;
     Ok(())
 }
 

@@ -4,11 +4,12 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
 
 mod accounts;
+mod console;
 mod db;
 mod demo;
 mod findings;
 mod init;
-mod notices;
+pub(crate) mod notices;
 mod report;
 mod run;
 pub(crate) mod table;

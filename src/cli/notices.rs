@@ -80,7 +80,7 @@ fn parse_kind(s: &str) -> CliResult<NoticeKind> {
     })
 }
 
-fn state_zh(s: NoticeState) -> &'static str {
+pub(crate) fn state_zh(s: NoticeState) -> &'static str {
     match s {
         NoticeState::Pending => "待发送",
         NoticeState::Batched => "已并入汇总",
@@ -231,7 +231,7 @@ fn notice_json(n: &NoticeRecord) -> serde_json::Value {
 }
 
 /// A one-line description: the account and headline for finding notices.
-fn about(n: &NoticeRecord) -> String {
+pub(crate) fn about(n: &NoticeRecord) -> String {
     let p = &n.payload;
     match n.kind {
         NoticeKind::Finding | NoticeKind::Reminder => format!(

@@ -204,3 +204,26 @@ pub async fn run(loaded: &LoadedConfig, cmd: UsersCommand) -> CliResult {
         }
     }
 }
+
+/// The first administrator, `admin` with a one-time password, when the
+/// store has no administrator yet (`init --import`, `demo`): the console is
+/// unusable without one. Returns the password to print once, or `None`
+/// when an administrator exists (nothing is changed then).
+pub(crate) async fn create_first_admin(store: &Store) -> CliResult<Option<String>> {
+    if store.list_users().await?.iter().any(|u| u.role == Role::Admin && !u.disabled) {
+        return Ok(None);
+    }
+    let pw = password::one_time_password();
+    let new = NewUser {
+        username: "admin".to_string(),
+        display_name: "系统管理员".to_string(),
+        role: Role::Admin,
+        scope: UserScope::default(),
+        password_hash: password::hash_password(&pw),
+        must_change_password: true,
+    };
+    // A (disabled or non-admin) user already named admin: say so rather than guess.
+    store.create_user(&new, Utc::now().timestamp_millis()).await.map_err(refused)?;
+    audit(store, "user.add", "user:admin", "第一个管理员（一次性密码）").await?;
+    Ok(Some(pw))
+}

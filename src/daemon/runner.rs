@@ -452,7 +452,8 @@ impl Daemon {
                 Arc::new(crate::clock::SystemClock),
                 d.console.clone(),
                 Some(probe),
-            );
+            )
+            .with_config(Arc::new(rt.loaded.clone()));
             background.spawn(crate::web::serve(listener, console, stop_rx.clone()));
         }
         background.spawn(heartbeat_loop(shared.clone(), stop_rx.clone()));

@@ -5,8 +5,9 @@
 
 use super::accounts::{ACCOUNT_COLUMNS, account_from_row};
 use super::findings::{FINDING_COLUMNS, finding_from_row};
+use super::notices::{NOTICE_COLUMNS, notice_from_row};
 use super::observations::{PROFILE_COLUMNS, profile_from_row};
-use super::{FindingState, ProfileSnapshot, Result, Store, StoredFinding, get_i64, get_opt_i64, get_opt_string, get_string};
+use super::{Channel, FindingState, NoticeRecord, NoticeState, ProfileSnapshot, Result, Store, StoredFinding, get_i64, get_opt_i64, get_opt_string, get_string};
 use crate::accounts::{Account, LifecycleStatus};
 use crate::rules::{FindingKind, RuleId};
 use std::collections::HashMap;
@@ -135,6 +136,20 @@ pub struct EvidenceInfo {
     pub size_bytes: i64,
     /// When retention dropped the body (its description stays).
     pub pruned_at_ms: Option<i64>,
+}
+
+/// One registry import that was applied (`registry_imports`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryImport {
+    pub id: i64,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub imported_at_ms: i64,
+    pub added: i64,
+    pub changed: i64,
+    pub unchanged: i64,
+    pub missing: i64,
+    pub retired: i64,
 }
 
 fn bad(column: &'static str, value: String) -> super::StoreError {
@@ -310,6 +325,72 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).fetch_all(self.pool()).await?;
         rows.iter().map(|r| profile_from_row(r, get_string(r, "platform_id")?)).collect()
+    }
+
+    /// The registry imports applied so far, newest first, one page, and how
+    /// many there are (a dry run writes none: its transaction is rolled back).
+    pub async fn list_registry_imports(&self, limit: i64, offset: i64) -> Result<(Vec<RegistryImport>, i64)> {
+        let total = get_i64(&sqlx::query("SELECT COUNT(*) AS n FROM registry_imports").fetch_one(self.pool()).await?, "n")?;
+        let rows = sqlx::query(
+            "SELECT id, file_name, file_sha256, imported_at_ms, added, changed, unchanged, missing, retired \
+             FROM registry_imports ORDER BY imported_at_ms DESC, id DESC LIMIT $1 OFFSET $2",
+        )
+        .bind(limit.clamp(1, 500))
+        .bind(offset.max(0))
+        .fetch_all(self.pool())
+        .await?;
+        let imports = rows
+            .iter()
+            .map(|r| {
+                Ok(RegistryImport {
+                    id: get_i64(r, "id")?,
+                    file_name: get_string(r, "file_name")?,
+                    file_sha256: get_string(r, "file_sha256")?,
+                    imported_at_ms: get_i64(r, "imported_at_ms")?,
+                    added: get_i64(r, "added")?,
+                    changed: get_i64(r, "changed")?,
+                    unchanged: get_i64(r, "unchanged")?,
+                    missing: get_i64(r, "missing")?,
+                    retired: get_i64(r, "retired")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((imports, total))
+    }
+
+    /// One page of the outbox, newest first, filtered by state and channel
+    /// (`None` = any), and how many match in all.
+    pub async fn search_notices(
+        &self,
+        state: Option<NoticeState>,
+        channel: Option<Channel>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<NoticeRecord>, i64)> {
+        let mut c = Clause::new();
+        if let Some(st) = state {
+            let p = c.arg(Arg::Text(st.code().to_string()));
+            c.push(format!("state = {p}"));
+        }
+        if let Some(ch) = channel {
+            let p = c.arg(Arg::Text(ch.code().to_string()));
+            c.push(format!("channel = {p}"));
+        }
+        let where_sql = c.sql();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM notices{where_sql}");
+        let total = get_i64(&c.bind(sqlx::query(sqlx::AssertSqlSafe(count_sql))).fetch_one(self.pool()).await?, "n")?;
+        let sql = format!(
+            "SELECT {NOTICE_COLUMNS} FROM notices{where_sql} ORDER BY id DESC LIMIT {} OFFSET {}",
+            limit.clamp(1, 500),
+            offset.max(0)
+        );
+        let rows = c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        Ok((rows.iter().map(notice_from_row).collect::<Result<Vec<_>>>()?, total))
+    }
+
+    /// How many audit-log entries there are (for its pages).
+    pub async fn count_audit(&self) -> Result<i64> {
+        get_i64(&sqlx::query("SELECT COUNT(*) AS n FROM audit_log").fetch_one(self.pool()).await?, "n")
     }
 
     /// The description of a stored raw response.

@@ -19,7 +19,7 @@ mod schedule;
 mod users;
 
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use console::{AccountQuery, DashboardCounts, EvidenceInfo, FindingQuery, Visibility};
+pub use console::{AccountQuery, DashboardCounts, EvidenceInfo, FindingQuery, RegistryImport, Visibility};
 pub use users::{NewUser, Role, Session, User, UserScope};
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport, Registry};
 pub use findings::{

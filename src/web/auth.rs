@@ -78,15 +78,25 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
             return WebError::Login { next: "/".to_string() }.into_response();
         };
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = to_bytes(body, MAX_FORM_BYTES).await else {
-            return WebError::BadRequest("提交的内容太大".to_string()).into_response();
+        let upload = parts.uri.path() == super::registry::UPLOAD_PATH;
+        // Only the office uploads: nobody else makes the server read a
+        // file-sized body first (the handler checks the role again).
+        if upload && !matches!(a.user.role, Role::Admin | Role::Staff) {
+            return WebError::Forbidden.into_response();
+        }
+        let limit = if upload { state.upload_limit_bytes() } else { MAX_FORM_BYTES };
+        let Ok(bytes) = to_bytes(body, limit).await else {
+            return too_large(&state, upload).into_response();
         };
-        let given = parts
+        let mut given = parts
             .headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
             .or_else(|| url::form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned()));
+        if given.is_none() && is_multipart(&parts.headers) {
+            given = multipart_csrf(&parts, bytes.clone()).await;
+        }
         if !given.is_some_and(|g| constant_time_eq(&g, &a.session.csrf_token)) {
             tracing::warn!(user = %a.user.username, path = %parts.uri.path(), "console: POST without a valid CSRF token refused");
             return WebError::Csrf.into_response();
@@ -97,6 +107,42 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
         req.extensions_mut().insert(a);
     }
     next.run(req).await
+}
+
+/// What a request over its body limit gets: for an upload, the limit the
+/// office set (`[import] max_file_mb`), so the clerk knows what to do.
+fn too_large(state: &AppState, upload: bool) -> WebError {
+    if upload {
+        let mb = state.loaded.as_ref().map(|l| l.config.import.max_file_mb).unwrap_or(20);
+        WebError::TooLarge(format!(
+            "上传的文件超过 {mb} MB 的导入上限（配置项 [import] max_file_mb）。台账通常不到 1 MB，请确认选对了文件，或拆分后分批导入。"
+        ))
+    } else {
+        WebError::TooLarge("提交的内容太大。".to_string())
+    }
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// The `csrf` field of a multipart form (an upload), read from a copy of
+/// the body the handler gets whole afterwards. Forms put it first, so the
+/// file after it is not parsed here.
+async fn multipart_csrf(parts: &Parts, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let mut copy = Request::new(Body::from(bytes));
+    *copy.headers_mut() = parts.headers.clone();
+    let mut form = axum::extract::Multipart::from_request(copy, &()).await.ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("csrf") {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// The logged-in person. Handlers take it as an argument; without a
@@ -144,6 +190,14 @@ impl CurrentUser {
     }
     pub fn require_office(&self) -> WebResult<()> {
         if self.is_office() { Ok(()) } else { Err(WebError::Forbidden) }
+    }
+    /// The registry, reports and the outbox: the office and read-only
+    /// leaders; a unit operator has no business there.
+    pub fn require_sees_all(&self) -> WebResult<()> {
+        if self.user.role.sees_everything() { Ok(()) } else { Err(WebError::Forbidden) }
+    }
+    pub fn require_admin(&self) -> WebResult<()> {
+        if self.user.role == Role::Admin { Ok(()) } else { Err(WebError::Forbidden) }
     }
     pub fn require_unit(&self) -> WebResult<()> {
         if self.user.role == Role::Unit { Ok(()) } else { Err(WebError::Forbidden) }

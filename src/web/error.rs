@@ -16,6 +16,8 @@ pub enum WebError {
     /// A POST without the session's CSRF token.
     Csrf,
     BadRequest(String),
+    /// A body over its limit (413), with what the limit is.
+    TooLarge(String),
     /// Not logged in (or the session ended): to the login page, then back.
     Login { next: String },
     /// 303 See Other to a local path.
@@ -66,6 +68,7 @@ impl IntoResponse for WebError {
                 "这个表单已经过期（或不是从本系统的页面提交的）。请返回上一页，刷新后重新提交。".to_string(),
             ),
             WebError::BadRequest(m) => (StatusCode::BAD_REQUEST, "无法完成操作", m),
+            WebError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "文件太大", m),
             WebError::Internal(e) => {
                 tracing::error!(error = %e, "console: internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "系统出错", "系统暂时无法完成这个请求，请稍后再试；如果一直出现，请联系系统管理员查看日志。".to_string())

@@ -76,6 +76,58 @@ pub struct MarkForm {
     pub note: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub role: String,
+    /// A unit operator's 主办单位, one per line, exactly as in the registry.
+    #[serde(default)]
+    pub units: String,
+}
+
+/// A new user's fields, checked.
+pub struct ValidNewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: crate::store::Role,
+    pub scope: crate::store::UserScope,
+}
+
+impl NewUserForm {
+    /// The same rules as `xunjian users add`.
+    pub fn validate(&self) -> Result<ValidNewUser, String> {
+        use crate::store::{Role, UserScope};
+        let username = self.username.trim();
+        let ok = (1..=64).contains(&username.len())
+            && username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if !ok {
+            return Err(format!("用户名「{username}」不可用：只能使用字母、数字和 . _ -，最长 64 个字符"));
+        }
+        let role = Role::from_code(self.role.trim()).ok_or("请选择角色")?;
+        let display_name = self.display_name.trim();
+        if display_name.chars().count() > 50 || display_name.chars().any(char::is_control) {
+            return Err("姓名最长 50 个字，不能有换行".to_string());
+        }
+        let units: Vec<String> = self.units.lines().map(|u| u.trim().to_string()).filter(|u| !u.is_empty()).collect();
+        if role == Role::Unit && units.is_empty() {
+            return Err("单位运维人员须填写可见的主办单位（与台账“主办单位”完全一致，每行一个），否则什么也看不到".to_string());
+        }
+        if role != Role::Unit && !units.is_empty() {
+            return Err("只有单位运维人员才需要填写主办单位；其他角色可以查看全部账号".to_string());
+        }
+        Ok(ValidNewUser {
+            username: username.to_string(),
+            display_name: if display_name.is_empty() { username.to_string() } else { display_name.to_string() },
+            role,
+            scope: UserScope { units, account_ids: Vec::new() },
+        })
+    }
+}
+
 /// Query strings of the lists: every field optional, empty = no filter.
 /// The page number of a list (1 when absent or not a number).
 pub fn page_number(page: &str) -> i64 {

@@ -8,8 +8,10 @@
 //! operator's scope is applied by the store's queries ([`Visibility`]); an
 //! account, finding or capture outside it is 404, whatever the URL.
 //!
-//! Layers, outermost first: request timeout, body limit, security headers,
-//! session + CSRF ([`auth::session_layer`]).
+//! Layers, outermost first: request timeout, security headers, session +
+//! CSRF ([`auth::session_layer`], which reads a changing request's body
+//! within its route's limit), then each route's body limit: a form's, or
+//! `[import] max_file_mb` for the registry upload alone.
 //!
 //! [`Visibility`]: crate::store::Visibility
 
@@ -23,9 +25,13 @@ mod evidence;
 mod findings;
 mod forms;
 mod login;
+mod notices;
 pub mod password;
+mod registry;
+mod reports;
 mod serve;
 mod state;
+mod system;
 mod view;
 
 pub use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -34,6 +40,7 @@ pub use serve::serve;
 pub use state::{AppState, BoxFuture, ConsoleConfig, PlainResponse, Probe, ProbeKind};
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -49,6 +56,12 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Every URL of the console, in one place.
 pub fn router(state: AppState) -> Router {
+    // The one route that takes a file: its body may be as large as an
+    // import may be (`[import] max_file_mb`); every other a form's. The
+    // session layer reads bodies with the same limits (auth::session_layer).
+    let upload = Router::new()
+        .route(registry::UPLOAD_PATH, post(registry::upload))
+        .layer(DefaultBodyLimit::max(state.upload_limit_bytes()));
     Router::new()
         // Probes (no login): the scraper's and systemd's.
         .route("/healthz", get(healthz))
@@ -72,10 +85,32 @@ pub fn router(state: AppState) -> Router {
         // 证据
         .route("/findings/{id}/evidence/{sha256}", get(evidence::show))
         .route("/findings/{id}/evidence/{sha256}/raw", get(evidence::raw))
+        // 台账 (the upload's route is above)
+        .route("/registry", get(registry::show))
+        .route("/registry/preview/{token}", get(registry::preview))
+        .route("/registry/confirm/{token}", post(registry::confirm))
+        .route("/registry/cancel/{token}", post(registry::cancel))
+        .route("/registry/export/{format}", get(registry::export))
+        // 通知
+        .route("/notices", get(notices::list))
+        .route("/notices/test", post(notices::test))
+        .route("/notices/{id}/resend", post(notices::resend))
+        // 通报
+        .route("/reports", get(reports::list))
+        .route("/reports/produce", post(reports::produce))
+        .route("/reports/download/{name}", get(reports::download))
+        // 系统
+        .route("/system", get(system::show))
+        .route("/system/users", get(system::users))
+        .route("/system/users/add", post(system::add_user))
+        .route("/system/users/{id}/reset", post(system::reset_password))
+        .route("/system/users/{id}/disable", post(system::set_disabled))
+        .route("/system/audit", get(system::audit_log))
+        .layer(RequestBodyLimitLayer::new(auth::MAX_FORM_BYTES))
+        .merge(upload)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), auth::session_layer))
         .layer(middleware::from_fn(security_headers))
-        .layer(RequestBodyLimitLayer::new(auth::MAX_FORM_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 //! daemon's probes.
 
 use crate::clock::Clock;
+use crate::config::LoadedConfig;
 use crate::store::Store;
 use serde::Deserialize;
 use std::future::Future;
@@ -66,6 +67,10 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// The daemon's answer to a probe.
 pub type Probe = Arc<dyn Fn(ProbeKind) -> BoxFuture<PlainResponse> + Send + Sync>;
 
+fn no_config() -> super::error::WebError {
+    super::error::WebError::BadRequest("这个控制台启动时没有读取配置文件，无法使用此功能；请通过 xunjian run 启动".to_string())
+}
+
 /// Shared by every request; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -78,11 +83,34 @@ pub struct AppState {
     pub config: ConsoleConfig,
     /// `/healthz` and `/metrics`; `None` answers 404 (a console without a daemon).
     pub probe: Option<Probe>,
+    /// The configuration the daemon started with: the data directory (uploads,
+    /// reports), import limits, notices, rules. `None` in a console without
+    /// one; the pages that need it then say so.
+    pub loaded: Option<Arc<LoadedConfig>>,
+    /// The report being produced in the background, or the last one.
+    pub(crate) reports: super::reports::ReportJobs,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, wall: Arc<dyn Clock>, config: ConsoleConfig, probe: Option<Probe>) -> Self {
-        AppState { store, clock, wall, config, probe }
+        AppState { store, clock, wall, config, probe, loaded: None, reports: Default::default() }
+    }
+    /// The configuration the pages read (data directory, limits, notices).
+    pub fn with_config(mut self, loaded: Arc<LoadedConfig>) -> Self {
+        self.loaded = Some(loaded);
+        self
+    }
+    pub(crate) fn loaded(&self) -> super::error::WebResult<&LoadedConfig> {
+        self.loaded.as_deref().ok_or_else(no_config)
+    }
+    pub(crate) fn loaded_arc(&self) -> super::error::WebResult<Arc<LoadedConfig>> {
+        self.loaded.clone().ok_or_else(no_config)
+    }
+    /// The largest upload body (`[import] max_file_mb` and room for the
+    /// form's other fields); other requests get [`super::auth::MAX_FORM_BYTES`].
+    pub(crate) fn upload_limit_bytes(&self) -> usize {
+        let mb = self.loaded.as_ref().map(|l| l.config.import.max_file_mb).unwrap_or(20);
+        usize::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX / 2).saturating_add(super::auth::MAX_FORM_BYTES)
     }
     pub(crate) fn now_ms(&self) -> i64 {
         self.clock.now().timestamp_millis()

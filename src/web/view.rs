@@ -22,6 +22,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("web/findings.html", include_str!("../../templates/web/findings.html")),
     ("web/finding.html", include_str!("../../templates/web/finding.html")),
     ("web/evidence.html", include_str!("../../templates/web/evidence.html")),
+    ("web/registry.html", include_str!("../../templates/web/registry.html")),
+    ("web/registry_preview.html", include_str!("../../templates/web/registry_preview.html")),
+    ("web/notices.html", include_str!("../../templates/web/notices.html")),
+    ("web/reports.html", include_str!("../../templates/web/reports.html")),
+    ("web/_system_tabs.html", include_str!("../../templates/web/_system_tabs.html")),
+    ("web/system.html", include_str!("../../templates/web/system.html")),
+    ("web/system_users.html", include_str!("../../templates/web/system_users.html")),
+    ("web/system_audit.html", include_str!("../../templates/web/system_audit.html")),
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -117,6 +125,8 @@ pub fn page(user: &CurrentUser, nav: &str, name: &str, ctx: Value) -> WebResult<
             role_zh => u.role.display_zh(),
             can_act => user.can_act(),
             is_office => user.is_office(),
+            is_admin => u.role == crate::store::Role::Admin,
+            sees_all => u.role.sees_everything(),
         },
         csrf => user.csrf.clone(),
         nav,

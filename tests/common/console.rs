@@ -10,6 +10,7 @@ use xunjian::adapters::model::{Capture, CommentState, Counts, ObservationKind, O
 use xunjian::calendar::HolidayCalendar;
 use xunjian::check::{CheckScope, check_and_record};
 use xunjian::clock::ManualClock;
+use xunjian::config::{Config, ConfigSource, LoadedConfig};
 use xunjian::rules::{ProfileName, ResolvedRules, RuleId};
 use xunjian::store::{FindingTransition, NewNotice, NewObservation, NewUser, ObservedData, Role, Store, UserScope};
 use xunjian::web::{AppState, ConsoleConfig, password};
@@ -36,6 +37,8 @@ pub struct Fixture {
     pub evidence_b: String,
     pub clock: ManualClock,
     pub wall: ManualClock,
+    /// The console's data directory (uploads, reports), removed with the fixture.
+    pub data_dir: Arc<tempfile::TempDir>,
 }
 
 async fn add(s: &Store, uid: &str, name: &str, unit: &str) -> i64 {
@@ -158,9 +161,19 @@ pub async fn populate(s: &Store) -> Fixture {
         evidence_b: eb,
         clock,
         wall,
+        data_dir: Arc::new(tempfile::tempdir().unwrap()),
     }
+}
+
+/// The configuration the console is given: defaults, with the fixture's
+/// data directory.
+pub fn loaded(f: &Fixture) -> LoadedConfig {
+    let mut config = Config::default();
+    config.general.data_dir = f.data_dir.path().display().to_string();
+    LoadedConfig { config, source: ConfigSource::Defaults }
 }
 
 pub fn state(s: &Store, f: &Fixture) -> AppState {
     AppState::new(s.clone(), Arc::new(f.clock.clone()), Arc::new(f.wall.clone()), ConsoleConfig::default(), None)
+        .with_config(Arc::new(loaded(f)))
 }

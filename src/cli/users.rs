@@ -223,7 +223,7 @@ pub(crate) async fn create_first_admin(store: &Store) -> CliResult<Option<String
         must_change_password: true,
     };
     // A (disabled or non-admin) user already named admin: say so rather than guess.
-    store.create_user(&new, Utc::now().timestamp_millis()).await.map_err(refused)?;
+    store.create_user(&new, super::now().timestamp_millis()).await.map_err(refused)?;
     audit(store, "user.add", "user:admin", "第一个管理员（一次性密码）").await?;
     Ok(Some(pw))
 }

@@ -197,6 +197,26 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         extra.join("\n  "),
         wrong.join("\n  ")
     );
+    // How long after its condition first held each labelled finding was
+    // decided (its first warning or violation), per rule: the daemon's lag
+    // at this speed included, so printed, not asserted.
+    let mut by_rule: BTreeMap<&str, Vec<i64>> = BTreeMap::new();
+    for (k, l) in &want {
+        let Some((_, id, _)) = got.get(k) else { continue };
+        let events = store.finding_events(*id).await.unwrap();
+        if let Some(first) = events.iter().filter(|e| matches!(e.kind, EventKind::Warned | EventKind::Opened)).map(|e| e.at_ms).min() {
+            by_rule.entry(l.rule).or_default().push((first - l.from.timestamp_millis()) / 60_000);
+        }
+    }
+    for (rule, mut mins) in by_rule {
+        mins.sort();
+        eprintln!(
+            "time to decision, {rule}: {} findings, median {} min, max {} min",
+            mins.len(),
+            mins[mins.len() / 2],
+            mins[mins.len() - 1]
+        );
+    }
     // Every lie was served, and stored as "could not check" (the labels
     // above hold no finding for these accounts: none was made).
     let unseen = lies_seen_as_could_not_check(&store, &q, &server.base(), end).await;

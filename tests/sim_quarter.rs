@@ -205,7 +205,9 @@ async fn labelled_quarter_precision_and_recall_are_100_percent() {
         let Some((_, id, _)) = got.get(k) else { continue };
         let events = store.finding_events(*id).await.unwrap();
         if let Some(first) = events.iter().filter(|e| matches!(e.kind, EventKind::Warned | EventKind::Opened)).map(|e| e.at_ms).min() {
-            by_rule.entry(l.rule).or_default().push((first - l.from.timestamp_millis()) / 60_000);
+            // A registry-only condition holds from the first look, which may
+            // come before the label's nominal start: counted as 0.
+            by_rule.entry(l.rule).or_default().push(((first - l.from.timestamp_millis()) / 60_000).max(0));
         }
     }
     for (rule, mut mins) in by_rule {

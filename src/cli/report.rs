@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// 季度检查情况通报：XLSX（含附件1、附件2、账号指标）、HTML、PDF
+    /// 季度检查情况通报：DOCX（可编辑的公文）、XLSX（含附件1、附件2、账号指标）、HTML、PDF
     /// (the quarterly report)
     Quarterly(QuarterlyArgs),
 }
@@ -19,7 +19,8 @@ pub enum ReportCommand {
 pub struct QuarterlyArgs {
     /// 季度，如 2026Q3、2026-Q3、2026年第三季度 (the quarter)
     pub quarter: String,
-    /// 输出格式，逗号分隔：xlsx,html,pdf（默认取 [report] formats）
+    /// 输出格式，逗号分隔：docx,xlsx,html,pdf（默认取 [report] formats；
+    /// 未设置时为全部四种，本机没有 Chromium 时不生成 PDF）
     #[arg(long, value_name = "LIST")]
     pub format: Option<String>,
     /// 输出目录（默认 [report] out_dir，未设置时为数据目录下的 reports）
@@ -79,8 +80,27 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
     let quarter: Quarter = args.quarter.parse().map_err(CliError::invalid)?;
     let formats = match &args.format {
         Some(list) => Format::parse_list(list).map_err(CliError::invalid)?,
-        None => report::configured_formats(&cfg.report).map_err(CliError::invalid)?,
+        None => {
+            let f = report::configured_formats(&cfg.report).map_err(CliError::invalid)?;
+            if !f.contains(&Format::Pdf)
+                && cfg.report.formats.iter().any(|x| x.trim().eq_ignore_ascii_case("pdf"))
+            {
+                eprintln!(
+                    "注意 (note): 未找到 Chromium（[report] chromium = \"{}\"），本次不生成 PDF；安装 chromium 后即可生成",
+                    cfg.report.chromium
+                );
+            }
+            f
+        }
     };
+    // A template mistake or a missing template directory is the office's
+    // input to fix: say so before reading the store.
+    if formats.iter().any(|f| *f != Format::Xlsx) {
+        report::templates::Templates::load(
+            report::templates::resolve_dir(&cfg.report, None).as_deref(),
+        )
+        .map_err(CliError::invalid)?;
+    }
     let now = Utc::now();
     if quarter.start() > now {
         return Err(CliError::invalid(anyhow::anyhow!(

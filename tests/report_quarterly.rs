@@ -447,15 +447,28 @@ fn check_xlsx(path: &Path, ids: &Ids) {
         "{}",
         line3[6]
     );
-    assert_eq!(line3[7], "2026-08-10 13:00");
-    assert_eq!(line3[8], "已整改（2026-08-20）");
+    // 首次发现 and 最近发现 are Excel dates (local time), not text: the
+    // serial of 2026-08-10 13:00 counts days from 1899-12-30.
+    let serial = |d: &str, h: f64| {
+        (chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+            - chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap())
+        .num_days() as f64
+            + h / 24.0
+    };
+    for c in [7, 8] {
+        match &list[3][c] {
+            Data::DateTime(t) => assert!((t.as_f64() - serial("2026-08-10", 13.0)).abs() < 1e-6, "{t:?}"),
+            other => panic!("发现时间 is not a date: {other:?}"),
+        }
+    }
+    assert_eq!(line3[9], "已整改（2026-08-20）");
     assert!(
-        line3[9].contains(&ids.shas["B"]) && line3[9].contains("https://example.invalid/evidence/"),
+        line3[10].contains(&ids.shas["B"]) && line3[10].contains("https://example.invalid/evidence/"),
         "{}",
-        line3[9]
+        line3[10]
     );
     let line4: Vec<String> = list[4].iter().map(cell_str).collect();
-    assert_eq!(line4[8], "未整改；连续两个季度存在问题");
+    assert_eq!(line4[9], "未整改；连续两个季度存在问题");
 
     let acc = rows(path, "账号指标");
     let header: Vec<String> = acc[0].iter().map(cell_str).collect();
@@ -479,6 +492,37 @@ fn check_xlsx(path: &Path, ids: &Ids) {
     assert_eq!(cell_str(&d[col("检查结果")]), "覆盖不足");
     assert_eq!(cell_str(&d[col("未能抓取原因")]), "验证码 72 次");
     assert_eq!(acc.len(), 1 + 7);
+}
+
+/// Every sheet prints on A4, one page wide, with "— N —" at the foot; the
+/// lists repeat their header rows on each page and keep them frozen.
+fn check_xlsx_prints(path: &Path) {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
+    let workbook = part("xl/workbook.xml");
+    for titles in [
+        "\">'附件2 存在问题的政务新媒体名单'!$2:$2</definedName>",
+        "\">账号指标!$1:$1</definedName>",
+    ] {
+        assert!(
+            workbook.contains("<definedName name=\"_xlnm.Print_Titles\"") && workbook.contains(titles),
+            "no repeated header rows {titles}: {workbook}"
+        );
+    }
+    for n in 1..=4 {
+        let ws = part(&format!("xl/worksheets/sheet{n}.xml"));
+        assert!(ws.contains("paperSize=\"9\""), "sheet{n} not A4");
+        assert!(ws.contains("fitToHeight=\"0\"") && ws.contains("<pageSetUpPr fitToPage=\"1\"/>"), "sheet{n} not fit to width");
+        assert!(ws.contains("<oddFooter>&amp;C— &amp;P —</oddFooter>"), "sheet{n} has no page numbers");
+        if n >= 2 {
+            assert!(ws.contains("state=\"frozen\""), "sheet{n} header not frozen");
+        }
+    }
 }
 
 fn check_html(html: &str) {
@@ -647,6 +691,7 @@ async fn writes_xlsx_html_and_pdf() {
     let stem = dir.path().join("2026Q3-政务新媒体检查情况通报");
     assert_eq!(written[0], stem.with_extension("xlsx"));
     check_xlsx(&written[0], &ids);
+    check_xlsx_prints(&written[0]);
     check_html(&std::fs::read_to_string(stem.with_extension("html")).unwrap());
     if have_chromium {
         check_pdf(&stem.with_extension("pdf"));

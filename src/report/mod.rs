@@ -276,7 +276,16 @@ pub async fn write_report(
         return Err(ReportError::BadFormat(String::new()));
     }
     let chromium = if formats.contains(&Format::Pdf) {
-        Some(pdf::find_chromium(&cfg.chromium)?)
+        let program = pdf::find_chromium(&cfg.chromium)?;
+        for (key, family) in pdf::missing_fonts(&[&cfg.font_family, &cfg.title_font_family])
+            .into_iter()
+            .map(|f| (if f == cfg.font_family { "font_family" } else { "title_font_family" }, f))
+        {
+            tracing::warn!(
+                "PDF 字体未安装 (font not installed)：{family}（[report] {key}），PDF 将改用已安装的其他字体"
+            );
+        }
+        Some(program)
     } else {
         None
     };

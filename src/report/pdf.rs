@@ -102,6 +102,24 @@ pub fn chromium_args(file_url: &str, pdf_path: &Path, profile_dir: &Path) -> Vec
     ]
 }
 
+/// The families fontconfig does not know (an empty `fc-list :family=…`).
+/// Chromium would print with another font without a word; the office
+/// should hear that its 仿宋 or 小标宋 is not installed. Without fc-list
+/// nothing can be said, and nothing is reported.
+pub fn missing_fonts(families: &[&str]) -> Vec<String> {
+    families
+        .iter()
+        .filter(|f| {
+            let pattern = format!(":family={}", f.replace('\\', "\\\\").replace(':', "\\:").replace('-', "\\-"));
+            matches!(
+                std::process::Command::new("fc-list").arg(pattern).arg("family").output(),
+                Ok(o) if o.status.success() && o.stdout.iter().all(u8::is_ascii_whitespace)
+            )
+        })
+        .map(|f| f.to_string())
+        .collect()
+}
+
 /// V8 without its JIT: works under `MemoryDenyWriteExecute=yes`.
 pub const JITLESS: &str = "--js-flags=--jitless";
 
@@ -296,6 +314,21 @@ mod tests {
             Err(ReportError::ChromiumMissing { .. })
         ));
         assert!(find_chromium("sh").is_ok(), "a name is looked up in PATH");
+    }
+
+    #[test]
+    fn a_font_fontconfig_lacks_is_named() {
+        if std::process::Command::new("fc-list").output().is_err() {
+            return;
+        }
+        let missing = missing_fonts(&["No Such Font 仿宋_X", "DejaVu Sans"]);
+        assert!(missing.contains(&"No Such Font 仿宋_X".to_string()), "{missing:?}");
+        // DejaVu comes with fontconfig on Debian; where it is absent it is
+        // rightly named too.
+        let has_dejavu = std::process::Command::new("fc-list")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("DejaVu Sans"));
+        assert_eq!(missing.contains(&"DejaVu Sans".to_string()), !has_dejavu);
     }
 
     #[test]

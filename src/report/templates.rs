@@ -163,9 +163,9 @@ pub fn list_rows(lines: &[ProblemLine]) -> Vec<ListRow> {
             if g.iter().any(|p| p.repeated) {
                 status.push_str("；连续两个季度存在问题");
             }
-            let mut refs: Vec<String> = g.iter().take(5).map(|p| format!("#{}", p.finding_id)).collect();
+            let mut refs = g.iter().take(5).map(|p| format!("#{}", p.finding_id)).collect::<Vec<_>>().join("、");
             if g.len() > 5 {
-                refs.push(format!("等{}条", g.len()));
+                refs.push_str(&format!("等{}条", g.len()));
             }
             ListRow {
                 seq: i + 1,
@@ -180,7 +180,7 @@ pub fn list_rows(lines: &[ProblemLine]) -> Vec<ListRow> {
                 first: fmt_ms(first)[..10].to_string(),
                 last: fmt_ms(last)[..10].to_string(),
                 status,
-                refs: refs.join("、"),
+                refs,
             }
         })
         .collect()
@@ -519,6 +519,60 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 19), "{lines:?}");
         assert!(!lines.iter().any(|l| l.ends_with("政务新媒")), "{lines:?}");
         assert_eq!(title_lines("短标题", 19), vec!["短标题"]);
+    }
+
+    fn line(id: i64, account: i64, rule: crate::rules::RuleId, day: u32, r: Rectification) -> ProblemLine {
+        let ms = crate::report::quarter::local_midnight(
+            chrono::NaiveDate::from_ymd_opt(2026, 7, day).unwrap(),
+        )
+        .timestamp_millis()
+            + 3_600_000 * 10;
+        ProblemLine {
+            seq: 0,
+            finding_id: id,
+            account_id: account,
+            region_unit: "汉滨区".into(),
+            account_name: format!("账号{account}"),
+            platform: crate::adapters::model::Platform::Weibo,
+            rule,
+            gravity: rule.gravity(),
+            description: format!("问题{id}"),
+            citation: String::new(),
+            found_at_ms: ms,
+            last_found_at_ms: ms,
+            rectification: r,
+            occurrences: 1,
+            repeated: id == 3,
+            assessment: Assessment::Passed,
+            evidence: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn one_row_per_account_and_category() {
+        use crate::rules::RuleId;
+        let done = Rectification::Rectified { at_ms: 0 };
+        let lines = [
+            line(1, 7, RuleId::RepostDelay, 3, Rectification::NotRectified),
+            line(2, 8, RuleId::Naming, 4, Rectification::NotRectified),
+            line(3, 7, RuleId::RepostDelay, 9, done),
+            line(4, 7, RuleId::RepostDelay, 5, Rectification::NotRectified),
+        ];
+        let rows = list_rows(&lines);
+        assert_eq!(rows.len(), 2);
+        let a = &rows[0];
+        assert_eq!((a.seq, a.account.as_str(), a.items, a.occurrences), (1, "账号7", 3, 3));
+        assert_eq!((a.first.as_str(), a.last.as_str()), ("2026-07-03", "2026-07-09"));
+        assert_eq!(a.description, "共3项，如：问题1");
+        assert_eq!(a.status, "未整改2项，已整改1项；连续两个季度存在问题");
+        assert_eq!(a.refs, "#1、#3、#4");
+        let b = &rows[1];
+        assert_eq!((b.seq, b.items, b.refs.as_str()), (2, 1, "#2"));
+        assert_eq!(b.status, "未整改");
+        let many: Vec<ProblemLine> = (1..=7)
+            .map(|i| line(i + 10, 9, RuleId::RepostDelay, 1, Rectification::NotRectified))
+            .collect();
+        assert_eq!(list_rows(&many)[0].refs, "#11、#12、#13、#14、#15等7条");
     }
 
     #[test]

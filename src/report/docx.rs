@@ -36,6 +36,12 @@ pub type ChartImages = BTreeMap<String, Result<Png, String>>;
 const W_NS: &str = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 const R_NS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
 
+// Word checks the order of the properties against the schema (a pPr is
+// pStyle, keepNext, pageBreakBefore, widowControl, pBdr, spacing, ind, jc,
+// outlineLvl, sectPr; an rPr is rFonts, b, color, spacing, sz, szCs) and
+// calls a file with another order unreadable, even where LibreOffice reads
+// it; the strings below keep that order.
+
 // Twips (1/20 pt; 1 mm = 56.69 twips).
 const A4_W: u32 = 11906;
 const A4_H: u32 = 16838;
@@ -302,7 +308,7 @@ fn styles_xml(f: &Fonts) -> String {
         )
     };
     let mut s = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:styles xmlns:w=\"{W_NS}\"><w:docDefaults><w:rPrDefault><w:rPr>{body}<w:kern w:val=\"2\"/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/><w:lang w:val=\"en-US\" w:eastAsia=\"zh-CN\" w:bidi=\"ar-SA\"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl w:val=\"0\"/><w:jc w:val=\"both\"/>{exact}</w:pPr></w:pPrDefault></w:docDefaults>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:styles xmlns:w=\"{W_NS}\"><w:docDefaults><w:rPrDefault><w:rPr>{body}<w:kern w:val=\"2\"/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/><w:lang w:val=\"en-US\" w:eastAsia=\"zh-CN\" w:bidi=\"ar-SA\"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl w:val=\"0\"/>{exact}<w:jc w:val=\"both\"/></w:pPr></w:pPrDefault></w:docDefaults>"
     );
     s.push_str("<w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/></w:style>");
     s.push_str("<w:style w:type=\"character\" w:default=\"1\" w:styleId=\"DefaultParagraphFont\"><w:name w:val=\"Default Paragraph Font\"/><w:uiPriority w:val=\"1\"/><w:semiHidden/></w:style>");
@@ -317,9 +323,9 @@ fn styles_xml(f: &Fonts) -> String {
         "<w:style w:type=\"paragraph\" w:styleId=\"Heading2\"><w:name w:val=\"heading 2\"/><w:basedOn w:val=\"Normal\"/><w:next w:val=\"XjBody\"/><w:qFormat/><w:pPr><w:keepNext/>{indent}<w:outlineLvl w:val=\"1\"/></w:pPr><w:rPr>{kai}<w:b w:val=\"0\"/><w:sz w:val=\"32\"/></w:rPr></w:style>"
     ));
     s.push_str(&format!(
-        "<w:style w:type=\"paragraph\" w:styleId=\"Title\"><w:name w:val=\"Title\"/><w:basedOn w:val=\"Normal\"/><w:next w:val=\"XjBody\"/><w:qFormat/><w:pPr><w:jc w:val=\"center\"/><w:spacing w:before=\"0\" w:after=\"560\" w:line=\"700\" w:lineRule=\"exact\"/><w:outlineLvl w:val=\"0\"/></w:pPr><w:rPr>{title}<w:b w:val=\"0\"/><w:sz w:val=\"44\"/><w:szCs w:val=\"44\"/></w:rPr></w:style>"
+        "<w:style w:type=\"paragraph\" w:styleId=\"Title\"><w:name w:val=\"Title\"/><w:basedOn w:val=\"Normal\"/><w:next w:val=\"XjBody\"/><w:qFormat/><w:pPr><w:spacing w:before=\"0\" w:after=\"560\" w:line=\"700\" w:lineRule=\"exact\"/><w:jc w:val=\"center\"/><w:outlineLvl w:val=\"0\"/></w:pPr><w:rPr>{title}<w:b w:val=\"0\"/><w:sz w:val=\"44\"/><w:szCs w:val=\"44\"/></w:rPr></w:style>"
     ));
-    s.push_str(&p("XjRedHead", "发文机关标志", &format!("<w:jc w:val=\"center\"/>{}", auto(240)), &format!("{title}<w:color w:val=\"E60012\"/><w:sz w:val=\"60\"/><w:szCs w:val=\"60\"/><w:spacing w:val=\"20\"/>"), ""));
+    s.push_str(&p("XjRedHead", "发文机关标志", &format!("{}<w:jc w:val=\"center\"/>", auto(240)), &format!("{title}<w:color w:val=\"E60012\"/><w:spacing w:val=\"20\"/><w:sz w:val=\"60\"/><w:szCs w:val=\"60\"/>"), ""));
     s.push_str(&p("XjDocNo", "发文字号", "<w:jc w:val=\"center\"/>", "", ""));
     s.push_str(&p(
         "XjRedLine",
@@ -328,16 +334,16 @@ fn styles_xml(f: &Fonts) -> String {
         "",
         "",
     ));
-    s.push_str(&p("XjSign", "落款", &format!("<w:jc w:val=\"right\"/><w:spacing w:before=\"560\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:right=\"{}\"/>", 4 * CHAR), "", ""));
+    s.push_str(&p("XjSign", "落款", &format!("<w:spacing w:before=\"560\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:right=\"{}\"/><w:jc w:val=\"right\"/>", 4 * CHAR), "", ""));
     s.push_str(&p("XjAnnexes", "附件说明", &format!("<w:spacing w:before=\"560\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:left=\"{}\" w:hanging=\"{}\"/>", 5 * CHAR, 3 * CHAR), "", ""));
     s.push_str(&p("XjAnnexNo", "附件标识", "<w:jc w:val=\"left\"/>", &head, ""));
-    s.push_str(&p("XjAnnexTitle", "附件标题", &format!("<w:jc w:val=\"center\"/><w:spacing w:before=\"280\" w:after=\"280\" w:line=\"600\" w:lineRule=\"exact\"/>"), &format!("{title}<w:sz w:val=\"36\"/><w:szCs w:val=\"36\"/>"), ""));
-    s.push_str(&p("XjCaption", "表题", &format!("<w:keepNext/><w:jc w:val=\"center\"/>{}", auto(120)), &format!("{head}<w:sz w:val=\"28\"/><w:szCs w:val=\"28\"/>"), ""));
-    s.push_str(&p("XjNote", "说明", &format!("<w:jc w:val=\"both\"/>{}", "<w:spacing w:before=\"120\" w:after=\"0\" w:line=\"300\" w:lineRule=\"auto\"/>"), "<w:sz w:val=\"21\"/><w:szCs w:val=\"21\"/>", ""));
-    s.push_str(&p("XjTableText", "表格文字", &format!("<w:jc w:val=\"left\"/>{}", auto(0)), "<w:sz w:val=\"21\"/><w:szCs w:val=\"21\"/>", ""));
-    s.push_str(&p("XjTableSmall", "表格文字（小）", &format!("<w:jc w:val=\"left\"/>{}", auto(0)), "<w:sz w:val=\"18\"/><w:szCs w:val=\"18\"/>", ""));
+    s.push_str(&p("XjAnnexTitle", "附件标题", "<w:spacing w:before=\"280\" w:after=\"280\" w:line=\"600\" w:lineRule=\"exact\"/><w:jc w:val=\"center\"/>", &format!("{title}<w:sz w:val=\"36\"/><w:szCs w:val=\"36\"/>"), ""));
+    s.push_str(&p("XjCaption", "表题", &format!("<w:keepNext/>{}<w:jc w:val=\"center\"/>", auto(120)), &format!("{head}<w:sz w:val=\"28\"/><w:szCs w:val=\"28\"/>"), ""));
+    s.push_str(&p("XjNote", "说明", "<w:spacing w:before=\"120\" w:after=\"0\" w:line=\"300\" w:lineRule=\"auto\"/><w:jc w:val=\"both\"/>", "<w:sz w:val=\"21\"/><w:szCs w:val=\"21\"/>", ""));
+    s.push_str(&p("XjTableText", "表格文字", &format!("{}<w:jc w:val=\"left\"/>", auto(0)), "<w:sz w:val=\"21\"/><w:szCs w:val=\"21\"/>", ""));
+    s.push_str(&p("XjTableSmall", "表格文字（小）", &format!("{}<w:jc w:val=\"left\"/>", auto(0)), "<w:sz w:val=\"18\"/><w:szCs w:val=\"18\"/>", ""));
     // Images need an automatic line height: a fixed 28 pt line crops them.
-    s.push_str(&p("XjChart", "图表", &format!("<w:keepNext w:val=\"0\"/><w:jc w:val=\"center\"/>{}", auto(120)), "", ""));
+    s.push_str(&p("XjChart", "图表", &format!("<w:keepNext w:val=\"0\"/>{}<w:jc w:val=\"center\"/>", auto(120)), "", ""));
     s.push_str(&p("XjGap", "间隔", &auto(0), "<w:sz w:val=\"16\"/>", ""));
     s.push_str(&p("XjFooter", "页码", &auto(0), &format!("{song}<w:sz w:val=\"28\"/><w:szCs w:val=\"28\"/>"), ""));
     s.push_str("</w:styles>");
@@ -352,7 +358,7 @@ fn footer_xml(odd: bool) -> String {
         ("left", format!("<w:ind w:left=\"{}\"/>", 280))
     };
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:ftr xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"><w:p><w:pPr><w:pStyle w:val=\"XjFooter\"/><w:jc w:val=\"{jc}\"/>{ind}</w:pPr><w:r><w:t xml:space=\"preserve\">— </w:t></w:r><w:fldSimple w:instr=\" PAGE \\* MERGEFORMAT \"><w:r><w:t>1</w:t></w:r></w:fldSimple><w:r><w:t xml:space=\"preserve\"> —</w:t></w:r></w:p></w:ftr>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:ftr xmlns:w=\"{W_NS}\" xmlns:r=\"{R_NS}\"><w:p><w:pPr><w:pStyle w:val=\"XjFooter\"/>{ind}<w:jc w:val=\"{jc}\"/></w:pPr><w:r><w:t xml:space=\"preserve\">— </w:t></w:r><w:fldSimple w:instr=\" PAGE \\* MERGEFORMAT \"><w:r><w:t>1</w:t></w:r></w:fldSimple><w:r><w:t xml:space=\"preserve\"> —</w:t></w:r></w:p></w:ftr>"
     )
 }
 
@@ -448,7 +454,7 @@ pub fn build(
     );
     // Odd and even pages carry their own footer (the number on the outer side).
     let settings = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:settings xmlns:w=\"{W_NS}\"><w:evenAndOddHeaders/><w:defaultTabStop w:val=\"420\"/><w:characterSpacingControl w:val=\"compressPunctuation\"/><w:compat><w:compatSetting w:name=\"compatibilityMode\" w:uri=\"http://schemas.microsoft.com/office/word\" w:val=\"15\"/></w:compat></w:settings>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:settings xmlns:w=\"{W_NS}\"><w:defaultTabStop w:val=\"420\"/><w:evenAndOddHeaders/><w:characterSpacingControl w:val=\"compressPunctuation\"/><w:compat><w:compatSetting w:name=\"compatibilityMode\" w:uri=\"http://schemas.microsoft.com/office/word\" w:val=\"15\"/></w:compat></w:settings>"
     );
     let mut parts: Vec<(String, Vec<u8>)> = vec![
         ("[Content_Types].xml".into(), content_types.into_bytes()),
@@ -507,6 +513,55 @@ mod tests {
         let (doc, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
         assert!(doc.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{doc}");
         assert!(!doc.contains("<script>"));
+    }
+
+    /// The children of each `<w:{block}>` in `xml` follow `order`.
+    fn check_order(xml: &str, block: &str, order: &[&str]) {
+        let open = format!("<w:{block}>");
+        let close = format!("</w:{block}>");
+        let mut rest = xml;
+        let mut seen = 0;
+        while let Some(i) = rest.find(&open) {
+            let body = &rest[i + open.len()..];
+            let end = body.find(&close).expect("closed");
+            let inner = &body[..end];
+            let mut last = 0;
+            for (k, name) in order.iter().enumerate() {
+                let tag = format!("<w:{name}");
+                if let Some(at) = inner.find(&tag)
+                    && inner[at + tag.len()..].starts_with([' ', '/', '>'])
+                {
+                    assert!(at >= last, "<w:{name}> out of order in {open}{inner}{close}");
+                    last = at;
+                    let _ = k;
+                }
+            }
+            seen += 1;
+            rest = &body[end..];
+        }
+        assert!(seen > 0, "no {open}");
+    }
+
+    #[test]
+    fn properties_come_in_schema_order() {
+        let blocks = parse(
+            "<redhead>红头</redhead><docno>号</docno><redline/><title>题</title><p>正文</p><annex no=\"1\"><table widths=\"1\"><tr head=\"1\"><td align=\"center\">x</td></tr></table></annex>",
+        )
+        .unwrap();
+        let cfg = ReportConfig::default();
+        let (doc, _) = document(&blocks, &cfg, &ChartImages::new());
+        let ppr = [
+            "pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl", "pBdr", "spacing",
+            "ind", "jc", "outlineLvl", "sectPr",
+        ];
+        let rpr = ["rFonts", "b", "color", "spacing", "kern", "sz", "szCs", "lang"];
+        let styles = styles_xml(&fonts(&cfg));
+        for xml in [&doc, &styles, &footer_xml(true), &footer_xml(false)] {
+            check_order(xml, "pPr", &ppr);
+        }
+        check_order(&styles, "rPr", &rpr);
+        check_order(&doc, "tcPr", &["tcW", "shd", "vAlign"]);
+        check_order(&doc, "tblPr", &["tblW", "jc", "tblBorders", "tblLayout", "tblCellMar"]);
     }
 
     #[test]

@@ -168,7 +168,7 @@ async fn the_docx_opens_in_libreoffice_as_the_notice_with_its_lists() {
         &db.store,
         &cfg,
         "2026Q3".parse().unwrap(),
-        &[Format::Docx],
+        &[Format::Docx, Format::Html],
         dir.path(),
         &HolidayCalendar::builtin(),
         &NoProgress,
@@ -177,7 +177,11 @@ async fn the_docx_opens_in_libreoffice_as_the_notice_with_its_lists() {
     .unwrap();
     keep(&written);
     let docx = dir.path().join("2026Q3-政务新媒体检查情况通报.docx");
-    assert_eq!(written, vec![docx.clone()]);
+    assert_eq!(written, vec![docx.clone(), docx.with_extension("html")]);
+    // The same hostile name in the HTML: text, never markup.
+    let html = std::fs::read_to_string(docx.with_extension("html")).unwrap();
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;宁陕发布"));
+    assert!(!html.contains("<script>") && !html.contains("</p><p>&amp;"));
 
     // The package: GB/T 9704 page, odd/even footers with the page field,
     // repeated table headers, the hostile name as text.
@@ -326,6 +330,19 @@ async fn an_office_header_template_shows_its_doc_number_in_every_format() {
         assert!(text.contains(NO), "Chromium PDF lacks the 文号:\n{text}");
         assert!(squash(&text).contains("—1—"), "Chromium PDF lacks page numbers:\n{text}");
         assert!(text.contains("市政务公开办关于2026年第三季度\n政务新媒体检查情况的通报"), "{text}");
+        // Each 附件 begins a page with its label first (Chromium writes the
+        // page number "— N —" before the page's text).
+        let is_number = |l: &str| l.starts_with('—') && l.ends_with('—');
+        for label in ["附件1", "附件2"] {
+            assert!(
+                text.split('\u{c}').any(|p| p
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty() && !is_number(l))
+                    == Some(label)),
+                "no Chromium PDF page starts with {label}:\n{text}"
+            );
+        }
     }
     if office_tools() {
         let pdf = soffice_pdf(&docx, tmp.path());

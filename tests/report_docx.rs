@@ -202,7 +202,7 @@ async fn the_docx_opens_in_libreoffice_as_the_notice_with_its_lists() {
     }
     let pngs: Vec<String> = zip_names(&docx).into_iter().filter(|n| n.ends_with(".png")).collect();
     if have_chromium {
-        assert_eq!(pngs.len(), 3, "three charts as images: {pngs:?}");
+        assert_eq!(pngs.len(), 4, "four charts as images: {pngs:?}");
     } else {
         assert!(pngs.is_empty());
         assert!(doc.contains("未生成"), "a missing chart is said so");

@@ -514,6 +514,29 @@ fn check_xlsx_prints(path: &Path) {
             "no repeated header rows {titles}: {workbook}"
         );
     }
+    // 附件1's native charts: pass rate by platform and by region, the
+    // latter over exactly the four region rows (not the 合计 row).
+    let charts: Vec<String> = (1..=4)
+        .filter_map(|n| {
+            let mut s = String::new();
+            z.by_name(&format!("xl/charts/chart{n}.xml")).ok()?.read_to_string(&mut s).ok()?;
+            Some(s)
+        })
+        .collect();
+    let regions = charts
+        .iter()
+        .find(|c| c.contains("各地区合格率"))
+        .unwrap_or_else(|| panic!("no region chart in {} charts", charts.len()));
+    assert!(
+        regions.contains("'附件1 检查情况统计表'!$A$12:$A$15")
+            && regions.contains("'附件1 检查情况统计表'!$H$12:$H$15"),
+        "{regions}"
+    );
+    let mut part = |name: &str| {
+        let mut s = String::new();
+        z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
+        s
+    };
     for n in 1..=4 {
         let ws = part(&format!("xl/worksheets/sheet{n}.xml"));
         assert!(ws.contains("paperSize=\"9\""), "sheet{n} not A4");
@@ -548,12 +571,13 @@ fn check_html(html: &str) {
         "附件2",
         "存在问题的政务新媒体名单",
         "id=\"chart-pass-rate\"",
+        "id=\"chart-regions\"",
         "id=\"chart-categories\"",
         "id=\"chart-monthly\"",
     ] {
         assert!(html.contains(s), "HTML lacks {s}");
     }
-    assert_eq!(html.matches("<svg").count(), 3);
+    assert_eq!(html.matches("<svg").count(), 4);
     // The three sections come in the notice's order.
     let pos = |s: &str| html.find(s).unwrap();
     assert!(pos("一、总体情况") < pos("二、存在问题") && pos("二、存在问题") < pos("三、工作要求"));

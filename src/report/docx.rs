@@ -180,6 +180,7 @@ impl Doc<'_> {
     fn chart(&mut self, name: &str) {
         let title = match name {
             "pass-rate" => "各平台合格率",
+            "regions" => "各地区合格率",
             "monthly" => "月度信息发布量",
             _ => "问题类别",
         };

@@ -232,9 +232,9 @@ pub fn problem_paragraphs(r: &QuarterReport) -> Vec<String> {
     out
 }
 
-/// The three charts as inline SVG, by the names templates use
-/// (`<chart name="…"/>`): 各平台合格率, 月度信息发布量, 问题类别. A chart
-/// without data is absent.
+/// The charts as inline SVG, by the names templates use
+/// (`<chart name="…"/>`): 各平台合格率, 各地区合格率, 月度信息发布量,
+/// 问题类别. A chart without data is absent.
 pub fn charts(r: &QuarterReport, cfg: &ReportConfig) -> Vec<(&'static str, String)> {
     let font = &cfg.font_family;
     let mut out = Vec::new();
@@ -250,6 +250,21 @@ pub fn charts(r: &QuarterReport, cfg: &ReportConfig) -> Vec<(&'static str, Strin
             })
             .collect();
         out.push(("pass-rate", svg::hbars("各平台合格率", &bars, 1.0, font)));
+    }
+    // By region only when there is more than one: a single bar says
+    // nothing the text does not.
+    if r.by_region.len() > 1 {
+        let bars: Vec<Bar> = r
+            .by_region
+            .iter()
+            .map(|(name, t)| Bar {
+                label: name.clone(),
+                value: t.pass_rate().unwrap_or(0.0),
+                text: format!("{}（{}/{}）", pct(t.pass_rate()), t.passed, t.checked),
+                color: svg::BLUE,
+            })
+            .collect();
+        out.push(("regions", svg::hbars("各地区合格率", &bars, 1.0, font)));
     }
     if !r.monthly_posts.is_empty() {
         let bars: Vec<Bar> = r

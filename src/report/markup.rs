@@ -102,7 +102,7 @@ pub enum Block {
     Para { kind: ParaKind, content: Vec<Inline> },
     /// The red line under the 红头.
     RedLine,
-    /// A chart by name (`pass-rate`, `monthly`, `categories`).
+    /// A chart by name (`pass-rate`, `regions`, `monthly`, `categories`).
     Chart(String),
     Table(Table),
     /// An annex: starts on a new page with "附件N" at the top left.
@@ -114,7 +114,7 @@ pub enum Block {
 }
 
 /// The chart names a template may use.
-pub const CHARTS: [&str; 3] = ["pass-rate", "monthly", "categories"];
+pub const CHARTS: [&str; 4] = ["pass-rate", "regions", "monthly", "categories"];
 
 /// A markup mistake, with the line (1-based) of the rendered text.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -215,6 +215,7 @@ fn requirement(p: &str) -> Requirement {
 #[derive(Debug, Serialize)]
 pub struct Charts {
     pub pass_rate: bool,
+    pub regions: bool,
     pub monthly: bool,
     pub categories: bool,
 }
@@ -387,6 +388,7 @@ pub fn context(r: &QuarterReport, cfg: &ReportConfig) -> Context {
         annex3,
         charts: Charts {
             pass_rate: !r.by_platform.is_empty(),
+            regions: r.by_region.len() > 1,
             monthly: !r.monthly_posts.is_empty(),
             categories: !r.categories.is_empty(),
         },

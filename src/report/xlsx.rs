@@ -470,7 +470,8 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         .iter()
         .map(|(n, t)| (n.clone(), t))
         .collect();
-    tally_table(
+    let region_first = next + 3; // caption, header, then the regions
+    let end = tally_table(
         ws,
         next + 1,
         "（二）分地区",
@@ -479,6 +480,18 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         &report.total,
         &st,
     )?;
+    if report.by_region.len() > 1 {
+        let mut chart = Chart::new(ChartType::Bar);
+        chart.title().set_name("各地区合格率");
+        chart
+            .add_series()
+            .set_name("合格率")
+            .set_categories((SHEET_STATS, region_first, 0, end - 2, 0))
+            .set_values((SHEET_STATS, region_first, 7, end - 2, 7));
+        chart.x_axis().set_num_format("0%").set_min(0).set_max(1);
+        chart.legend().set_hidden();
+        ws.insert_chart(17, 9, &chart)?;
+    }
     if !report.by_platform.is_empty() {
         let mut chart = Chart::new(ChartType::Column);
         chart.title().set_name("各平台合格率");

@@ -392,24 +392,69 @@ async fn an_office_header_template_shows_its_doc_number_in_every_format() {
     .to_string();
     assert!(err.contains("header.xml") && err.contains("第3行") && err.contains("<center>"), "{err}");
 
+    store.close().await;
+    let xunjian = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_xunjian"))
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .env_remove("XUNJIAN_CONFIG")
+            .env_remove("XUNJIAN_DATABASE_URL")
+            .env_remove("STATE_DIRECTORY")
+            .output()
+            .unwrap()
+    };
+    // The command with a broken template: exit 2 (the office's input to
+    // fix), the file and line, nothing written — for unknown markup found
+    // when rendering and for a syntax error found when loading.
+    let cli_out = tmp.path().join("cli");
+    let cli_out_s = cli_out.to_str().unwrap();
+    let o = xunjian(&["report", "quarterly", "2026Q3", "--out", cli_out_s]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("header.xml") && stderr.contains("第3行") && stderr.contains("<center>"), "{stderr}");
+    std::fs::write(
+        tmp.path().join("report-templates/header.xml"),
+        "<title>{{ title }}</title>\n<p>{% if doc_number %}未结束</p>\n",
+    )
+    .unwrap();
+    let o = xunjian(&["report", "quarterly", "2026Q3", "--out", cli_out_s]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("header.xml") && stderr.contains("第2行"), "{stderr}");
+    assert!(!cli_out.exists());
+    // Repaired, the command without --format writes every format whose
+    // tools are here: DOCX, XLSX and HTML always, the PDF with Chromium.
+    std::fs::write(tmp.path().join("report-templates/header.xml"), HEADER).unwrap();
+    let o = xunjian(&["report", "quarterly", "2026Q3", "--out", cli_out_s]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut files: Vec<String> = std::fs::read_dir(&cli_out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut want = vec![
+        "2026Q3-政务新媒体检查情况通报.docx",
+        "2026Q3-政务新媒体检查情况通报.html",
+        "2026Q3-政务新媒体检查情况通报.xlsx",
+    ];
+    if have_chromium {
+        want.push("2026Q3-政务新媒体检查情况通报.pdf");
+        want.sort();
+    }
+    assert_eq!(files, want);
+    let doc = zip_part(&cli_out.join(want[0]), "word/document.xml");
+    assert!(doc.contains(NO));
+
     // A template directory that does not exist: the command says so and
     // exits 2 before reading anything.
-    store.close().await;
     std::fs::write(
         &config,
         "[general]\ndata_dir = \"data\"\n[report]\ntemplate_dir = \"no-such-dir\"\n",
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_xunjian"))
-        .arg("--config")
-        .arg(&config)
-        .args(["report", "quarterly", "2026Q3", "--format", "docx", "--out"])
-        .arg(tmp.path().join("bad"))
-        .env_remove("XUNJIAN_CONFIG")
-        .env_remove("XUNJIAN_DATABASE_URL")
-        .env_remove("STATE_DIRECTORY")
-        .output()
-        .unwrap();
+    let bad = tmp.path().join("bad");
+    let o = xunjian(&["report", "quarterly", "2026Q3", "--format", "docx", "--out", bad.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("模板目录不存在") && stderr.contains("no-such-dir"), "{stderr}");

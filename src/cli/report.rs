@@ -155,7 +155,12 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
     }
     let written = report::write_report(&rep, &cfg.report, &formats, &out_dir, &progress).await;
     progress.finish();
-    let written = written.map_err(CliError::failure)?;
+    // A template's markup is checked when rendered: still the office's
+    // input to fix (exit 2), like a syntax error found at load.
+    let written = written.map_err(|e| match e {
+        report::ReportError::Template { .. } => CliError::invalid(e),
+        e => CliError::failure(e),
+    })?;
     let t = &rep.total;
     outln!(
         "{}{}：账号 {} 个，检查 {} 个，合格 {} 个（其中互动功能需人工核查 {} 个），不合格 {} 个，覆盖不足 {} 个，合格率 {}；问题 {} 条（{} 个账号）",

@@ -18,6 +18,7 @@ pub mod docx;
 pub mod html;
 pub mod markup;
 pub mod pdf;
+pub mod png;
 pub mod quarter;
 pub mod svg;
 pub mod templates;
@@ -238,22 +239,47 @@ pub async fn chart_images(
             return out;
         }
     };
-    for (name, svg) in charts {
-        let result = match html::svg_size(svg) {
-            None => Err("图表尺寸未知".to_string()),
-            Some((w, h)) => pdf::svg_to_png(&program, svg, w, h, cfg)
-                .await
-                .map(|bytes| docx::Png {
-                    bytes,
-                    width_px: w,
-                    height_px: h,
-                })
-                .map_err(|e| e.to_string()),
-        };
-        if let Err(e) = &result {
-            tracing::warn!(chart = name, error = %e, "图表转 PNG 失败 (chart not rendered)");
+    let sized: Vec<(&'static str, &str, f64, f64)> = charts
+        .iter()
+        .filter_map(|(name, svg)| html::svg_size(svg).map(|(w, h)| (*name, svg.as_str(), w, h)))
+        .collect();
+    // One Chromium start for every chart; one per chart when that fails.
+    let stacked: Vec<(&str, f64, f64)> = sized.iter().map(|(_, s, w, h)| (*s, *w, *h)).collect();
+    match pdf::svgs_to_pngs(&program, &stacked, cfg).await {
+        Ok(pngs) => {
+            for ((name, _, w, h), bytes) in sized.iter().zip(pngs) {
+                out.insert(
+                    name.to_string(),
+                    Ok(docx::Png {
+                        bytes,
+                        width_px: *w,
+                        height_px: *h,
+                    }),
+                );
+            }
         }
-        out.insert(name.to_string(), result);
+        Err(e) => {
+            tracing::warn!(error = %e, "图表合并截图失败，逐个截图 (stacked chart screenshot failed)");
+            for (name, svg, w, h) in &sized {
+                let result = pdf::svg_to_png(&program, svg, *w, *h, cfg)
+                    .await
+                    .map(|bytes| docx::Png {
+                        bytes,
+                        width_px: *w,
+                        height_px: *h,
+                    })
+                    .map_err(|e| e.to_string());
+                if let Err(e) = &result {
+                    tracing::warn!(chart = name, error = %e, "图表转 PNG 失败 (chart not rendered)");
+                }
+                out.insert(name.to_string(), result);
+            }
+        }
+    }
+    for (name, svg) in charts {
+        if html::svg_size(svg).is_none() {
+            out.insert(name.to_string(), Err("图表尺寸未知".to_string()));
+        }
     }
     out
 }

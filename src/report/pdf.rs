@@ -258,29 +258,28 @@ pub fn screenshot_args(
     a
 }
 
-/// An SVG chart as PNG (for the DOCX), by a Chromium screenshot of a page
-/// holding only the chart.
-pub async fn svg_to_png(
+/// A screenshot (PNG) of `body` at `width`×`height` CSS pixels, white
+/// background, no margins.
+pub async fn screenshot(
     program: &Path,
-    svg: &str,
-    width: f64,
-    height: f64,
+    body: &str,
+    width: u32,
+    height: u32,
     cfg: &ReportConfig,
 ) -> Result<Vec<u8>, ReportError> {
     let scratch = Scratch::new()?;
     let page = format!(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>html,body{{margin:0;padding:0;background:#fff;overflow:hidden}}svg{{display:block}}</style></head><body>{svg}</body></html>"
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>html,body{{margin:0;padding:0;background:#fff;overflow:hidden}}svg{{display:block}}div.band{{overflow:hidden}}</style></head><body>{body}</body></html>"
     );
-    let html_path = write_scratch(&scratch, "chart.html", &page)?;
-    let png = scratch.0.join("chart.png");
+    let html_path = write_scratch(&scratch, "charts.html", &page)?;
+    let png = scratch.0.join("charts.png");
     let profile = scratch.0.join("profile");
     let url = url::Url::from_file_path(&html_path)
         .map_err(|_| ReportError::Pdf(format!("bad path {}", html_path.display())))?;
     let limit = Duration::from_secs(cfg.pdf_timeout_secs.max(1));
-    let (w, h) = (width.ceil() as u32, height.ceil() as u32);
     let (status, tail) = run_chromium(
         program,
-        screenshot_args(url.as_str(), &png, &profile, w, h),
+        screenshot_args(url.as_str(), &png, &profile, width, height),
         &scratch.0,
         limit,
     )
@@ -295,6 +294,40 @@ pub async fn svg_to_png(
         )));
     }
     Ok(bytes)
+}
+
+/// An SVG chart as PNG (for the DOCX), by a Chromium screenshot of a page
+/// holding only the chart.
+pub async fn svg_to_png(
+    program: &Path,
+    svg: &str,
+    width: f64,
+    height: f64,
+    cfg: &ReportConfig,
+) -> Result<Vec<u8>, ReportError> {
+    screenshot(program, svg, width.ceil() as u32, height.ceil() as u32, cfg).await
+}
+
+/// SVG charts (svg, width, height in CSS pixels) as PNGs from one
+/// screenshot of them stacked, each in a band of its height rounded up,
+/// cut apart by [`super::png::split`]: one Chromium start for all.
+pub async fn svgs_to_pngs(
+    program: &Path,
+    charts: &[(&str, f64, f64)],
+    cfg: &ReportConfig,
+) -> Result<Vec<Vec<u8>>, ReportError> {
+    let mut body = String::new();
+    let mut bands = Vec::new();
+    let (mut width, mut height) = (1u32, 0u32);
+    for (svg, w, h) in charts {
+        let (w, h) = (w.ceil() as u32, h.ceil() as u32);
+        body.push_str(&format!("<div class=\"band\" style=\"width:{w}px;height:{h}px\">{svg}</div>"));
+        bands.push((w * SCREENSHOT_SCALE, h * SCREENSHOT_SCALE));
+        width = width.max(w);
+        height += h;
+    }
+    let png = screenshot(program, &body, width, height.max(1), cfg).await?;
+    super::png::split(&png, &bands).map_err(ReportError::Pdf)
 }
 
 #[cfg(test)]

@@ -399,6 +399,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_default_formats_skip_only_a_pdf_nothing_can_print() {
+        let mut cfg = ReportConfig::default();
+        let all = Format::ALL.to_vec();
+        cfg.chromium = "sh".into(); // any executable: "Chromium is here"
+        assert_eq!(configured_formats(&cfg).unwrap(), all);
+        cfg.chromium = "/nonexistent/chromium".into();
+        assert_eq!(
+            configured_formats(&cfg).unwrap(),
+            vec![Format::Docx, Format::Xlsx, Format::Html]
+        );
+        // A list the office wrote is taken as written (and fails later,
+        // naming the package, when it cannot be printed).
+        cfg.formats = vec!["pdf".into(), "docx".into()];
+        assert_eq!(configured_formats(&cfg).unwrap(), vec![Format::Docx, Format::Pdf]);
+    }
+
+    #[test]
     fn formats_parse() {
         assert_eq!(
             Format::parse_list("pdf,xlsx,XLSX,docx").unwrap(),

@@ -577,6 +577,44 @@ mod tests {
         assert_eq!(list_rows(&many)[0].refs, "#11、#12、#13、#14、#15等7条");
     }
 
+    /// The variables templates/report/README.md documents are exactly the
+    /// context's (a renamed field would otherwise leave the office's
+    /// templates printing errors the README does not explain).
+    #[test]
+    fn the_readme_documents_every_variable() {
+        let cfg = crate::config::Config::default();
+        let rules = cfg.rules.resolve().unwrap();
+        let calendar = crate::calendar::HolidayCalendar::builtin();
+        let opt = crate::report::data::AssembleOptions {
+            office_name: "市政务公开办",
+            min_coverage: 0.6,
+            rectification_workdays: 10,
+            rules: &rules,
+            calendar: &calendar,
+        };
+        let req = crate::report::QuarterRequest::new("2026Q3".parse().unwrap());
+        let r = crate::report::data::assemble(&Default::default(), &req, &opt).unwrap();
+        let json = serde_json::to_value(context(&r, &cfg.report)).unwrap();
+        let readme = include_str!("../../templates/report/README.md");
+        let section = &readme[readme.find("## 变量").unwrap()..];
+        let mut documented = std::collections::BTreeSet::new();
+        for line in section.lines().filter(|l| l.starts_with("| `")) {
+            let first = line.split('|').nth(1).unwrap();
+            for name in first.split('`').skip(1).step_by(2) {
+                documented.insert(name.split('.').next().unwrap().to_string());
+            }
+        }
+        let actual: std::collections::BTreeSet<String> =
+            json.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(documented, actual);
+        // The row fields of 附件2 are named in the README too.
+        for field in ["seq", "region_unit", "account", "platform", "category", "veto", "description", "items", "occurrences", "first", "last", "status", "refs"] {
+            assert!(section.contains(&format!("`{field}`")), "{field}");
+        }
+        // And the defaults render with that context.
+        Templates::load(None).unwrap().render(&context(&r, &cfg.report)).unwrap();
+    }
+
     #[test]
     fn requirements_split_their_heading() {
         let r = requirement("（一）认真整改存在问题。请各有关单位……");

@@ -270,6 +270,19 @@ impl Doc<'_> {
 
     fn block(&mut self, b: &Block) {
         match b {
+            Block::Para { kind: ParaKind::Sign, content } => {
+                // GB/T 9704 7.3.5.2: the date four characters in from the
+                // right, the issuer's name centred over the date.
+                for (i, (line, right)) in sign_lines(content).into_iter().enumerate() {
+                    // The style's space before belongs to the first line.
+                    let ppr = format!(
+                        "{}<w:ind w:right=\"{}\"/>",
+                        if i == 0 { "" } else { "<w:spacing w:before=\"0\"/>" },
+                        (right * f64::from(CHAR)).round() as u32
+                    );
+                    self.para("XjSign", &ppr, &[Inline::Text(line)]);
+                }
+            }
             Block::Para { kind, content } => self.para(style_of(*kind), "", content),
             Block::RedLine => self.body.push_str("<w:p><w:pPr><w:pStyle w:val=\"XjRedLine\"/></w:pPr></w:p>"),
             Block::Chart(name) => self.chart(name),
@@ -292,6 +305,32 @@ impl Doc<'_> {
             }
         }
     }
+}
+
+/// Width in characters of 三号 text: CJK one, ASCII half.
+pub fn em_width(s: &str) -> f64 {
+    s.chars().map(|c| if c.is_ascii() { 0.5 } else { 1.0 }).sum()
+}
+
+/// The lines of a 落款 with their right indents in characters: the last
+/// line (the date) four characters in, each line above centred over it
+/// (four in when it is wider than the date).
+pub fn sign_lines(content: &[Inline]) -> Vec<(String, f64)> {
+    let text = super::markup::plain(content);
+    let lines: Vec<&str> = text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect();
+    let date_w = lines.last().map(|l| em_width(l)).unwrap_or(0.0);
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let right = if i + 1 == lines.len() {
+                4.0
+            } else {
+                4.0 + ((date_w - em_width(l)) / 2.0).max(0.0)
+            };
+            (l.to_string(), right)
+        })
+        .collect()
 }
 
 fn styles_xml(f: &Fonts) -> String {
@@ -336,7 +375,9 @@ fn styles_xml(f: &Fonts) -> String {
         "",
     ));
     s.push_str(&p("XjSign", "落款", &format!("<w:spacing w:before=\"560\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:right=\"{}\"/><w:jc w:val=\"right\"/>", 4 * CHAR), "", ""));
-    s.push_str(&p("XjAnnexes", "附件说明", &format!("<w:spacing w:before=\"560\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:left=\"{}\" w:hanging=\"{}\"/>", 5 * CHAR, 3 * CHAR), "", ""));
+    // Left-aligned: a justified line that ends in a line break is spread
+    // across the whole width (附 件 ： 1 ．…).
+    s.push_str(&p("XjAnnexes", "附件说明", &format!("<w:spacing w:before=\"560\" w:after=\"0\" w:line=\"560\" w:lineRule=\"exact\"/><w:ind w:left=\"{}\" w:hanging=\"{}\"/><w:jc w:val=\"left\"/>", 5 * CHAR, 3 * CHAR), "", ""));
     s.push_str(&p("XjAnnexNo", "附件标识", "<w:jc w:val=\"left\"/>", &head, ""));
     s.push_str(&p("XjAnnexTitle", "附件标题", "<w:spacing w:before=\"280\" w:after=\"280\" w:line=\"600\" w:lineRule=\"exact\"/><w:jc w:val=\"center\"/>", &format!("{title}<w:sz w:val=\"36\"/><w:szCs w:val=\"36\"/>"), ""));
     s.push_str(&p("XjCaption", "表题", &format!("<w:keepNext/>{}<w:jc w:val=\"center\"/>", auto(120)), &format!("{head}<w:sz w:val=\"28\"/><w:szCs w:val=\"28\"/>"), ""));
@@ -563,6 +604,24 @@ mod tests {
         check_order(&styles, "rPr", &rpr);
         check_order(&doc, "tcPr", &["tcW", "shd", "vAlign"]);
         check_order(&doc, "tblPr", &["tblW", "jc", "tblBorders", "tblLayout", "tblCellMar"]);
+    }
+
+    #[test]
+    fn the_issuer_is_centred_over_the_date() {
+        let lines = sign_lines(&[
+            Inline::Text("市政务公开办".into()),
+            Inline::Break,
+            Inline::Text("2026年10月8日".into()),
+        ]);
+        // The date: 4 digits, 2, 1 as half characters, 年月日 whole: 6.5.
+        assert_eq!(lines[1], ("2026年10月8日".to_string(), 4.0));
+        assert_eq!(lines[0], ("市政务公开办".to_string(), 4.25));
+        let wide = sign_lines(&[Inline::Text("安康市人民政府办公室".into()), Inline::Break, Inline::Text("2026年10月8日".into())]);
+        assert_eq!(wide[0].1, 4.0, "wider than the date: four in as well");
+        let blocks = parse("<sign>市政务公开办<br/>2026年10月8日</sign>").unwrap();
+        let (doc, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
+        assert!(doc.contains("<w:ind w:right=\"1360\"/></w:pPr><w:r><w:t xml:space=\"preserve\">市政务公开办"), "{doc}");
+        assert!(doc.contains("<w:spacing w:before=\"0\"/><w:ind w:right=\"1280\"/>"), "{doc}");
     }
 
     #[test]

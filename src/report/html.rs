@@ -338,8 +338,8 @@ h3 {{ font-size: 16pt; line-height: 28pt; margin: 0; text-indent: 2em; }}
 .kai, h3 {{ font-family: "楷体_GB2312", "KaiTi", "AR PL UKai CN", "{body}", serif; }}
 p {{ text-indent: 2em; margin: 0; text-align: justify; }}
 p.plain {{ text-indent: 0; }}
-p.annexes {{ text-indent: -3em; padding-left: 5em; margin-top: 28pt; }}
-p.sign {{ text-align: right; text-indent: 0; margin-top: 28pt; padding-right: 4em; }}
+p.annexes {{ text-indent: -3em; padding-left: 5em; margin-top: 28pt; text-align: left; }}
+p.sign {{ text-align: right; text-indent: 0; margin-top: 28pt; padding-right: 4em; white-space: nowrap; }}
 figure {{ margin: 0.6em 0; text-align: center; break-inside: avoid; }}
 figure svg {{ max-width: 100%; height: auto; }}
 section.annex {{ break-before: page; }}
@@ -394,7 +394,20 @@ fn block_html(s: &mut String, b: &Block, charts: &[(&'static str, String)]) {
                     writeln!(s, "<h1 class=\"title\">{}</h1>", lines.join("<br>"))
                 }
                 ParaKind::Addressees => writeln!(s, "<p class=\"addressees\">{inner}</p>"),
-                ParaKind::Sign => writeln!(s, "<p class=\"sign\">{inner}</p>"),
+                ParaKind::Sign => {
+                    // GB/T 9704: the date four characters in from the right,
+                    // the issuer's name centred over it.
+                    let mut out = Ok(());
+                    for (i, (line, right)) in super::docx::sign_lines(content).into_iter().enumerate() {
+                        out = writeln!(
+                            s,
+                            "<p class=\"sign\" style=\"padding-right:{right}em{}\">{}</p>",
+                            if i == 0 { "" } else { ";margin-top:0" },
+                            esc(&line)
+                        );
+                    }
+                    out
+                }
                 ParaKind::AnnexTitle => writeln!(s, "<h2 class=\"annex-title\">{inner}</h2>"),
                 ParaKind::Caption => writeln!(s, "<p class=\"caption hei\">{inner}</p>"),
                 ParaKind::Note => writeln!(s, "<p class=\"note\">{inner}</p>"),

@@ -208,6 +208,26 @@ async fn the_docx_opens_in_libreoffice_as_the_notice_with_its_lists() {
         assert!(doc.contains("未生成"), "a missing chart is said so");
     }
 
+    // Without Chromium the DOCX is still written: the charts are left out
+    // with a note saying why.
+    let mut no_browser = Config::default();
+    no_browser.report.chromium = "/nonexistent/chromium".into();
+    let other = tempfile::tempdir().unwrap();
+    let w = report::write_quarterly(
+        &db.store,
+        &no_browser,
+        "2026Q3".parse().unwrap(),
+        &[Format::Docx],
+        other.path(),
+        &HolidayCalendar::builtin(),
+        &NoProgress,
+    )
+    .await
+    .unwrap();
+    assert!(zip_names(&w[0]).iter().all(|n| !n.ends_with(".png")));
+    let plain = zip_part(&w[0], "word/document.xml");
+    assert!(plain.contains("（图表“各平台合格率”未生成：本机未安装 Chromium"), "{plain}");
+
     if !office_tools() {
         db.finish().await;
         return;

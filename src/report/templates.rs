@@ -613,6 +613,14 @@ mod tests {
         }
         // And the defaults render with that context.
         Templates::load(None).unwrap().render(&context(&r, &cfg.report)).unwrap();
+        // A name the context lacks: printing it is an error naming the line
+        // (as the README says); testing it with `if` is allowed.
+        let dir = std::env::temp_dir().join(format!("xunjian-tpl-undef-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("lead.xml"), "{% if wenhao %}<p>x</p>{% endif %}\n<p>{{ wenhao }}</p>\n").unwrap();
+        let e = Templates::load(Some(&dir)).unwrap().render(&context(&r, &cfg.report)).unwrap_err().to_string();
+        assert!(e.contains("lead.xml") && e.contains("第2行"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

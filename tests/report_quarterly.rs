@@ -537,6 +537,18 @@ fn check_xlsx_prints(path: &Path) {
         z.by_name(name).unwrap().read_to_string(&mut s).unwrap();
         s
     };
+    // Column widths follow the text: 账号名称 on 账号指标 fits the longest
+    // name (汉滨发布, four characters: about 2 × 4 + 2), not a fixed guess.
+    let accounts = part("xl/worksheets/sheet4.xml");
+    let width = |col: u16| -> f64 {
+        let tag = format!("<col min=\"{col}\" max=\"{col}\" width=\"");
+        let at = accounts.find(&tag).unwrap_or_else(|| panic!("no width for column {col}")) + tag.len();
+        accounts[at..accounts[at..].find('"').unwrap() + at].parse().unwrap()
+    };
+    let name_w = width(4);
+    assert!((10.0..=11.5).contains(&name_w), "账号名称 width {name_w}");
+    let unit_w = width(3); // 主办单位: 汉滨区汉滨发布单位, nine characters
+    assert!((19.0..=22.0).contains(&unit_w), "主办单位 width {unit_w}");
     for n in 1..=4 {
         let ws = part(&format!("xl/worksheets/sheet{n}.xml"));
         assert!(ws.contains("paperSize=\"9\""), "sheet{n} not A4");

@@ -151,6 +151,30 @@ fn print_setup(ws: &mut Worksheet, landscape: bool, header_rows: Option<(u32, u3
     Ok(())
 }
 
+/// The width of text in Excel's column unit (the width of a "0" in the
+/// default font): a Chinese character in 宋体 takes about two, Latin text
+/// about one. The widest line counts.
+fn text_width(s: &str) -> f64 {
+    s.lines()
+        .map(|l| l.chars().map(|c| if c.is_ascii() { 1.1 } else { 2.1 }).sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
+/// A column as wide as its widest value (plus a margin), within
+/// `min..=max`: names and units read on one line, and a long one wraps
+/// rather than taking the page.
+fn fit_column<'a>(
+    ws: &mut Worksheet,
+    col: u16,
+    values: impl IntoIterator<Item = &'a str>,
+    min: f64,
+    max: f64,
+) -> Result<(), XlsxError> {
+    let w = values.into_iter().map(text_width).fold(0.0, f64::max) + 2.0;
+    ws.set_column_width(col, w.clamp(min, max))?;
+    Ok(())
+}
+
 /// An instant as an Excel date-time in Asia/Shanghai (Excel has no zones).
 fn excel_time(ms: i64) -> Option<rust_xlsxwriter::ExcelDateTime> {
     use chrono::{Datelike, TimeZone, Timelike};
@@ -252,6 +276,9 @@ fn problem_sheet(
     for (i, w) in widths.iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
+    fit_column(ws, 1, lines.iter().map(|p| p.region_unit.as_str()), 10.0, 30.0)?;
+    fit_column(ws, 2, lines.iter().map(|p| p.account_name.as_str()), 10.0, 30.0)?;
+    fit_column(ws, 3, lines.iter().map(|p| p.platform.display_name()), 8.0, 14.0)?;
     ws.merge_range(0, 0, 0, PROBLEM_HEADERS.len() as u16 - 1, heading, &st.title)?;
     for (i, h) in PROBLEM_HEADERS.iter().enumerate() {
         ws.write_string_with_format(1, i as u16, *h, &st.header)?;
@@ -529,8 +556,14 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
     print_setup(ws, true, Some((0, 0)))?;
     for (i, h) in ACCOUNT_HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.header)?;
-        ws.set_column_width(i as u16, if matches!(i, 2 | 3 | 11) { 22.0 } else { 11.0 })?;
+        ws.set_column_width(i as u16, 11.0)?;
     }
+    let acc = &report.accounts;
+    fit_column(ws, 1, acc.iter().map(|a| a.region.as_deref().unwrap_or("")), 8.0, 20.0)?;
+    fit_column(ws, 2, acc.iter().map(|a| a.owner_unit.as_deref().unwrap_or("")), 10.0, 30.0)?;
+    fit_column(ws, 3, acc.iter().map(|a| a.name.as_str()), 10.0, 30.0)?;
+    fit_column(ws, 5, acc.iter().map(|a| a.platform_id.as_str()), 10.0, 24.0)?;
+    fit_column(ws, 11, acc.iter().map(|a| a.failure_summary.as_deref().unwrap_or("")), 11.0, 40.0)?;
     ws.set_row_height(0, 30)?;
     ws.set_freeze_panes(1, 4)?;
     for (i, a) in report.accounts.iter().enumerate() {

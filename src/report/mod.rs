@@ -243,6 +243,9 @@ pub async fn chart_images(
         .iter()
         .filter_map(|(name, svg)| html::svg_size(svg).map(|(w, h)| (*name, svg.as_str(), w, h)))
         .collect();
+    if sized.is_empty() {
+        return out;
+    }
     // One Chromium start for every chart; one per chart when that fails.
     let stacked: Vec<(&str, f64, f64)> = sized.iter().map(|(_, s, w, h)| (*s, *w, *h)).collect();
     match pdf::svgs_to_pngs(&program, &stacked, cfg).await {

@@ -18,7 +18,7 @@
 //! /proc/self/clear_refs after the fill so it measures the report alone).
 //! It prints the time of each stage (one query each, see src/store/report.rs).
 //! `--keep` keeps the filled store (and prints its URL); `--db URL` reuses
-//! it instead of filling; `--formats xlsx,html,pdf` (default xlsx,html) and
+//! it instead of filling; `--formats docx,xlsx,html,pdf` (default xlsx,html) and
 //! `--out DIR` choose what is written and where.
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};

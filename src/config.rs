@@ -287,7 +287,14 @@ impl LoadedConfig {
     pub fn from_file(path: &Path) -> Result<LoadedConfig, ConfigError> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
-        let config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
+        let mut config = parse(&text).map_err(|message| ConfigError::Invalid { path: path.to_path_buf(), message })?;
+        // A relative report template directory is the file's neighbour,
+        // wherever the daemon or the command runs from.
+        let tpl = config.report.template_dir.trim();
+        if !tpl.is_empty() && Path::new(tpl).is_relative() {
+            let base = absolute(path).parent().map(Path::to_path_buf).unwrap_or_default();
+            config.report.template_dir = base.join(tpl).display().to_string();
+        }
         for w in load_warnings(Some(path), &config, |k| std::env::var(k).ok()) {
             eprintln!("警告 (warning): {w}");
         }

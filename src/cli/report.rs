@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// 季度检查情况通报：XLSX（含附件1、附件2、账号指标）、HTML、PDF
+    /// 季度检查情况通报：DOCX（可编辑的公文）、XLSX（含附件1、附件2、账号指标）、HTML、PDF
     /// (the quarterly report)
     Quarterly(QuarterlyArgs),
 }
@@ -19,7 +19,8 @@ pub enum ReportCommand {
 pub struct QuarterlyArgs {
     /// 季度，如 2026Q3、2026-Q3、2026年第三季度 (the quarter)
     pub quarter: String,
-    /// 输出格式，逗号分隔：xlsx,html,pdf（默认取 [report] formats）
+    /// 输出格式，逗号分隔：docx,xlsx,html,pdf（默认取 [report] formats；
+    /// 未设置时为全部四种，本机没有 Chromium 时不生成 PDF）
     #[arg(long, value_name = "LIST")]
     pub format: Option<String>,
     /// 输出目录（默认 [report] out_dir，未设置时为数据目录下的 reports）
@@ -79,8 +80,17 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
     let quarter: Quarter = args.quarter.parse().map_err(CliError::invalid)?;
     let formats = match &args.format {
         Some(list) => Format::parse_list(list).map_err(CliError::invalid)?,
+        // The default list drops the PDF, with a warning, without Chromium.
         None => report::configured_formats(&cfg.report).map_err(CliError::invalid)?,
     };
+    // A template mistake or a missing template directory is the office's
+    // input to fix: say so before reading the store.
+    if formats.iter().any(|f| *f != Format::Xlsx) {
+        report::templates::Templates::load(
+            report::templates::resolve_dir(&cfg.report, None).as_deref(),
+        )
+        .map_err(CliError::invalid)?;
+    }
     let now = Utc::now();
     if quarter.start() > now {
         return Err(CliError::invalid(anyhow::anyhow!(
@@ -145,7 +155,12 @@ async fn quarterly(loaded: &LoadedConfig, args: QuarterlyArgs) -> CliResult {
     }
     let written = report::write_report(&rep, &cfg.report, &formats, &out_dir, &progress).await;
     progress.finish();
-    let written = written.map_err(CliError::failure)?;
+    // A template's markup is checked when rendered: still the office's
+    // input to fix (exit 2), like a syntax error found at load.
+    let written = written.map_err(|e| match e {
+        report::ReportError::Template { .. } => CliError::invalid(e),
+        e => CliError::failure(e),
+    })?;
     let t = &rep.total;
     outln!(
         "{}{}：账号 {} 个，检查 {} 个，合格 {} 个（其中互动功能需人工核查 {} 个），不合格 {} 个，覆盖不足 {} 个，合格率 {}；问题 {} 条（{} 个账号）",

@@ -24,7 +24,9 @@ pub struct ReportConfig {
     /// (not checked) unless an evidenced veto violation fails it. 0–1.
     pub min_coverage: f64,
     /// Formats written when none is given on the command line (and by the
-    /// daemon at quarter close): any of "xlsx", "html", "pdf".
+    /// daemon at quarter close): any of "docx", "xlsx", "html", "pdf".
+    /// With the default list, a machine without Chromium writes the others
+    /// and says the PDF was skipped; a list written here is required.
     pub formats: Vec<String>,
     /// Where reports are written. Empty: `reports` in the data directory.
     /// Relative to the configuration file's directory.
@@ -44,6 +46,26 @@ pub struct ReportConfig {
     /// Title and heading font family. Default: WenQuanYi Micro Hei (黑体
     /// style, Debian fonts-wqy-microhei); e.g. a licensed 方正小标宋简体.
     pub title_font_family: String,
+    /// A directory of the office's own report templates: a file there
+    /// replaces the built-in template of the same name (templates/report/,
+    /// fields in its README.md). Relative to the configuration file's
+    /// directory. Empty: the built-in templates.
+    pub template_dir: String,
+    /// 发文机关标志（红头）, e.g. 安康市人民政府办公室. Empty: no 红头.
+    pub redhead: String,
+    /// 发文字号, e.g. 宝政公开办发〔2026〕×号. Empty: none.
+    pub doc_number: String,
+    /// 主送机关, e.g. 各县区人民政府办公室，市政府各部门：. Empty: none.
+    pub addressees: String,
+    /// 发文机关署名 (落款). Empty: general.office_name.
+    pub issuer: String,
+    /// DOCX fonts: the names an office's Word or WPS knows (GB/T 9704).
+    /// The machine that writes the DOCX needs none of them; Word shows a
+    /// missing one in the fallback the font table names (宋体, 仿宋, 楷体).
+    pub docx_title_font: String,
+    pub docx_body_font: String,
+    pub docx_heading_font: String,
+    pub docx_kai_font: String,
 }
 
 impl Default for ReportConfig {
@@ -54,15 +76,26 @@ impl Default for ReportConfig {
             work_requirements: DEFAULT_WORK_REQUIREMENTS.to_string(),
             rectification_workdays: 10,
             min_coverage: 0.6,
-            formats: vec!["xlsx".into(), "html".into(), "pdf".into()],
+            formats: DEFAULT_FORMATS.iter().map(|f| f.to_string()).collect(),
             out_dir: String::new(),
             chromium: "chromium".into(),
             pdf_timeout_secs: 120,
             font_family: "AR PL UMing CN".into(),
             title_font_family: "WenQuanYi Micro Hei".into(),
+            template_dir: String::new(),
+            redhead: String::new(),
+            doc_number: String::new(),
+            addressees: String::new(),
+            issuer: String::new(),
+            docx_title_font: "方正小标宋简体".into(),
+            docx_body_font: "仿宋_GB2312".into(),
+            docx_heading_font: "黑体".into(),
+            docx_kai_font: "楷体_GB2312".into(),
         }
     }
 }
+
+pub const DEFAULT_FORMATS: [&str; 4] = ["docx", "xlsx", "html", "pdf"];
 
 pub const DEFAULT_TITLE: &str =
     "{office}关于{year}年第{quarter}季度{scope}政务新媒体检查情况的通报";
@@ -86,6 +119,16 @@ impl ReportConfig {
         }
         for f in &self.formats {
             super::Format::parse(f).map_err(|e| format!("[report] formats: {e}"))?;
+        }
+        for (key, font) in [
+            ("docx_title_font", &self.docx_title_font),
+            ("docx_body_font", &self.docx_body_font),
+            ("docx_heading_font", &self.docx_heading_font),
+            ("docx_kai_font", &self.docx_kai_font),
+        ] {
+            if font.trim().is_empty() {
+                return Err(format!("[report] {key} 不能为空 (must not be empty)"));
+            }
         }
         if self.chromium.trim().is_empty() {
             return Err("[report] chromium 不能为空 (must not be empty)".into());
@@ -113,9 +156,9 @@ mod tests {
         };
         assert!(bad.validate().is_err());
         let bad = ReportConfig {
-            formats: vec!["docx".into()],
+            formats: vec!["doc".into()],
             ..Default::default()
         };
-        assert!(bad.validate().unwrap_err().contains("docx"));
+        assert!(bad.validate().unwrap_err().contains("doc"));
     }
 }

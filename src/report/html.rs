@@ -2,9 +2,14 @@
 //! publish: title, lead (根据……的要求……现将有关情况通报如下), 一、总体情况,
 //! 二、存在问题, 三、工作要求, 落款, 附件1 检查情况统计表, 附件2 存在问题的
 //! 政务新媒体名单 (standards.md §2.1). Chromium prints it to PDF.
+//!
+//! The text of the paragraphs is computed here (shared by every format);
+//! the document's parts come from the templates ([`super::templates`]) as
+//! blocks, which [`render`] sets in HTML.
 
 use super::config::ReportConfig;
-use super::data::{Assessment, QuarterReport, Tally};
+use super::data::{Assessment, QuarterReport};
+use super::markup::{Align, Block, Inline, ParaKind};
 use super::quarter::{fmt_date_zh, fmt_ms};
 use super::svg::{self, Bar, esc};
 use crate::rules::{Gravity, RuleId};
@@ -173,46 +178,6 @@ pub fn overview_paragraphs(r: &QuarterReport) -> Vec<String> {
     out
 }
 
-/// A list of problem lines: 附件2, or 附件3 for third parties' accounts.
-fn problem_table(s: &mut String, lines: &[super::data::ProblemLine]) {
-    if lines.is_empty() {
-        s.push_str("<p>无。</p>\n");
-        return;
-    }
-    s.push_str("<table class=\"list\"><colgroup><col style=\"width:4%\"><col style=\"width:10%\"><col style=\"width:9%\"><col style=\"width:6%\"><col style=\"width:9%\"><col style=\"width:19%\"><col style=\"width:14%\"><col style=\"width:7%\"><col style=\"width:8%\"><col style=\"width:14%\"></colgroup><thead><tr><th>序号</th><th>地区/单位</th><th>账号名称</th><th>平台</th><th>问题类别</th><th>问题描述</th><th>依据</th><th>发现时间</th><th>整改情况</th><th>证据</th></tr></thead><tbody>\n");
-    for p in lines {
-        let mut category = p.rule.display_name().to_string();
-        if p.gravity == Gravity::Veto {
-            category.push_str("（单项否决）");
-        }
-        let mut desc = esc(&p.description);
-        if p.occurrences > 1 {
-            let _ = write!(desc, "（本季度出现{}次）", p.occurrences);
-        }
-        // An impostor says nothing about the coverage of the account it imitates.
-        if p.assessment == Assessment::LowCoverage && p.rule.kind() != crate::rules::FindingKind::ThirdParty {
-            desc.push_str("（该账号本季度覆盖不足，未作合格判定）");
-        }
-        let ev: Vec<String> = p.evidence_lines().iter().map(|l| esc(l)).collect();
-        let _ = writeln!(
-            s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"ev\">{}<br>问题编号 {}</td></tr>",
-            p.seq,
-            esc(&p.region_unit),
-            esc(&p.account_name),
-            esc(p.platform.display_name()),
-            esc(&category),
-            desc,
-            esc(&p.citation),
-            esc(&p.found_zh()),
-            esc(&p.rectification_zh()),
-            ev.join("<br>"),
-            p.finding_id
-        );
-    }
-    s.push_str("</tbody></table>\n");
-}
-
 /// Impostors and unregistered accounts: found, not the units' problems.
 fn third_party_paragraph(r: &QuarterReport) -> Option<String> {
     if r.third_party.is_empty() {
@@ -267,136 +232,52 @@ pub fn problem_paragraphs(r: &QuarterReport) -> Vec<String> {
     out
 }
 
-fn tally_row(s: &mut String, name: &str, t: &Tally) {
-    let _ = write!(
-        s,
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        esc(name),
-        t.registered,
-        t.checked,
-        pct(t.check_ratio()),
-        t.passed,
-        t.failed,
-        t.low_coverage,
-        pct(t.pass_rate())
-    );
-}
-
-fn tally_table(
-    s: &mut String,
-    caption: &str,
-    first: &str,
-    rows: &[(String, &Tally)],
-    total: &Tally,
-) {
-    let _ = write!(
-        s,
-        "<table class=\"stats\"><caption>{}</caption><thead><tr><th>{}</th><th>账号总数</th><th>检查数</th><th>检查比例</th><th>合格数</th><th>不合格数</th><th>覆盖不足</th><th>合格率</th></tr></thead><tbody>",
-        esc(caption),
-        esc(first)
-    );
-    for (name, t) in rows {
-        tally_row(s, name, t);
-    }
-    s.push_str("</tbody><tfoot>");
-    tally_row(s, "合计", total);
-    s.push_str("</tfoot></table>");
-}
-
-fn css(cfg: &ReportConfig) -> String {
-    let body = esc(&cfg.font_family);
-    let head = esc(&cfg.title_font_family);
-    format!(
-        r#"@page {{ size: A4; margin: 3.7cm 2.6cm 3.5cm 2.8cm; }}
-@page wide {{ size: A4 landscape; margin: 2cm 1.8cm; }}
-html {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; font-synthesis: none; }}
-* {{ font-weight: normal; }}
-body {{ font-family: "{body}", "AR PL UMing CN", "Noto Serif CJK SC", serif; font-size: 14pt; line-height: 1.75; color: #000; margin: 0; }}
-h1.title {{ font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 20pt; text-align: center; line-height: 1.5; margin: 0 0 1.2em; }}
-h2 {{ font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 15pt; margin: 0.8em 0 0.3em; text-indent: 2em; }}
-p {{ text-indent: 2em; margin: 0 0 0.3em; text-align: justify; }}
-p.lead {{ margin-bottom: 0.5em; }}
-p.annexes {{ text-indent: 0; padding-left: 2em; margin-top: 1em; }}
-p.sign {{ text-align: right; text-indent: 0; margin-top: 2em; padding-right: 2em; }}
-figure {{ margin: 0.6em 0; text-align: center; break-inside: avoid; }}
-figure svg {{ max-width: 100%; height: auto; }}
-section.annex {{ break-before: page; }}
-section.wide {{ page: wide; }}
-.annex-no {{ font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; font-size: 14pt; text-indent: 0; }}
-.annex-title {{ text-align: center; text-indent: 0; font-size: 16pt; margin: 0.3em 0 0.6em; }}
-table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 10pt; line-height: 1.4; margin-bottom: 1em; }}
-caption {{ font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; padding: 0.3em; }}
-th, td {{ border: 0.5pt solid #000; padding: 3pt 4pt; vertical-align: top; }}
-th {{ background: #f2f2f2; font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }}
-table.stats td {{ text-align: center; }}
-table.list {{ font-size: 8.5pt; }}
-td.ev {{ word-break: break-all; font-size: 7pt; }}
-tr {{ break-inside: avoid; }}
-thead {{ display: table-header-group; }}
-p.note {{ font-size: 10pt; text-indent: 0; line-height: 1.5; color: #333; }}
-"#
-    )
-}
-
-/// Renders the whole document.
-pub fn render(r: &QuarterReport, cfg: &ReportConfig) -> String {
-    let title = title(r, cfg);
+/// The charts as inline SVG, by the names templates use
+/// (`<chart name="…"/>`): 各平台合格率, 各地区合格率, 月度信息发布量,
+/// 问题类别. A chart without data is absent.
+pub fn charts(r: &QuarterReport, cfg: &ReportConfig) -> Vec<(&'static str, String)> {
     let font = &cfg.font_family;
-    let mut s = String::with_capacity(64 * 1024 + r.problems.len() * 1024);
-    let _ = write!(
-        s,
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>{}</style></head><body>\n",
-        esc(&title),
-        css(cfg)
-    );
-    let _ = writeln!(s, "<h1 class=\"title\">{}</h1>", esc(&title));
-    let _ = writeln!(
-        s,
-        "<p class=\"lead\">根据{}的要求，{}对{}{}政务新媒体开展了检查，现将有关情况通报如下：</p>",
-        esc(&cfg.basis),
-        esc(&r.office_name),
-        esc(&r.quarter.label_zh()),
-        esc(r.region.as_deref().unwrap_or(""))
-    );
-
-    s.push_str("<h2>一、总体情况</h2>\n");
-    for p in overview_paragraphs(r) {
-        let _ = writeln!(s, "<p>{}</p>", esc(&p));
+    let mut out = Vec::new();
+    if !r.by_platform.is_empty() {
+        let bars: Vec<Bar> = r
+            .by_platform
+            .iter()
+            .map(|(p, t)| Bar {
+                label: p.display_name().to_string(),
+                value: t.pass_rate().unwrap_or(0.0),
+                text: format!("{}（{}/{}）", pct(t.pass_rate()), t.passed, t.checked),
+                color: svg::BLUE,
+            })
+            .collect();
+        out.push(("pass-rate", svg::hbars("各平台合格率", &bars, 1.0, font)));
     }
-    let bars: Vec<Bar> = r
-        .by_platform
-        .iter()
-        .map(|(p, t)| Bar {
-            label: p.display_name().to_string(),
-            value: t.pass_rate().unwrap_or(0.0),
-            text: format!("{}（{}/{}）", pct(t.pass_rate()), t.passed, t.checked),
-            color: svg::BLUE,
-        })
-        .collect();
-    let _ = writeln!(
-        s,
-        "<figure class=\"chart\" id=\"chart-pass-rate\">{}</figure>",
-        svg::hbars("各平台合格率", &bars, 1.0, font)
-    );
-    let bars: Vec<Bar> = r
-        .monthly_posts
-        .iter()
-        .map(|(m, n)| Bar {
-            label: format!("{}年{}月", &m[..4], m[5..].trim_start_matches('0')),
-            value: *n as f64,
-            text: format!("{n} 条"),
-            color: svg::BLUE,
-        })
-        .collect();
-    let _ = writeln!(
-        s,
-        "<figure class=\"chart\" id=\"chart-monthly\">{}</figure>",
-        svg::columns("月度信息发布量", &bars, font)
-    );
-
-    s.push_str("<h2>二、存在问题</h2>\n");
-    for p in problem_paragraphs(r) {
-        let _ = writeln!(s, "<p>{}</p>", esc(&p));
+    // By region only when there is more than one: a single bar says
+    // nothing the text does not.
+    if r.by_region.len() > 1 {
+        let bars: Vec<Bar> = r
+            .by_region
+            .iter()
+            .map(|(name, t)| Bar {
+                label: name.clone(),
+                value: t.pass_rate().unwrap_or(0.0),
+                text: format!("{}（{}/{}）", pct(t.pass_rate()), t.passed, t.checked),
+                color: svg::BLUE,
+            })
+            .collect();
+        out.push(("regions", svg::hbars("各地区合格率", &bars, 1.0, font)));
+    }
+    if !r.monthly_posts.is_empty() {
+        let bars: Vec<Bar> = r
+            .monthly_posts
+            .iter()
+            .map(|(m, n)| Bar {
+                label: format!("{}年{}月", &m[..4], m[5..].trim_start_matches('0')),
+                value: *n as f64,
+                text: format!("{n} 条"),
+                color: svg::BLUE,
+            })
+            .collect();
+        out.push(("monthly", svg::columns("月度信息发布量", &bars, font)));
     }
     if !r.categories.is_empty() {
         let bars: Vec<Bar> = r
@@ -414,52 +295,201 @@ pub fn render(r: &QuarterReport, cfg: &ReportConfig) -> String {
             })
             .collect();
         let max = bars.iter().map(|b| b.value).fold(1.0, f64::max);
-        let _ = writeln!(
-            s,
-            "<figure class=\"chart\" id=\"chart-categories\">{}</figure>",
-            svg::hbars("问题类别（红色为单项否决）", &bars, max, font)
-        );
+        out.push(("categories", svg::hbars("问题类别（红色为单项否决）", &bars, max, font)));
     }
+    out
+}
 
-    s.push_str("<h2>三、工作要求</h2>\n");
-    for p in work_requirements(r, cfg) {
-        let _ = writeln!(s, "<p>{}</p>", esc(&p));
+/// The width and height an SVG declares (`width="640" height="260"`).
+pub fn svg_size(svg: &str) -> Option<(f64, f64)> {
+    let head = &svg[..svg.find('>')?];
+    let num = |key: &str| -> Option<f64> {
+        let i = head.find(key)? + key.len();
+        let rest = &head[i..];
+        rest[..rest.find('"')?].parse().ok()
+    };
+    Some((num(" width=\"")?, num(" height=\"")?))
+}
+
+fn css(cfg: &ReportConfig) -> String {
+    let body = esc(&cfg.font_family);
+    let head = esc(&cfg.title_font_family);
+    format!(
+        r#"@page {{ size: A4; margin: 3.7cm 2.6cm 3.5cm 2.8cm; }}
+@page wide {{ size: A4 landscape; margin: 2.8cm 3.5cm 2.6cm 3.7cm; }}
+/* GB/T 9704 page numbers: "— 1 —" in 四号 under the type area, on the
+   outer side (odd pages right, even pages left), one character in. */
+@page :right {{ @bottom-right {{ content: "— " counter(page) " —"; font-family: "AR PL UMing CN", "Noto Serif CJK SC", serif; font-size: 14pt; vertical-align: top; padding-top: 7mm; padding-right: 1em; }} }}
+@page :left {{ @bottom-left {{ content: "— " counter(page) " —"; font-family: "AR PL UMing CN", "Noto Serif CJK SC", serif; font-size: 14pt; vertical-align: top; padding-top: 7mm; padding-left: 1em; }} }}
+html {{ -webkit-print-color-adjust: exact; print-color-adjust: exact; font-synthesis: none; }}
+* {{ font-weight: normal; }}
+body {{ font-family: "{body}", "AR PL UMing CN", "Noto Serif CJK SC", serif; font-size: 16pt; line-height: 28pt; color: #000; margin: 0; }}
+.hei, h1, h2, caption, th, .annex-no {{ font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; }}
+.redhead {{ font-family: "{head}", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; color: #e60012; font-size: 30pt; line-height: 1.3; text-align: center; letter-spacing: 0.1em; margin: 0 0 0.4em; }}
+p.docno {{ text-align: center; text-indent: 0; margin: 0; }}
+hr.redline {{ border: 0; border-top: 1.5pt solid #e60012; margin: 4mm 0 28pt; }}
+/* The title breaks only where the program split it (between words):
+   each line is kept whole. */
+h1.title {{ font-size: 22pt; text-align: center; line-height: 35pt; margin: 0 0 28pt; }}
+h1.title span {{ white-space: nowrap; }}
+p.addressees {{ text-indent: 0; }}
+h2 {{ font-size: 16pt; line-height: 28pt; margin: 0; text-indent: 2em; }}
+h3 {{ font-size: 16pt; line-height: 28pt; margin: 0; text-indent: 2em; }}
+.kai, h3 {{ font-family: "楷体_GB2312", "KaiTi", "AR PL UKai CN", "{body}", serif; }}
+p {{ text-indent: 2em; margin: 0; text-align: justify; }}
+p.plain {{ text-indent: 0; }}
+p.annexes {{ text-indent: -3em; padding-left: 5em; margin-top: 28pt; text-align: left; }}
+p.sign {{ text-align: right; text-indent: 0; margin-top: 28pt; padding-right: 4em; white-space: nowrap; }}
+figure {{ margin: 0.6em 0; text-align: center; break-inside: avoid; }}
+figure svg {{ max-width: 100%; height: auto; }}
+section.annex {{ break-before: page; }}
+section.wide {{ page: wide; }}
+p.annex-no {{ text-indent: 0; }}
+h2.annex-title {{ text-align: center; text-indent: 0; font-size: 18pt; line-height: 30pt; margin: 0.3em 0 0.6em; }}
+p.caption {{ text-align: center; text-indent: 0; font-size: 14pt; }}
+table {{ border-collapse: collapse; width: 100%; table-layout: fixed; font-size: 10.5pt; line-height: 1.4; margin-bottom: 1em; }}
+table.small {{ font-size: 9pt; }}
+th, td {{ border: 0.5pt solid #000; padding: 3pt 4pt; vertical-align: middle; overflow-wrap: anywhere; }}
+th {{ background: #f2f2f2; }}
+td.c, th {{ text-align: center; }}
+td.r {{ text-align: right; }}
+tr {{ break-inside: avoid; }}
+thead {{ display: table-header-group; }}
+p.note {{ font-size: 10.5pt; text-indent: 0; line-height: 1.5; color: #333; margin-top: 0.5em; }}
+"#
+    )
+}
+
+fn inline_html(content: &[Inline]) -> String {
+    let mut s = String::new();
+    for i in content {
+        match i {
+            Inline::Text(t) => s.push_str(&esc(t)),
+            Inline::Kai(t) => {
+                let _ = write!(s, "<span class=\"kai\">{}</span>", esc(t));
+            }
+            Inline::Break => s.push_str("<br>"),
+        }
     }
-    s.push_str("<p class=\"annexes\">附件：1. 检查情况统计表<br>2. 存在问题的政务新媒体名单</p>\n");
-    let _ = writeln!(
+    s
+}
+
+fn block_html(s: &mut String, b: &Block, charts: &[(&'static str, String)]) {
+    match b {
+        Block::Para { kind, content } => {
+            let inner = inline_html(content);
+            let _ = match kind {
+                ParaKind::Body => writeln!(s, "<p>{inner}</p>"),
+                ParaKind::Plain => writeln!(s, "<p class=\"plain\">{inner}</p>"),
+                ParaKind::Heading1 => writeln!(s, "<h2>{inner}</h2>"),
+                ParaKind::Heading2 => writeln!(s, "<h3>{inner}</h3>"),
+                ParaKind::RedHead => writeln!(s, "<div class=\"redhead\">{inner}</div>"),
+                ParaKind::DocNo => writeln!(s, "<p class=\"docno\">{inner}</p>"),
+                ParaKind::Title => {
+                    // Each line of the title in its own unbreakable span.
+                    let lines: Vec<String> = super::markup::plain(content)
+                        .split('\n')
+                        .map(|l| format!("<span>{}</span>", esc(l)))
+                        .collect();
+                    writeln!(s, "<h1 class=\"title\">{}</h1>", lines.join("<br>"))
+                }
+                ParaKind::Addressees => writeln!(s, "<p class=\"addressees\">{inner}</p>"),
+                ParaKind::Sign => {
+                    // GB/T 9704: the date four characters in from the right,
+                    // the issuer's name centred over it.
+                    let mut out = Ok(());
+                    for (i, (line, right)) in super::docx::sign_lines(content).into_iter().enumerate() {
+                        out = writeln!(
+                            s,
+                            "<p class=\"sign\" style=\"padding-right:{right}em{}\">{}</p>",
+                            if i == 0 { "" } else { ";margin-top:0" },
+                            esc(&line)
+                        );
+                    }
+                    out
+                }
+                ParaKind::AnnexTitle => writeln!(s, "<h2 class=\"annex-title\">{inner}</h2>"),
+                ParaKind::Caption => writeln!(s, "<p class=\"caption hei\">{inner}</p>"),
+                ParaKind::Note => writeln!(s, "<p class=\"note\">{inner}</p>"),
+                ParaKind::Annexes => writeln!(s, "<p class=\"annexes\">{inner}</p>"),
+            };
+        }
+        Block::RedLine => s.push_str("<hr class=\"redline\">\n"),
+        Block::Chart(name) => {
+            if let Some((_, svg)) = charts.iter().find(|(n, _)| n == name) {
+                let _ = writeln!(s, "<figure class=\"chart\" id=\"chart-{name}\">{svg}</figure>");
+            }
+        }
+        Block::Table(t) => {
+            let total: u32 = t.widths.iter().sum::<u32>().max(1);
+            let _ = write!(s, "<table{}><colgroup>", if t.small { " class=\"small\"" } else { "" });
+            for w in &t.widths {
+                let _ = write!(s, "<col style=\"width:{:.2}%\">", f64::from(*w) * 100.0 / f64::from(total));
+            }
+            s.push_str("</colgroup>");
+            let heads = t.rows.iter().take_while(|r| r.head).count();
+            for (i, row) in t.rows.iter().enumerate() {
+                if i == 0 && heads > 0 {
+                    s.push_str("<thead>");
+                }
+                if i == heads {
+                    s.push_str("<tbody>");
+                }
+                s.push_str("<tr>");
+                for c in &row.cells {
+                    let tag = if row.head { "th" } else { "td" };
+                    let class = match (row.head, c.align) {
+                        (true, _) | (false, Align::Left) => "",
+                        (false, Align::Center) => " class=\"c\"",
+                        (false, Align::Right) => " class=\"r\"",
+                    };
+                    let _ = write!(s, "<{tag}{class}>{}</{tag}>", inline_html(&c.content));
+                }
+                s.push_str("</tr>\n");
+                if i + 1 == heads {
+                    s.push_str("</thead>");
+                }
+            }
+            if heads < t.rows.len() {
+                s.push_str("</tbody>");
+            }
+            s.push_str("</table>\n");
+        }
+        Block::Annex { no, landscape, blocks } => {
+            let _ = writeln!(
+                s,
+                "<section class=\"annex{}\" id=\"annex-{}\"><p class=\"annex-no\">附件{}</p>",
+                if *landscape { " wide" } else { "" },
+                esc(no),
+                esc(no)
+            );
+            for inner in blocks {
+                block_html(s, inner, charts);
+            }
+            s.push_str("</section>\n");
+        }
+    }
+}
+
+/// Renders the whole document from the templates' blocks.
+pub fn render(
+    blocks: &[Block],
+    r: &QuarterReport,
+    cfg: &ReportConfig,
+    charts: &[(&'static str, String)],
+) -> String {
+    let title = title(r, cfg);
+    let mut s = String::with_capacity(64 * 1024 + r.problems.len() * 1024);
+    let _ = write!(
         s,
-        "<p class=\"sign\">{}<br>{}</p>",
-        esc(&r.office_name),
-        esc(&fmt_date_zh(r.issued_on))
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{}</title><style>{}</style></head><body>\n",
+        esc(&title),
+        css(cfg)
     );
-
-    // 附件1
-    s.push_str("<section class=\"annex\" id=\"annex-1\"><p class=\"annex-no\">附件1</p><h2 class=\"annex-title\">检查情况统计表</h2>\n");
-    let rows: Vec<(String, &Tally)> = r
-        .by_platform
-        .iter()
-        .map(|(p, t)| (p.display_name().to_string(), t))
-        .collect();
-    tally_table(&mut s, "（一）分平台", "平台", &rows, &r.total);
-    let rows: Vec<(String, &Tally)> = r.by_region.iter().map(|(n, t)| (n.clone(), t)).collect();
-    tally_table(&mut s, "（二）分地区", "地区", &rows, &r.total);
-    s.push_str("</section>\n");
-
-    // 附件2
-    s.push_str("<section class=\"annex wide\" id=\"annex-2\"><p class=\"annex-no\">附件2</p><h2 class=\"annex-title\">存在问题的政务新媒体名单</h2>\n");
-    problem_table(&mut s, &r.problems);
-    // The closing note stays inside the last annex (its page layout).
-    if !r.third_party.is_empty() {
-        s.push_str("</section>\n<section class=\"annex wide\" id=\"annex-3\"><p class=\"annex-no\">附件3</p><h2 class=\"annex-title\">发现的疑似假冒和未备案账号</h2>\n");
-        problem_table(&mut s, &r.third_party);
+    for b in blocks {
+        block_html(&mut s, b, charts);
     }
-    let _ = writeln!(
-        s,
-        "<p class=\"note\">说明：本通报由巡检系统根据常态化监测数据生成（规则档案 {}）。“检查”指本季度有效监测天数达到应监测天数的{:.0}%以上，或发现有证据的单项否决问题；“合格”指已检查且本季度未出现单项否决情形；“覆盖不足”指因平台验证码、访问拦截、登录限制等原因有效监测天数不足，未作合格判定。抓取失败不作为违规。每条问题均注明依据条款，证据为抓取时保存的原始页面（SHA-256 校验值），可在系统中按问题编号查阅。各账号的发布量、活跃天数、最长未更新时长、转载时效、互动量、粉丝变化和监测覆盖率见 XLSX“账号指标”表。</p>",
-        esc(&r.rule_profile),
-        r.min_coverage * 100.0,
-    );
-    s.push_str("</section>\n</body></html>\n");
+    s.push_str("</body></html>\n");
     s
 }
 

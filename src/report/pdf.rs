@@ -102,27 +102,36 @@ pub fn chromium_args(file_url: &str, pdf_path: &Path, profile_dir: &Path) -> Vec
     ]
 }
 
+/// The families fontconfig does not know (an empty `fc-list :family=…`).
+/// Chromium would print with another font without a word; the office
+/// should hear that its 仿宋 or 小标宋 is not installed. Without fc-list
+/// nothing can be said, and nothing is reported.
+pub fn missing_fonts(families: &[&str]) -> Vec<String> {
+    families
+        .iter()
+        .filter(|f| {
+            let pattern = format!(":family={}", f.replace('\\', "\\\\").replace(':', "\\:").replace('-', "\\-"));
+            matches!(
+                std::process::Command::new("fc-list").arg(pattern).arg("family").output(),
+                Ok(o) if o.status.success() && o.stdout.iter().all(u8::is_ascii_whitespace)
+            )
+        })
+        .map(|f| f.to_string())
+        .collect()
+}
+
 /// V8 without its JIT: works under `MemoryDenyWriteExecute=yes`.
 pub const JITLESS: &str = "--js-flags=--jitless";
 
-/// Prints `html` to `out` with the Chromium at `program`.
-pub async fn print(
+/// Runs Chromium with `args` (HOME in `scratch`, output to a log there),
+/// killed after `limit`; the exit status, or the error with the log's tail.
+async fn run_chromium(
     program: &Path,
-    html: &str,
-    out: &Path,
-    cfg: &ReportConfig,
-) -> Result<(), ReportError> {
-    let scratch = Scratch::new()?;
-    let html_path = scratch.0.join("report.html");
-    std::fs::write(&html_path, html).map_err(|source| ReportError::Io {
-        path: html_path.clone(),
-        source,
-    })?;
-    let pdf_tmp = scratch.0.join("report.pdf");
-    let profile = scratch.0.join("profile");
-    let url = url::Url::from_file_path(&html_path)
-        .map_err(|_| ReportError::Pdf(format!("bad path {}", html_path.display())))?;
-    let log_path = scratch.0.join("chromium.log");
+    args: Vec<String>,
+    scratch: &Path,
+    limit: Duration,
+) -> Result<(std::process::ExitStatus, String), ReportError> {
+    let log_path = scratch.join("chromium.log");
     let log = std::fs::File::create(&log_path).map_err(|source| ReportError::Io {
         path: log_path.clone(),
         source,
@@ -132,12 +141,11 @@ pub async fn print(
         source,
     })?;
     let mut cmd = std::process::Command::new(program);
-    cmd.args(chromium_args(url.as_str(), &pdf_tmp, &profile))
-        .env("HOME", &scratch.0)
+    cmd.args(args)
+        .env("HOME", scratch)
         .stdin(std::process::Stdio::null())
         .stdout(log)
         .stderr(log2);
-    let limit = Duration::from_secs(cfg.pdf_timeout_secs.max(1));
     let program_name = program.display().to_string();
     // std's process API with a polling wait (tokio's `process` feature is
     // not enabled in this workspace), off the async threads.
@@ -170,17 +178,50 @@ pub async fn print(
         })
         .await
         .map_err(|e| ReportError::Pdf(e.to_string()))??;
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let tail: Vec<&str> = log.lines().rev().take(8).collect();
+    Ok((status, tail.into_iter().rev().collect::<Vec<_>>().join(" | ")))
+}
+
+fn write_scratch(scratch: &Scratch, name: &str, text: &str) -> Result<PathBuf, ReportError> {
+    let path = scratch.0.join(name);
+    std::fs::write(&path, text).map_err(|source| ReportError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+/// Prints `html` to `out` with the Chromium at `program`.
+pub async fn print(
+    program: &Path,
+    html: &str,
+    out: &Path,
+    cfg: &ReportConfig,
+) -> Result<(), ReportError> {
+    let scratch = Scratch::new()?;
+    let html_path = write_scratch(&scratch, "report.html", html)?;
+    let pdf_tmp = scratch.0.join("report.pdf");
+    let profile = scratch.0.join("profile");
+    let url = url::Url::from_file_path(&html_path)
+        .map_err(|_| ReportError::Pdf(format!("bad path {}", html_path.display())))?;
+    let limit = Duration::from_secs(cfg.pdf_timeout_secs.max(1));
+    let (status, tail) = run_chromium(
+        program,
+        chromium_args(url.as_str(), &pdf_tmp, &profile),
+        &scratch.0,
+        limit,
+    )
+    .await?;
     let ok = std::fs::read(&pdf_tmp)
         .map(|b| b.starts_with(b"%PDF"))
         .unwrap_or(false);
     if !status.success() || !ok {
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(8).collect();
         return Err(ReportError::Pdf(format!(
             "{} exited with {}; {}",
             program.display(),
             status,
-            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+            tail
         )));
     }
     if std::fs::rename(&pdf_tmp, out).is_err() {
@@ -190,6 +231,103 @@ pub async fn print(
         })?;
     }
     Ok(())
+}
+
+/// The pixel density of chart images: twice the CSS size, sharp in print
+/// at the 150 mm a chart takes in the DOCX.
+pub const SCREENSHOT_SCALE: u32 = 2;
+
+/// The command line for a screenshot of `file_url` at `width`×`height`
+/// CSS pixels into `png_path`: the printing flags without the PDF ones.
+pub fn screenshot_args(
+    file_url: &str,
+    png_path: &Path,
+    profile_dir: &Path,
+    width: u32,
+    height: u32,
+) -> Vec<String> {
+    let mut a: Vec<String> = chromium_args(file_url, Path::new("-"), profile_dir)
+        .into_iter()
+        .filter(|x| !x.starts_with("--print-to-pdf") && x != "--no-pdf-header-footer" && x != file_url)
+        .collect();
+    a.push("--hide-scrollbars".into());
+    a.push(format!("--force-device-scale-factor={SCREENSHOT_SCALE}"));
+    a.push(format!("--window-size={width},{height}"));
+    a.push(format!("--screenshot={}", png_path.display()));
+    a.push(file_url.to_string());
+    a
+}
+
+/// A screenshot (PNG) of `body` at `width`×`height` CSS pixels, white
+/// background, no margins.
+pub async fn screenshot(
+    program: &Path,
+    body: &str,
+    width: u32,
+    height: u32,
+    cfg: &ReportConfig,
+) -> Result<Vec<u8>, ReportError> {
+    let scratch = Scratch::new()?;
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>html,body{{margin:0;padding:0;background:#fff;overflow:hidden}}svg{{display:block}}div.band{{overflow:hidden}}</style></head><body>{body}</body></html>"
+    );
+    let html_path = write_scratch(&scratch, "charts.html", &page)?;
+    let png = scratch.0.join("charts.png");
+    let profile = scratch.0.join("profile");
+    let url = url::Url::from_file_path(&html_path)
+        .map_err(|_| ReportError::Pdf(format!("bad path {}", html_path.display())))?;
+    let limit = Duration::from_secs(cfg.pdf_timeout_secs.max(1));
+    let (status, tail) = run_chromium(
+        program,
+        screenshot_args(url.as_str(), &png, &profile, width, height),
+        &scratch.0,
+        limit,
+    )
+    .await?;
+    let bytes = std::fs::read(&png).unwrap_or_default();
+    if !status.success() || !bytes.starts_with(b"\x89PNG") {
+        return Err(ReportError::Pdf(format!(
+            "{} exited with {}; {}",
+            program.display(),
+            status,
+            tail
+        )));
+    }
+    Ok(bytes)
+}
+
+/// An SVG chart as PNG (for the DOCX), by a Chromium screenshot of a page
+/// holding only the chart.
+pub async fn svg_to_png(
+    program: &Path,
+    svg: &str,
+    width: f64,
+    height: f64,
+    cfg: &ReportConfig,
+) -> Result<Vec<u8>, ReportError> {
+    screenshot(program, svg, width.ceil() as u32, height.ceil() as u32, cfg).await
+}
+
+/// SVG charts (svg, width, height in CSS pixels) as PNGs from one
+/// screenshot of them stacked, each in a band of its height rounded up,
+/// cut apart by [`super::png::split`]: one Chromium start for all.
+pub async fn svgs_to_pngs(
+    program: &Path,
+    charts: &[(&str, f64, f64)],
+    cfg: &ReportConfig,
+) -> Result<Vec<Vec<u8>>, ReportError> {
+    let mut body = String::new();
+    let mut bands = Vec::new();
+    let (mut width, mut height) = (1u32, 0u32);
+    for (svg, w, h) in charts {
+        let (w, h) = (w.ceil() as u32, h.ceil() as u32);
+        body.push_str(&format!("<div class=\"band\" style=\"width:{w}px;height:{h}px\">{svg}</div>"));
+        bands.push((w * SCREENSHOT_SCALE, h * SCREENSHOT_SCALE));
+        width = width.max(w);
+        height += h;
+    }
+    let png = screenshot(program, &body, width, height.max(1), cfg).await?;
+    super::png::split(&png, &bands).map_err(ReportError::Pdf)
 }
 
 #[cfg(test)]
@@ -209,6 +347,21 @@ mod tests {
             Err(ReportError::ChromiumMissing { .. })
         ));
         assert!(find_chromium("sh").is_ok(), "a name is looked up in PATH");
+    }
+
+    #[test]
+    fn a_font_fontconfig_lacks_is_named() {
+        if std::process::Command::new("fc-list").output().is_err() {
+            return;
+        }
+        let missing = missing_fonts(&["No Such Font 仿宋_X", "DejaVu Sans"]);
+        assert!(missing.contains(&"No Such Font 仿宋_X".to_string()), "{missing:?}");
+        // DejaVu comes with fontconfig on Debian; where it is absent it is
+        // rightly named too.
+        let has_dejavu = std::process::Command::new("fc-list")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("DejaVu Sans"));
+        assert_eq!(missing.contains(&"DejaVu Sans".to_string()), !has_dejavu);
     }
 
     #[test]

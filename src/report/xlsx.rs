@@ -30,7 +30,7 @@ pub const TALLY_HEADERS: [&str; 7] = [
     "覆盖不足",
     "合格率",
 ];
-pub const PROBLEM_HEADERS: [&str; 11] = [
+pub const PROBLEM_HEADERS: [&str; 12] = [
     "序号",
     "地区/单位",
     "账号名称",
@@ -38,7 +38,8 @@ pub const PROBLEM_HEADERS: [&str; 11] = [
     "问题类别",
     "问题描述",
     "依据",
-    "发现时间",
+    "首次发现",
+    "最近发现",
     "整改情况",
     "证据",
     "问题编号",
@@ -89,6 +90,8 @@ struct Styles {
     num1: Format,
     bold: Format,
     text: Format,
+    /// A date and time cell (a real Excel date, sortable and filterable).
+    datetime: Format,
 }
 
 fn styles() -> Styles {
@@ -123,8 +126,78 @@ fn styles() -> Styles {
             .set_num_format("0.0")
             .set_align(FormatAlign::Center),
         bold: base.clone().set_bold().set_font_size(12),
-        text: base.set_text_wrap().set_align(FormatAlign::Top),
+        text: base.clone().set_text_wrap().set_align(FormatAlign::Top),
+        datetime: base
+            .set_border(FormatBorder::Thin)
+            .set_num_format("yyyy-mm-dd hh:mm")
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::Top),
     }
+}
+
+/// Sheets that print: A4, as wide as one page (as many pages down as it
+/// takes), the header rows on every page, "— N —" at the foot.
+fn print_setup(ws: &mut Worksheet, landscape: bool, header_rows: Option<(u32, u32)>) -> Result<(), XlsxError> {
+    ws.set_paper_size(9);
+    if landscape {
+        ws.set_landscape();
+    }
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_footer("&C— &P —");
+    ws.set_margins(0.6, 0.6, 0.75, 0.75, 0.3, 0.3);
+    if let Some((first, last)) = header_rows {
+        ws.set_repeat_rows(first, last)?;
+    }
+    Ok(())
+}
+
+/// The width of text in Excel's column unit (the width of a "0" in the
+/// default font): a Chinese character in 宋体 takes about two, Latin text
+/// about one. The widest line counts.
+fn text_width(s: &str) -> f64 {
+    s.lines()
+        .map(|l| l.chars().map(|c| if c.is_ascii() { 1.1 } else { 2.1 }).sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
+/// A column as wide as its widest value (plus a margin), within
+/// `min..=max`: names and units read on one line, and a long one wraps
+/// rather than taking the page.
+fn fit_column<'a>(
+    ws: &mut Worksheet,
+    col: u16,
+    values: impl IntoIterator<Item = &'a str>,
+    min: f64,
+    max: f64,
+) -> Result<(), XlsxError> {
+    let w = values.into_iter().map(text_width).fold(0.0, f64::max) + 2.0;
+    ws.set_column_width(col, w.clamp(min, max))?;
+    Ok(())
+}
+
+/// An instant as an Excel date-time in Asia/Shanghai (Excel has no zones).
+fn excel_time(ms: i64) -> Option<rust_xlsxwriter::ExcelDateTime> {
+    use chrono::{Datelike, TimeZone, Timelike};
+    let t = chrono::Utc
+        .timestamp_millis_opt(ms)
+        .single()?
+        .with_timezone(&chrono_tz::Asia::Shanghai);
+    rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(t.year()).ok()?,
+        t.month() as u8,
+        t.day() as u8,
+    )
+    .ok()?
+    .and_hms(t.hour() as u16, t.minute() as u8, t.second())
+    .ok()
+}
+
+fn write_time(ws: &mut Worksheet, r: u32, c: u16, ms: i64, st: &Styles) -> Result<(), XlsxError> {
+    match excel_time(ms) {
+        Some(t) => ws.write_datetime_with_format(r, c, &t, &st.datetime)?,
+        None => ws.write_string_with_format(r, c, fmt_ms(ms), &st.wrap)?,
+    };
+    Ok(())
 }
 
 fn opt_num(
@@ -195,14 +268,18 @@ fn problem_sheet(
 ) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(name)?;
-    ws.set_landscape();
+    print_setup(ws, true, Some((1, 1)))?;
+    // Widths in characters of a Latin font; a Chinese character takes two.
     let widths = [
-        6.0, 22.0, 18.0, 11.0, 16.0, 48.0, 36.0, 16.0, 16.0, 60.0, 9.0,
+        6.0, 24.0, 20.0, 12.0, 18.0, 50.0, 36.0, 17.0, 17.0, 20.0, 60.0, 9.0,
     ];
     for (i, w) in widths.iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
-    ws.merge_range(0, 0, 0, 10, heading, &st.title)?;
+    fit_column(ws, 1, lines.iter().map(|p| p.region_unit.as_str()), 10.0, 30.0)?;
+    fit_column(ws, 2, lines.iter().map(|p| p.account_name.as_str()), 10.0, 30.0)?;
+    fit_column(ws, 3, lines.iter().map(|p| p.platform.display_name()), 8.0, 14.0)?;
+    ws.merge_range(0, 0, 0, PROBLEM_HEADERS.len() as u16 - 1, heading, &st.title)?;
     for (i, h) in PROBLEM_HEADERS.iter().enumerate() {
         ws.write_string_with_format(1, i as u16, *h, &st.header)?;
     }
@@ -227,13 +304,14 @@ fn problem_sheet(
         ws.write_string_with_format(r, 4, &category, &st.wrap)?;
         ws.write_string_with_format(r, 5, &desc, &st.wrap)?;
         ws.write_string_with_format(r, 6, &p.citation, &st.wrap)?;
-        ws.write_string_with_format(r, 7, p.found_zh(), &st.wrap)?;
-        ws.write_string_with_format(r, 8, p.rectification_zh(), &st.wrap)?;
-        ws.write_string_with_format(r, 9, p.evidence_lines().join("\n"), &st.wrap)?;
-        ws.write_number_with_format(r, 10, p.finding_id as f64, &st.center)?;
+        write_time(ws, r, 7, p.found_at_ms, st)?;
+        write_time(ws, r, 8, p.last_found_at_ms, st)?;
+        ws.write_string_with_format(r, 9, p.rectification_zh(), &st.wrap)?;
+        ws.write_string_with_format(r, 10, p.evidence_lines().join("\n"), &st.wrap)?;
+        ws.write_number_with_format(r, 11, p.finding_id as f64, &st.center)?;
     }
     if !lines.is_empty() {
-        ws.autofilter(1, 0, 1 + lines.len() as u32, 10)?;
+        ws.autofilter(1, 0, 1 + lines.len() as u32, PROBLEM_HEADERS.len() as u16 - 1)?;
     }
     Ok(())
 }
@@ -250,6 +328,7 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
     // ---- 总体情况 ----
     let ws = wb.add_worksheet();
     ws.set_name(SHEET_SUMMARY)?;
+    print_setup(ws, false, None)?;
     ws.set_column_width(0, 28)?;
     ws.set_column_width(1, 14)?;
     ws.set_column_width(2, 12)?;
@@ -398,6 +477,8 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
     // ---- 附件1 ----
     let ws = wb.add_worksheet();
     ws.set_name(SHEET_STATS)?;
+    print_setup(ws, true, None)?;
+    ws.set_freeze_panes(1, 1)?;
     ws.set_column_width(0, 18)?;
     for c in 1..=7 {
         ws.set_column_width(c, 11)?;
@@ -416,7 +497,8 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         .iter()
         .map(|(n, t)| (n.clone(), t))
         .collect();
-    tally_table(
+    let region_first = next + 3; // caption, header, then the regions
+    let end = tally_table(
         ws,
         next + 1,
         "（二）分地区",
@@ -425,6 +507,18 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         &report.total,
         &st,
     )?;
+    if report.by_region.len() > 1 {
+        let mut chart = Chart::new(ChartType::Bar);
+        chart.title().set_name("各地区合格率");
+        chart
+            .add_series()
+            .set_name("合格率")
+            .set_categories((SHEET_STATS, region_first, 0, end - 2, 0))
+            .set_values((SHEET_STATS, region_first, 7, end - 2, 7));
+        chart.x_axis().set_num_format("0%").set_min(0).set_max(1);
+        chart.legend().set_hidden();
+        ws.insert_chart(17, 9, &chart)?;
+    }
     if !report.by_platform.is_empty() {
         let mut chart = Chart::new(ChartType::Column);
         chart.title().set_name("各平台合格率");
@@ -459,10 +553,17 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
     // ---- 账号指标 ----
     let ws = wb.add_worksheet();
     ws.set_name(SHEET_ACCOUNTS)?;
+    print_setup(ws, true, Some((0, 0)))?;
     for (i, h) in ACCOUNT_HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.header)?;
-        ws.set_column_width(i as u16, if matches!(i, 2 | 3 | 11) { 22.0 } else { 11.0 })?;
+        ws.set_column_width(i as u16, 11.0)?;
     }
+    let acc = &report.accounts;
+    fit_column(ws, 1, acc.iter().map(|a| a.region.as_deref().unwrap_or("")), 8.0, 20.0)?;
+    fit_column(ws, 2, acc.iter().map(|a| a.owner_unit.as_deref().unwrap_or("")), 10.0, 30.0)?;
+    fit_column(ws, 3, acc.iter().map(|a| a.name.as_str()), 10.0, 30.0)?;
+    fit_column(ws, 5, acc.iter().map(|a| a.platform_id.as_str()), 10.0, 24.0)?;
+    fit_column(ws, 11, acc.iter().map(|a| a.failure_summary.as_deref().unwrap_or("")), 11.0, 40.0)?;
     ws.set_row_height(0, 30)?;
     ws.set_freeze_panes(1, 4)?;
     for (i, a) in report.accounts.iter().enumerate() {

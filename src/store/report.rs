@@ -204,10 +204,15 @@ impl Store {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<ObservationAggregate>> {
+        // Account by account, in id order (`CROSS JOIN` fixes the join order
+        // on SQLite, grouping by `a.id` the scan order), through the
+        // covering index of migration 0015: no temporary B-tree over the
+        // quarter's observations, which the planner built when it started
+        // from the time index (issue 19: 38× from 1,000 to 10,000 accounts).
         let rows = sqlx::query(
-            "SELECT account_id, outcome, COUNT(*) AS n FROM observations \
-             WHERE account_id IS NOT NULL AND observed_at_ms >= $1 AND observed_at_ms < $2 \
-             GROUP BY account_id, outcome",
+            "SELECT a.id AS account_id, o.outcome, COUNT(*) AS n FROM accounts a CROSS JOIN observations o \
+             WHERE o.account_id = a.id AND o.observed_at_ms >= $1 AND o.observed_at_ms < $2 \
+             GROUP BY a.id, o.outcome",
         )
         .bind(from_ms)
         .bind(to_ms)
@@ -232,10 +237,10 @@ impl Store {
         // Answered days across the three answering outcomes (a day with an
         // `ok` and a `not_found` counts once).
         let sql = format!(
-            "SELECT account_id, COUNT(DISTINCT {d}) AS days FROM observations WHERE account_id IS NOT NULL \
-             AND observed_at_ms >= $1 AND observed_at_ms < $2 AND outcome IN ('ok', 'not_found', 'banned') \
-             GROUP BY account_id",
-            d = day("observed_at_ms")
+            "SELECT a.id AS account_id, COUNT(DISTINCT {d}) AS days FROM accounts a CROSS JOIN observations o \
+             WHERE o.account_id = a.id AND o.observed_at_ms >= $1 AND o.observed_at_ms < $2 \
+             AND o.outcome IN ('ok', 'not_found', 'banned') GROUP BY a.id",
+            d = day("o.observed_at_ms")
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from_ms)

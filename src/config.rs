@@ -358,7 +358,10 @@ fn absolute(path: &Path) -> PathBuf {
 /// Parses configuration text. The error message carries toml's line and
 /// column and, for an unknown key, the key's name.
 pub fn parse(text: &str) -> Result<Config, String> {
-    let config = toml::from_str::<Config>(text).map_err(|e| e.to_string())?;
+    let mut config = toml::from_str::<Config>(text).map_err(|e| e.to_string())?;
+    // The notices link findings to the console (its address is a key of
+    // [daemon], where the console is served).
+    config.notify.console_url = config.daemon.public_url.trim().to_string();
     // Values serde cannot check (a zero rate limit, a base URL that is not one).
     config.platforms.validate()?;
     config.rules.resolve().map_err(|e| format!("[rules]: {e}"))?;

@@ -46,7 +46,7 @@ pub const LONG_ABOUT: &str = "演示：不需要外网，约一分钟看完巡�
 关闭评论、未认证、假冒账号、拟关停未置顶公告；模拟时钟约 13 万倍速运行，并按 2% 的比例模拟验证码和限流\
 （这些抓取记为“未能检查”，不算违规）。\n\n\
 在 --dir 目录中写出配置 xunjian.toml 和台账 registry.csv，导入台账，在本进程中运行巡检守护进程，\
-直到它在 10月1日 09:00 按计划生成第三季度通报（XLSX、HTML；装有 chromium 时另有 PDF）；\
+直到它在 10月1日 09:00 按计划生成第三季度通报（DOCX、XLSX、HTML；装有 chromium 时另有 PDF）；\
 提醒以 .eml 文件写入 DIR/data/outbox/。结束时列出发现的问题、提醒邮件和通报的位置，\
 以及进一步查看的命令。目录已存在时，只会重置以前的演示目录。\n\n\
 Demo, offline: serves a simulated quarter of one county (16 accounts, six scripted problems, light \
@@ -115,7 +115,8 @@ fn write_config(dir: &Path, base: &str, speed: f64, pdf: bool) -> CliResult<Path
     // RSSHub / we-mp-rss (Sogou shows only the latest article).
     let options = ConfigOptions { wechat_sources: vec!["feed".into(), "sogou".into()], ..ConfigOptions::default() };
     let platforms = xunjian_sim::xunjian_platforms_config(base, &options);
-    let formats = if pdf { "[\"xlsx\", \"html\", \"pdf\"]" } else { "[\"xlsx\", \"html\"]" };
+    // The DOCX first: it is the document the office edits and signs.
+    let formats = if pdf { "[\"docx\", \"xlsx\", \"html\", \"pdf\"]" } else { "[\"docx\", \"xlsx\", \"html\"]" };
     let text = format!(
         "{MARKER}: written by `xunjian demo` for the simulator at {base} (gone when the demo ends).\n\
          # 演示配置：平台地址指向演示时的本机模拟器，演示结束后模拟器已停止。\n\
@@ -125,7 +126,10 @@ fn write_config(dir: &Path, base: &str, speed: f64, pdf: bool) -> CliResult<Path
          # 只显示错误，以免打断进度行；--log-level info 可看守护进程日志。\n\
          [log]\nlevel = \"error\"\n\n\
          {RULES_TOML}\n\
-         [report]\nformats = {formats}\n\n\
+         # 版头和主送机关：与 [general] office_name 同属渭滨区（示例文号，办公室签发前改为实际编号）。\n\
+         [report]\nformats = {formats}\nredhead = \"渭滨区政务公开办公室文件\"\n\
+         doc_number = \"渭政公开办发〔2026〕7号\"\n\
+         addressees = \"各镇人民政府、街道办事处，区政府各工作部门：\"\n\n\
          # 未配置 [notify.smtp] host：提醒写成 .eml 文件，放在 data/outbox/。\n\
          [notify]\noffice_recipients = [\"zwgk@weibin.example.gov.cn\"]\nunit_contacts = true\n\
          operator_recipients = [\"xxzx@weibin.example.gov.cn\"]\n\n\

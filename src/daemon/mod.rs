@@ -82,6 +82,47 @@ pub struct DaemonConfig {
     pub schedule: ScheduleConfig,
     /// `[daemon.console]`: the office console on `listen`.
     pub console: crate::web::ConsoleConfig,
+    /// The console's address as the office's browsers reach it (behind a
+    /// TLS front, e.g. `https://xunjian.example.gov.cn`). When set, 附件2 of
+    /// the report and the notice mails link each finding to its page
+    /// (`/findings/N`); empty: no links.
+    pub public_url: String,
+}
+
+impl DaemonConfig {
+    /// The console's page of finding `id`, when `public_url` is set.
+    pub fn finding_url(&self, id: i64) -> Option<String> {
+        finding_url(&self.public_url, id)
+    }
+}
+
+/// `{base}/findings/{id}` (the console's route), `None` for an empty base.
+pub fn finding_url(base: &str, id: i64) -> Option<String> {
+    let base = base.trim().trim_end_matches('/');
+    (!base.is_empty()).then(|| format!("{base}/findings/{id}"))
+}
+
+/// A `public_url` value: empty, or an absolute http(s) address without
+/// query or fragment.
+fn check_public_url(v: &str) -> Result<(), String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Ok(());
+    }
+    let bad = |why: &str| {
+        format!("[daemon] public_url = {v:?} {why}，应为控制台的访问地址，如 https://xunjian.example.gov.cn (must be an http(s) address)")
+    };
+    let u = url::Url::parse(v).map_err(|e| bad(&format!("不是有效的网址（{e}）")))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(bad("须以 http:// 或 https:// 开头"));
+    }
+    if u.host_str().is_none_or(str::is_empty) {
+        return Err(bad("缺少主机名"));
+    }
+    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("不能带查询参数、锚点或用户名密码"));
+    }
+    Ok(())
 }
 
 impl Default for DaemonConfig {
@@ -106,6 +147,7 @@ impl Default for DaemonConfig {
             health_outbox_stuck_minutes: 60,
             schedule: ScheduleConfig::default(),
             console: crate::web::ConsoleConfig::default(),
+            public_url: String::new(),
         }
     }
 }
@@ -196,6 +238,7 @@ impl DaemonConfig {
             }
         }
         self.console.validate()?;
+        check_public_url(&self.public_url)?;
         if let Some((p, _)) = self.concurrency.iter().find(|(_, n)| **n == 0) {
             return Err(format!("[daemon.concurrency] {p} must be at least 1"));
         }
@@ -226,6 +269,17 @@ mod tests {
         let c = parse("").unwrap();
         assert_eq!(c.listen, "127.0.0.1:9187");
         assert_eq!(c.schedule.digest.pattern(), Some("30 8 * * *"));
+    }
+
+    #[test]
+    fn the_public_url_is_an_http_address_and_makes_finding_links() {
+        assert_eq!(parse("").unwrap().finding_url(12), None);
+        let c = parse("public_url = \"https://xunjian.example.gov.cn/console/\"").unwrap();
+        assert_eq!(c.finding_url(12).as_deref(), Some("https://xunjian.example.gov.cn/console/findings/12"));
+        for bad in ["ftp://x.example/", "xunjian.example.gov.cn", "https://x.example/?a=1", "javascript:alert(1)"] {
+            let e = parse(&format!("public_url = {bad:?}")).unwrap_err();
+            assert!(e.contains("[daemon] public_url") && e.contains(bad), "{bad}: {e}");
+        }
     }
 
     #[test]

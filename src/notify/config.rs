@@ -80,6 +80,11 @@ pub struct NotifyConfig {
     pub smtp: SmtpConfig,
     pub wecom: WecomConfig,
     pub dingtalk: DingtalkConfig,
+    /// The console's address, `[daemon] public_url` (copied there by
+    /// [`crate::config::parse`]; not a key of `[notify]`): a notice about a
+    /// finding links to the finding's page. Empty: no link.
+    #[serde(skip)]
+    pub console_url: String,
 }
 
 impl Default for NotifyConfig {
@@ -111,6 +116,7 @@ impl Default for NotifyConfig {
             smtp: SmtpConfig::default(),
             wecom: WecomConfig::default(),
             dingtalk: DingtalkConfig::default(),
+            console_url: String::new(),
         }
     }
 }

@@ -223,6 +223,7 @@ impl Sender {
             office: OfficeInfo {
                 name: office_name.to_string(),
                 signature: cfg.signature_or(office_name).to_string(),
+                console_url: cfg.console_url.clone(),
             },
             renderer,
             email,

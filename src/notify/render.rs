@@ -122,6 +122,9 @@ pub struct Rendered {
 pub struct OfficeInfo {
     pub name: String,
     pub signature: String,
+    /// The console's address (`[daemon] public_url`), empty when unset:
+    /// a notice about a finding then links to its page in the console.
+    pub console_url: String,
 }
 
 /// Compiled templates: built-in ones, with the overrides found in a
@@ -285,6 +288,7 @@ impl Renderer {
         let office = OfficeInfo {
             name: "市政务公开办".into(),
             signature: "市政务公开办".into(),
+            console_url: String::new(),
         };
         for (kind, payload) in sample {
             let n = NoticeRecord {
@@ -346,9 +350,12 @@ impl Renderer {
                 m
             }
         };
+        // `office.console_url`: the templates link a finding to
+        // `{console_url}/findings/{id}` (the console's route) when set.
+        let console_url = office.console_url.trim().trim_end_matches('/');
         ctx.insert(
             "office".into(),
-            json!({ "name": office.name, "signature": office.signature }),
+            json!({ "name": office.name, "signature": office.signature, "console_url": console_url }),
         );
         ctx.insert(
             "notice".into(),
@@ -401,7 +408,28 @@ mod tests {
         OfficeInfo {
             name: "市政务公开办".into(),
             signature: "某市人民政府办公室 政务公开办".into(),
+            console_url: String::new(),
         }
+    }
+
+    /// With `[daemon] public_url`, every body links the finding to its
+    /// console page; without it, no console line at all.
+    #[test]
+    fn a_finding_links_to_the_console_when_its_address_is_known() {
+        let r = Renderer::new(None).unwrap();
+        let (_, payload) = super::super::sample_payloads().remove(0);
+        let id = payload["finding"]["id"].as_i64().unwrap();
+        let plain = r.render(&record(NoticeKind::Finding, payload.clone()), &office()).unwrap();
+        for body in [&plain.text, &plain.html, &plain.markdown] {
+            assert!(!body.contains("/findings/") && !body.contains("控制台"), "{body}");
+        }
+        let mut with_console = office();
+        with_console.console_url = "https://xunjian.example.gov.cn/".into();
+        let out = r.render(&record(NoticeKind::Finding, payload), &with_console).unwrap();
+        let page = format!("https://xunjian.example.gov.cn/findings/{id}");
+        assert!(out.text.contains(&format!("控制台：{page}")), "{}", out.text);
+        assert!(out.html.contains(&format!("<a href=\"{page}\">")), "{}", out.html);
+        assert!(out.markdown.contains(&format!("]({page})")), "{}", out.markdown);
     }
 
     #[test]
@@ -522,7 +550,7 @@ mod tests {
         let samples = crate::notify::sample_payloads();
         let digest = samples.iter().find(|(k, _)| *k == NoticeKind::Digest).unwrap().1.clone();
         let r = Renderer::new(None).unwrap();
-        let office = OfficeInfo { name: "市政务公开办".into(), signature: "市政务公开办".into() };
+        let office = OfficeInfo { name: "市政务公开办".into(), signature: "市政务公开办".into(), console_url: String::new() };
         let out = r.render(&record(NoticeKind::Digest, digest), &office).unwrap();
         let text = out.text;
         let heads: Vec<&str> = text

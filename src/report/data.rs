@@ -387,6 +387,98 @@ pub struct PreviousComparison {
     pub persisting: Vec<String>,
 }
 
+/// A previous quarter checked less than this share of its accounts is not
+/// compared: a pass rate over a few accounts (monitoring began late in the
+/// quarter, a quarter of captchas) says nothing about the change.
+pub const MIN_COMPARABLE_CHECK_RATIO: f64 = 0.5;
+
+/// The pass rate of one group (all, a platform, a region) in both quarters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeRow {
+    pub name: String,
+    pub previous: Tally,
+    pub current: Tally,
+    /// Whether the previous quarter checked enough of the group's accounts
+    /// ([`MIN_COMPARABLE_CHECK_RATIO`]) and this quarter checked any.
+    pub comparable: bool,
+}
+
+impl ChangeRow {
+    fn new(name: String, previous: Tally, current: Tally) -> ChangeRow {
+        let comparable = current.checked > 0
+            && previous
+                .check_ratio()
+                .is_some_and(|r| r + 1e-9 >= MIN_COMPARABLE_CHECK_RATIO);
+        ChangeRow {
+            name,
+            previous,
+            current,
+            comparable,
+        }
+    }
+
+    /// This quarter's pass rate minus the previous quarter's, in
+    /// percentage points; `None` when the rows are not comparable.
+    pub fn pass_rate_change_points(&self) -> Option<f64> {
+        if !self.comparable {
+            return None;
+        }
+        Some((self.current.pass_rate()? - self.previous.pass_rate()?) * 100.0)
+    }
+}
+
+/// Quarter-on-quarter change (环比): the previous quarter's tallies
+/// computed from the store with this quarter's definitions (scope, coverage,
+/// veto items), beside this quarter's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuarterChange {
+    pub previous: Quarter,
+    /// 合计, then each platform of this quarter.
+    pub total: ChangeRow,
+    pub by_platform: Vec<(Platform, ChangeRow)>,
+}
+
+impl QuarterChange {
+    /// Compares two reports of the same scope.
+    pub fn between(previous: &QuarterReport, current: &QuarterReport) -> QuarterChange {
+        let prev_platform: HashMap<Platform, &Tally> =
+            previous.by_platform.iter().map(|(p, t)| (*p, t)).collect();
+        QuarterChange {
+            previous: previous.quarter,
+            total: ChangeRow::new("合计".into(), previous.total.clone(), current.total.clone()),
+            by_platform: current
+                .by_platform
+                .iter()
+                .map(|(p, t)| {
+                    let before = prev_platform.get(p).map(|t| (*t).clone()).unwrap_or_default();
+                    (*p, ChangeRow::new(p.display_name().to_string(), before, t.clone()))
+                })
+                .collect(),
+        }
+    }
+
+    /// Why there is no change to show, in words, or `None` when there is.
+    pub fn not_comparable_zh(&self) -> Option<String> {
+        let t = &self.total;
+        if t.comparable {
+            return None;
+        }
+        let q = self.previous.label_zh();
+        Some(if t.previous.checked == 0 {
+            format!("{q}没有完成检查的账号（系统中没有该季度的监测数据，或有效监测天数均不足），本季度合格率不作环比。")
+        } else if t.current.checked == 0 {
+            "本季度没有完成检查的账号，合格率不作环比。".to_string()
+        } else {
+            format!(
+                "{q}完成检查的账号{}个，仅占账号总数的{:.2}%（不足{:.0}%），数据不足，本季度合格率不作环比。",
+                t.previous.checked,
+                t.previous.check_ratio().unwrap_or(0.0) * 100.0,
+                MIN_COMPARABLE_CHECK_RATIO * 100.0
+            )
+        })
+    }
+}
+
 /// The whole quarterly report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QuarterReport {
@@ -421,6 +513,19 @@ pub struct QuarterReport {
     /// Posts per month of the quarter, all accounts in scope: ("2026-07", n).
     pub monthly_posts: Vec<(String, i64)>,
     pub previous: PreviousComparison,
+    /// 环比 with the previous quarter; `None` when [`assemble`] alone
+    /// computed the report (without the previous quarter's observations).
+    pub change: Option<QuarterChange>,
+    /// The console's address (`[daemon] public_url`) when set: 附件2 links
+    /// each problem's finding numbers to their pages.
+    pub console_url: Option<String>,
+}
+
+impl QuarterReport {
+    /// The console's page of a finding, when the console's address is known.
+    pub fn finding_url(&self, id: i64) -> Option<String> {
+        crate::daemon::finding_url(self.console_url.as_deref().unwrap_or(""), id)
+    }
 }
 
 impl QuarterReport {
@@ -453,6 +558,9 @@ pub struct ReportInputs {
     pub events: Vec<ReportEvent>,
     /// The (account, rule) pairs decided on some day of the quarter.
     pub decided: Vec<(i64, RuleId)>,
+    /// `observations` and `decided` of the previous quarter (for 环比).
+    pub previous_observations: Vec<ObservationAggregate>,
+    pub previous_decided: Vec<(i64, RuleId)>,
 }
 
 /// Callbacks for long runs.
@@ -472,7 +580,7 @@ impl Progress for NoProgress {}
 const REPOST_CHUNK: usize = 64;
 
 /// Number of `step` calls [`read_inputs`] makes.
-pub const READ_STEPS: u64 = 8;
+pub const READ_STEPS: u64 = 9;
 
 /// Reads what the report needs for `[quarter start, cut-off)`.
 pub async fn read_inputs(
@@ -516,6 +624,10 @@ pub async fn read_inputs(
     progress.step("核对判定覆盖 (rule coverage)");
     let day = |ms: i64| ms_to_utc(ms).with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d").to_string();
     let decided = store.rules_decided(&day(from), &day(to - 1)).await?;
+    progress.step("上季度对比 (previous quarter)");
+    let prev = req.quarter.previous();
+    let previous_observations = store.observation_aggregates(prev.start_ms(), prev.end_ms()).await?;
+    let previous_decided = store.rules_decided(&day(prev.start_ms()), &day(prev.end_ms() - 1)).await?;
     Ok(ReportInputs {
         accounts,
         spans,
@@ -527,6 +639,8 @@ pub async fn read_inputs(
         findings,
         events,
         decided,
+        previous_observations,
+        previous_decided,
     })
 }
 
@@ -1218,7 +1332,40 @@ pub fn assemble(
         accounts,
         monthly_posts,
         previous,
+        change: None,
+        console_url: None,
     })
+}
+
+/// [`assemble`], and the previous quarter assembled from the same registry
+/// and findings with its own observations and rule decisions
+/// (`previous_observations`, `previous_decided`), compared in
+/// [`QuarterReport::change`].
+pub fn assemble_with_change(
+    mut inputs: ReportInputs,
+    req: &QuarterRequest,
+    opt: &AssembleOptions<'_>,
+) -> Result<QuarterReport, ReportError> {
+    let mut report = assemble(&inputs, req, opt)?;
+    // The assessment of the previous quarter needs the registry, the
+    // findings, the coverage and the rule decisions; posts, followers and
+    // reposts only make metrics that are not compared.
+    inputs.observations = std::mem::take(&mut inputs.previous_observations);
+    inputs.decided = std::mem::take(&mut inputs.previous_decided);
+    inputs.posts.clear();
+    inputs.followers.clear();
+    inputs.source_posts.clear();
+    inputs.reposts.clear();
+    let prev_req = QuarterRequest {
+        quarter: req.quarter.previous(),
+        region: req.region.clone(),
+        as_of_ms: None,
+        // Not printed; given so the calendar is asked about the same days.
+        issued_on: Some(report.issued_on),
+    };
+    let previous = assemble(&inputs, &prev_req, opt)?;
+    report.change = Some(QuarterChange::between(&previous, &report));
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -120,6 +120,8 @@ struct Doc<'a> {
     charts: &'a ChartImages,
     /// Images to package: (relationship id, file name, bytes).
     media: Vec<(String, String, Vec<u8>)>,
+    /// External hyperlinks to relate: (relationship id, address).
+    links: Vec<(String, String)>,
     drawing_id: u32,
     page: Page,
 }
@@ -143,7 +145,7 @@ fn style_of(kind: ParaKind) -> &'static str {
 }
 
 impl Doc<'_> {
-    fn runs(&self, content: &[Inline], rpr: &str) -> String {
+    fn runs(&mut self, content: &[Inline], rpr: &str) -> String {
         let mut s = String::new();
         for i in content {
             match i {
@@ -164,6 +166,17 @@ impl Doc<'_> {
                     );
                 }
                 Inline::Break => s.push_str("<w:r><w:br/></w:r>"),
+                Inline::Link { href, text } => {
+                    // The address is a relationship of the document part
+                    // (TargetMode External), the run the usual link look.
+                    let rid = format!("rIdLink{}", self.links.len() + 1);
+                    self.links.push((rid.clone(), href.clone()));
+                    let _ = write!(
+                        s,
+                        "<w:hyperlink r:id=\"{rid}\"><w:r><w:rPr>{rpr}<w:color w:val=\"0563C1\"/><w:u w:val=\"single\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r></w:hyperlink>",
+                        xml_text(text)
+                    );
+                }
             }
         }
         s
@@ -433,17 +446,21 @@ fn font_table_xml(f: &Fonts) -> String {
     s
 }
 
-/// The whole document.xml plus the images it references.
+/// An external hyperlink: (relationship id, address).
+type Link = (String, String);
+
+/// The whole document.xml plus the images and hyperlinks it references.
 fn document(
     blocks: &[Block],
     cfg: &ReportConfig,
     charts: &ChartImages,
-) -> (String, Vec<(String, String, Vec<u8>)>) {
+) -> (String, Vec<(String, String, Vec<u8>)>, Vec<Link>) {
     let mut d = Doc {
         body: String::with_capacity(256 * 1024),
         fonts: fonts(cfg),
         charts,
         media: Vec::new(),
+        links: Vec::new(),
         drawing_id: 0,
         page: Page { landscape: false },
     };
@@ -455,7 +472,7 @@ fn document(
         d.body,
         d.page.sect_pr()
     );
-    (xml, d.media)
+    (xml, d.media, d.links)
 }
 
 fn fonts(cfg: &ReportConfig) -> Fonts {
@@ -475,13 +492,20 @@ pub fn build(
     cfg: &ReportConfig,
     charts: &ChartImages,
 ) -> Result<Vec<u8>, String> {
-    let (doc, media) = document(blocks, cfg, charts);
+    let (doc, media, links) = document(blocks, cfg, charts);
     let fonts = fonts(cfg);
     let mut rels = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rIdStyles\" Type=\"{R_NS}/styles\" Target=\"styles.xml\"/><Relationship Id=\"rIdSettings\" Type=\"{R_NS}/settings\" Target=\"settings.xml\"/><Relationship Id=\"rIdFonts\" Type=\"{R_NS}/fontTable\" Target=\"fontTable.xml\"/><Relationship Id=\"rIdFtrOdd\" Type=\"{R_NS}/footer\" Target=\"footer1.xml\"/><Relationship Id=\"rIdFtrEven\" Type=\"{R_NS}/footer\" Target=\"footer2.xml\"/>"
     );
     for (rid, file, _) in &media {
         let _ = write!(rels, "<Relationship Id=\"{rid}\" Type=\"{R_NS}/image\" Target=\"media/{file}\"/>");
+    }
+    for (rid, href) in &links {
+        let _ = write!(
+            rels,
+            "<Relationship Id=\"{rid}\" Type=\"{R_NS}/hyperlink\" Target=\"{}\" TargetMode=\"External\"/>",
+            xml_text(href)
+        );
     }
     rels.push_str("</Relationships>");
     let ct = "application/vnd.openxmlformats-officedocument.wordprocessingml";
@@ -552,7 +576,7 @@ mod tests {
     fn hostile_text_stays_text_and_control_characters_go() {
         assert_eq!(xml_text("<w:t>&\"\u{1}x\u{FFFF}"), "&lt;w:t&gt;&amp;&quot;x");
         let blocks = parse("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>").unwrap();
-        let (doc, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
+        let (doc, _, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
         assert!(doc.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{doc}");
         assert!(!doc.contains("<script>"));
     }
@@ -591,7 +615,7 @@ mod tests {
         )
         .unwrap();
         let cfg = ReportConfig::default();
-        let (doc, _) = document(&blocks, &cfg, &ChartImages::new());
+        let (doc, _, _) = document(&blocks, &cfg, &ChartImages::new());
         let ppr = [
             "pStyle", "keepNext", "keepLines", "pageBreakBefore", "widowControl", "pBdr", "spacing",
             "ind", "jc", "outlineLvl", "sectPr",
@@ -619,7 +643,7 @@ mod tests {
         let wide = sign_lines(&[Inline::Text("安康市人民政府办公室".into()), Inline::Break, Inline::Text("2026年10月8日".into())]);
         assert_eq!(wide[0].1, 4.0, "wider than the date: four in as well");
         let blocks = parse("<sign>市政务公开办<br/>2026年10月8日</sign>").unwrap();
-        let (doc, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
+        let (doc, _, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
         assert!(doc.contains("<w:ind w:right=\"1360\"/></w:pPr><w:r><w:t xml:space=\"preserve\">市政务公开办"), "{doc}");
         assert!(doc.contains("<w:spacing w:before=\"0\"/><w:ind w:right=\"1280\"/>"), "{doc}");
     }
@@ -630,7 +654,7 @@ mod tests {
             "<p>正文</p><annex no=\"1\"><p>a</p></annex><annex no=\"2\" orient=\"landscape\"><table widths=\"1,1\"><tr head=\"1\"><td>x</td><td>y</td></tr></table></annex>",
         )
         .unwrap();
-        let (doc, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
+        let (doc, _, _) = document(&blocks, &ReportConfig::default(), &ChartImages::new());
         // 附件1 breaks the page; 附件2 turns it: the portrait section ends
         // before it and the last section is landscape.
         assert_eq!(doc.matches("<w:pageBreakBefore/>").count(), 1);

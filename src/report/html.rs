@@ -3,16 +3,15 @@
 //! 二、存在问题, 三、工作要求, 落款, 附件1 检查情况统计表, 附件2 存在问题的
 //! 政务新媒体名单 (standards.md §2.1). Chromium prints it to PDF.
 //!
-//! The text of the paragraphs is computed here (shared by every format);
-//! the document's parts come from the templates ([`super::templates`]) as
-//! blocks, which [`render`] sets in HTML.
+//! The document's parts, their sentences included, come from the templates
+//! ([`super::templates`]) as blocks, which [`render`] sets in HTML.
 
 use super::config::ReportConfig;
-use super::data::{Assessment, QuarterReport};
+use super::data::QuarterReport;
 use super::markup::{Align, Block, Inline, ParaKind};
-use super::quarter::{fmt_date_zh, fmt_ms};
+use super::quarter::fmt_date_zh;
 use super::svg::{self, Bar, esc};
-use crate::rules::{Gravity, RuleId};
+use crate::rules::Gravity;
 use chrono::Datelike;
 use std::fmt::Write;
 
@@ -69,169 +68,6 @@ pub fn work_requirements(r: &QuarterReport, cfg: &ReportConfig) -> Vec<String> {
         .collect()
 }
 
-/// Names joined with 、, cut after `max` with 等N个账号.
-fn names(list: &[String], max: usize) -> String {
-    if list.len() <= max {
-        list.join("、")
-    } else {
-        format!("{}等{}个账号", list[..max].join("、"), list.len())
-    }
-}
-
-/// The paragraphs of 一、总体情况 (plain text).
-pub fn overview_paragraphs(r: &QuarterReport) -> Vec<String> {
-    let t = &r.total;
-    let mut out = Vec::new();
-    let platforms: Vec<String> = r
-        .by_platform
-        .iter()
-        .map(|(p, t)| format!("{}{}个", p.display_name(), t.registered))
-        .collect();
-    let mut s = format!("本次检查时间范围为{}", period_zh(r));
-    if r.partial {
-        let _ = write!(s, "（数据截至{}）", fmt_ms(r.as_of_ms));
-    }
-    let _ = write!(
-        s,
-        "，检查对象为台账登记的{}政务新媒体账号{}个（{}）。其中完成检查{}个，检查比例{}；合格{}个，不合格{}个，合格率{}。",
-        r.region.as_deref().unwrap_or(""),
-        t.registered,
-        if platforms.is_empty() {
-            "无".into()
-        } else {
-            platforms.join("、")
-        },
-        t.checked,
-        pct(t.check_ratio()),
-        t.passed,
-        t.failed,
-        pct(t.pass_rate()),
-    );
-    out.push(s);
-    if !r.by_platform.is_empty() {
-        let parts: Vec<String> = r
-            .by_platform
-            .iter()
-            .filter(|(_, t)| t.checked > 0)
-            .map(|(p, t)| format!("{}{}", p.display_name(), pct(t.pass_rate())))
-            .collect();
-        if !parts.is_empty() {
-            out.push(format!(
-                "分平台看，合格率为：{}（详见附件1）。",
-                parts.join("，")
-            ));
-        }
-    }
-    if !r.best_regions.is_empty() {
-        out.push(format!("{}检查的账号全部合格。", r.best_regions.join("、")));
-    }
-    if t.passed_manual > 0 {
-        let manual: Vec<String> =
-            r.accounts.iter().filter(|a| a.needs_manual_check()).map(|a| a.named()).collect();
-        out.push(format!(
-            "合格账号中有{}个的评论、留言等互动功能本季度无法通过公开页面核验（如微信公众号的留言和私信），记为“合格（互动功能需人工核查）”，请所属单位自查后报送：{}。",
-            t.passed_manual,
-            names(&manual, 30)
-        ));
-    }
-    if t.low_coverage > 0 {
-        let low = r.named_with(Assessment::LowCoverage);
-        out.push(format!(
-            "另有{}个账号本季度有效监测天数不足应监测天数的{:.0}%或内容更新情况未能判定（因平台验证码、访问拦截、登录限制或尚无抓取记录等原因），记为“覆盖不足”，未作合格判定，未计入合格率：{}。",
-            t.low_coverage,
-            r.min_coverage * 100.0,
-            names(&low, 30)
-        ));
-    }
-    let posts: i64 = r.accounts.iter().map(|a| a.posts).sum();
-    let originals: i64 = r.accounts.iter().map(|a| a.originals).sum();
-    let months: Vec<String> = r
-        .monthly_posts
-        .iter()
-        .map(|(m, n)| format!("{}月{}条", m[5..].trim_start_matches('0'), n))
-        .collect();
-    out.push(format!(
-        "本季度各账号共发布信息{posts}条，其中原创{originals}条（{}）。",
-        months.join("，")
-    ));
-    if let Some(pq) = r.previous.quarter
-        && r.previous.problem_accounts > 0
-    {
-        let mut s = format!(
-            "{}通报存在问题的{}个账号中，{}个已完成整改",
-            pq.label_zh(),
-            r.previous.problem_accounts,
-            r.previous.rectified_accounts
-        );
-        if r.previous.persisting.is_empty() {
-            s.push('。');
-        } else {
-            let _ = write!(
-                s,
-                "，{}个账号本季度仍存在同类问题（连续两个季度）：{}。",
-                r.previous.persisting.len(),
-                names(&r.previous.persisting, 30)
-            );
-        }
-        out.push(s);
-    }
-    out
-}
-
-/// Impostors and unregistered accounts: found, not the units' problems.
-fn third_party_paragraph(r: &QuarterReport) -> Option<String> {
-    if r.third_party.is_empty() {
-        return None;
-    }
-    let count = |rule: RuleId| r.third_party.iter().filter(|p| p.rule == rule).count();
-    let mut kinds = Vec::new();
-    if count(RuleId::Impostor) > 0 {
-        kinds.push(format!("疑似假冒政务新媒体的账号{}个", count(RuleId::Impostor)));
-    }
-    if count(RuleId::Unregistered) > 0 {
-        kinds.push(format!("认证为本地单位但未纳入台账的账号{}个", count(RuleId::Unregistered)));
-    }
-    Some(format!(
-        "此外，监测中发现{}（名单详见附件3）。这些账号不属于被仿冒单位的问题，不计入上述统计，由市政务公开办核实后向平台举报或纳入台账管理。",
-        kinds.join("，")
-    ))
-}
-
-/// The paragraphs of 二、存在问题 (plain text).
-pub fn problem_paragraphs(r: &QuarterReport) -> Vec<String> {
-    let mut out = Vec::new();
-    if r.problems.is_empty() {
-        out.push("本季度检查未发现存在问题的账号。".to_string());
-        out.extend(third_party_paragraph(r));
-        return out;
-    }
-    out.push(format!(
-        "本季度共发现{}个账号存在问题，其中出现单项否决情形（判定为不合格）的{}个。具体如下（名单详见附件2）：",
-        r.problem_accounts, r.total.failed
-    ));
-    let mut n = 0;
-    for g in [Gravity::Veto, Gravity::Deduction] {
-        for c in r.categories.iter().filter(|c| c.gravity == g) {
-            n += 1;
-            out.push(format!(
-                "{}是{}（{}）。共{}个账号，占存在问题账号的{}：{}。",
-                zh_number(n),
-                c.name,
-                if g == Gravity::Veto {
-                    "单项否决"
-                } else {
-                    "扣分项"
-                },
-                c.accounts.len(),
-                pct(Some(c.share)),
-                names(&c.accounts, 20)
-            ));
-        }
-    }
-    out.extend(third_party_paragraph(r));
-    out
-}
-
 /// The charts as inline SVG, by the names templates use
 /// (`<chart name="…"/>`): 各平台合格率, 各地区合格率, 月度信息发布量,
 /// 问题类别. A chart without data is absent.
@@ -265,6 +101,24 @@ pub fn charts(r: &QuarterReport, cfg: &ReportConfig) -> Vec<(&'static str, Strin
             })
             .collect();
         out.push(("regions", svg::hbars("各地区合格率", &bars, 1.0, font)));
+    }
+    // 环比: both quarters' pass rate side by side, for the total and each
+    // platform the previous quarter can be compared on.
+    if let Some(c) = r.change.as_ref().filter(|c| c.total.comparable) {
+        let mut bars = Vec::new();
+        let rows = c.by_platform.iter().map(|(_, l)| l).filter(|l| l.comparable).chain(std::iter::once(&c.total));
+        for l in rows {
+            for (when, t, color) in [("上季度", &l.previous, svg::GREY), ("本季度", &l.current, svg::BLUE)] {
+                bars.push(Bar {
+                    label: format!("{}（{when}）", l.name),
+                    value: t.pass_rate().unwrap_or(0.0),
+                    text: format!("{}（{}/{}）", pct(t.pass_rate()), t.passed, t.checked),
+                    color,
+                });
+            }
+        }
+        let title = format!("合格率环比（灰色为{}）", c.previous.label_zh());
+        out.push(("change", svg::hbars(&title, &bars, 1.0, font)));
     }
     if !r.monthly_posts.is_empty() {
         let bars: Vec<Bar> = r
@@ -369,6 +223,9 @@ fn inline_html(content: &[Inline]) -> String {
                 let _ = write!(s, "<span class=\"kai\">{}</span>", esc(t));
             }
             Inline::Break => s.push_str("<br>"),
+            Inline::Link { href, text } => {
+                let _ = write!(s, "<a href=\"{}\">{}</a>", esc(href), esc(text));
+            }
         }
     }
     s
@@ -507,7 +364,7 @@ mod tests {
         assert_eq!(pct(Some(0.9087)), "90.87%");
         assert_eq!(pct(None), "—");
         assert_eq!(
-            names(&["a".into(), "b".into(), "c".into()], 2),
+            crate::report::templates::names(&["a".into(), "b".into(), "c".into()], 2),
             "a、b等3个账号"
         );
     }

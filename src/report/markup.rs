@@ -23,6 +23,9 @@ pub enum Inline {
     /// paragraph of 工作要求.
     Kai(String),
     Break,
+    /// `<a href="https://…">#12</a>`: a link (http or https only) to a page
+    /// outside the document, such as a finding in the console.
+    Link { href: String, text: String },
 }
 
 /// Plain text of inline content (breaks as newlines).
@@ -31,6 +34,7 @@ pub fn plain(content: &[Inline]) -> String {
     for i in content {
         match i {
             Inline::Text(t) | Inline::Kai(t) => s.push_str(t),
+            Inline::Link { text, .. } => s.push_str(text),
             Inline::Break => s.push('\n'),
         }
     }
@@ -102,7 +106,7 @@ pub enum Block {
     Para { kind: ParaKind, content: Vec<Inline> },
     /// The red line under the 红头.
     RedLine,
-    /// A chart by name (`pass-rate`, `regions`, `monthly`, `categories`).
+    /// A chart by name (`pass-rate`, `regions`, `change`, `monthly`, `categories`).
     Chart(String),
     Table(Table),
     /// An annex: starts on a new page with "附件N" at the top left.
@@ -114,7 +118,7 @@ pub enum Block {
 }
 
 /// The chart names a template may use.
-pub const CHARTS: [&str; 4] = ["pass-rate", "regions", "monthly", "categories"];
+pub const CHARTS: [&str; 5] = ["pass-rate", "regions", "change", "monthly", "categories"];
 
 /// A markup mistake, with the line (1-based) of the rendered text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,10 +386,29 @@ impl Parser {
                         out.push(Inline::Kai(text));
                     }
                 }
+                Some(Token::Open { name, attrs, empty: false, line: l }) if name == "a" => {
+                    check_attrs("a", &attrs, &["href"], l)?;
+                    let href = attr(&attrs, "href").unwrap_or_default().trim().to_string();
+                    if !(href.starts_with("https://") || href.starts_with("http://")) {
+                        return Err(self.err(l, format!("<a href=\"{href}\"> 的地址须以 http:// 或 https:// 开头")));
+                    }
+                    let inner = self.inline("a", l)?;
+                    let mut text = String::new();
+                    for i in inner {
+                        match i {
+                            Inline::Text(t) => text.push_str(&t),
+                            _ => return Err(self.err(l, "<a> 里只能有文字".into())),
+                        }
+                    }
+                    if text.is_empty() {
+                        text = href.clone();
+                    }
+                    out.push(Inline::Link { href, text });
+                }
                 Some(Token::Open { name, line: l, .. }) => {
                     return Err(self.err(
                         l,
-                        format!("<{end}> 里只能有文字、<kai> 和 <br/>，不能有 <{name}>"),
+                        format!("<{end}> 里只能有文字、<kai>、<a> 和 <br/>，不能有 <{name}>"),
                     ));
                 }
                 Some(Token::Close { name, line: l }) => {

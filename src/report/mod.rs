@@ -26,8 +26,9 @@ pub mod xlsx;
 
 pub use config::ReportConfig;
 pub use data::{
-    AccountMetrics, Assessment, CategoryStat, NoProgress, PreviousComparison, ProblemLine,
-    Progress, QuarterReport, QuarterRequest, Rectification, ReportInputs, RepostStats, Tally,
+    AccountMetrics, Assessment, CategoryStat, ChangeRow, NoProgress, PreviousComparison,
+    ProblemLine, Progress, QuarterChange, QuarterReport, QuarterRequest, Rectification,
+    ReportInputs, RepostStats, Tally,
 };
 pub use quarter::{BadQuarter, Quarter};
 
@@ -143,7 +144,10 @@ pub async fn build_quarter_report(
         rules: &rules,
         calendar,
     };
-    data::assemble(&inputs, req, &opt)
+    let mut report = data::assemble_with_change(inputs, req, &opt)?;
+    let console = cfg.daemon.public_url.trim();
+    report.console_url = (!console.is_empty()).then(|| console.to_string());
+    Ok(report)
 }
 
 /// The file name (without extension) of a report:
@@ -203,9 +207,8 @@ pub async fn write_quarterly_with(
     if formats.contains(&Format::Pdf) {
         pdf::find_chromium(&cfg.report.chromium)?;
     }
-    if formats.iter().any(|f| *f != Format::Xlsx) {
-        templates::Templates::load(templates::resolve_dir(&cfg.report, None).as_deref())?;
-    }
+    // Every format uses the templates (the XLSX for its draft text).
+    templates::Templates::load(templates::resolve_dir(&cfg.report, None).as_deref())?;
     progress.begin(data::READ_STEPS + 1 + formats.len() as u64);
     let report = build_quarter_report(store, cfg, req, calendar, progress).await?;
     let written = write_report(&report, &cfg.report, formats, out_dir, progress).await?;
@@ -318,11 +321,9 @@ pub async fn write_report(
     } else {
         None
     };
-    let blocks = if formats.iter().any(|f| *f != Format::Xlsx) {
-        templates::blocks(report, cfg, None)?
-    } else {
-        Vec::new()
-    };
+    let blocks = templates::blocks(report, cfg, None)?;
+    let (overview, problems) = templates::draft_text(report, cfg, None)?;
+    let draft = xlsx::Draft { overview, problems };
     std::fs::create_dir_all(out_dir).map_err(io_err(out_dir))?;
     let stem = file_stem(report);
     let charts = html::charts(report, cfg);
@@ -346,7 +347,7 @@ pub async fn write_report(
             }
             Format::Xlsx => {
                 progress.step("写入 XLSX");
-                xlsx::write(report, &path)?;
+                xlsx::write(report, &draft, &path)?;
             }
             Format::Html => {
                 progress.step("写入 HTML");

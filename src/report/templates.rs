@@ -11,11 +11,11 @@
 
 use super::ReportError;
 use super::config::ReportConfig;
-use super::data::{Assessment, ProblemLine, QuarterReport, Rectification, Tally};
-use super::html::{overview_paragraphs, pct, period_zh, problem_paragraphs, work_requirements};
+use super::data::{Assessment, ChangeRow, ProblemLine, QuarterReport, Rectification, Tally};
+use super::html::{pct, period_zh, work_requirements, zh_number};
 use super::markup::{self, Block};
 use super::quarter::{fmt_date_zh, fmt_ms};
-use crate::rules::{FindingKind, Gravity};
+use crate::rules::{FindingKind, Gravity, RuleId};
 use minijinja::{Environment, UndefinedBehavior};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -89,6 +89,20 @@ pub struct ListRow {
     pub status: String,
     /// `#12、#15` (finding numbers; at most five, then 等N条).
     pub refs: String,
+    /// The same numbers one by one, each with the console's page of the
+    /// finding when `[daemon] public_url` is set.
+    pub ref_links: Vec<RefLink>,
+    /// `等7条` after the first five, else empty.
+    pub refs_more: String,
+}
+
+/// A finding number and its page in the console.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RefLink {
+    /// `#12`
+    pub no: String,
+    /// `https://…/findings/12`, or empty.
+    pub url: String,
 }
 
 /// A third party's account is not the unit's to rectify (see
@@ -108,7 +122,7 @@ fn status_key(p: &ProblemLine) -> &'static str {
 
 /// 附件2 rows: problem lines grouped by account and rule, in the order of
 /// each group's first line.
-pub fn list_rows(lines: &[ProblemLine]) -> Vec<ListRow> {
+pub fn list_rows(lines: &[ProblemLine], link: impl Fn(i64) -> Option<String>) -> Vec<ListRow> {
     let mut groups: Vec<Vec<&ProblemLine>> = Vec::new();
     for p in lines {
         match groups
@@ -163,10 +177,19 @@ pub fn list_rows(lines: &[ProblemLine]) -> Vec<ListRow> {
             if g.iter().any(|p| p.repeated) {
                 status.push_str("；连续两个季度存在问题");
             }
-            let mut refs = g.iter().take(5).map(|p| format!("#{}", p.finding_id)).collect::<Vec<_>>().join("、");
-            if g.len() > 5 {
-                refs.push_str(&format!("等{}条", g.len()));
-            }
+            let ref_links: Vec<RefLink> = g
+                .iter()
+                .take(5)
+                .map(|p| RefLink {
+                    no: format!("#{}", p.finding_id),
+                    url: link(p.finding_id).unwrap_or_default(),
+                })
+                .collect();
+            let refs_more = if g.len() > 5 { format!("等{}条", g.len()) } else { String::new() };
+            let refs = format!(
+                "{}{refs_more}",
+                ref_links.iter().map(|l| l.no.as_str()).collect::<Vec<_>>().join("、")
+            );
             ListRow {
                 seq: i + 1,
                 region_unit: p.region_unit.clone(),
@@ -181,6 +204,8 @@ pub fn list_rows(lines: &[ProblemLine]) -> Vec<ListRow> {
                 last: fmt_ms(last)[..10].to_string(),
                 status,
                 refs,
+                ref_links,
+                refs_more,
             }
         })
         .collect()
@@ -218,6 +243,205 @@ pub struct Charts {
     pub regions: bool,
     pub monthly: bool,
     pub categories: bool,
+    /// 环比: only when the previous quarter can be compared.
+    pub change: bool,
+}
+
+/// A list of accounts for a sentence: how many, and their names joined
+/// with 、 (cut with 等N个账号 after a number of names).
+#[derive(Debug, Serialize)]
+pub struct Named {
+    pub count: usize,
+    pub names: String,
+}
+
+impl Named {
+    fn new(list: &[String], max: usize) -> Named {
+        Named {
+            count: list.len(),
+            names: names(list, max),
+        }
+    }
+}
+
+/// Names joined with 、, cut after `max` with 等N个账号.
+pub(crate) fn names(list: &[String], max: usize) -> String {
+    if list.len() <= max {
+        list.join("、")
+    } else {
+        format!("{}等{}个账号", list[..max].join("、"), list.len())
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct MonthPosts {
+    /// `7`
+    pub month: String,
+    pub posts: i64,
+}
+
+/// The previous quarter's problems and what became of them.
+#[derive(Debug, Serialize)]
+pub struct PreviousProblems {
+    /// 2026年第二季度
+    pub quarter: String,
+    pub problem_accounts: u64,
+    pub rectified_accounts: u64,
+    /// Accounts with a problem of the same rule in both quarters.
+    pub persisting: Named,
+}
+
+/// The facts 一、总体情况 words (the sentences are in overview.xml).
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    /// Platforms with a checked account: `name`, `pass_rate`, … (as `stats.platforms`).
+    pub platform_rates: Vec<StatRow>,
+    /// Regions all of whose checked accounts passed (more than one region).
+    pub best_regions: Vec<String>,
+    /// 合格（互动功能需人工核查）.
+    pub manual_check: Named,
+    /// 覆盖不足.
+    pub low_coverage: Named,
+    pub posts: i64,
+    pub originals: i64,
+    pub months: Vec<MonthPosts>,
+    /// The previous quarter's problem accounts; empty when it had none.
+    pub previous: Option<PreviousProblems>,
+}
+
+/// One problem category of 二、存在问题.
+#[derive(Debug, Serialize)]
+pub struct CategoryLine {
+    /// 一, 二, … in order (veto items first).
+    pub no: String,
+    pub name: String,
+    pub veto: bool,
+    pub accounts: Named,
+    /// `25.00%` of the accounts with a problem.
+    pub share: String,
+}
+
+/// The facts 二、存在问题 words (the sentences are in problems.xml).
+#[derive(Debug, Serialize)]
+pub struct Problems {
+    /// Accounts with any problem.
+    pub accounts: u64,
+    /// Of them, 不合格 (a veto item).
+    pub failed: u64,
+    pub categories: Vec<CategoryLine>,
+    /// 附件3: suspected impostors and unregistered accounts found.
+    pub impostors: usize,
+    pub unregistered: usize,
+}
+
+/// One line of 环比, formatted.
+#[derive(Debug, Serialize)]
+pub struct ChangeLine {
+    pub name: String,
+    /// `95.00%` or `—`
+    pub before: String,
+    pub now: String,
+    /// 上升1.50个百分点 / 下降0.20个百分点 / 持平
+    pub delta: String,
+    pub comparable: bool,
+}
+
+impl ChangeLine {
+    fn new(c: &ChangeRow) -> ChangeLine {
+        ChangeLine {
+            name: c.name.clone(),
+            before: if c.comparable { pct(c.previous.pass_rate()) } else { "—".into() },
+            now: pct(c.current.pass_rate()),
+            delta: match c.pass_rate_change_points() {
+                None => "—".into(),
+                Some(d) if d.abs() < 0.005 => "持平".into(),
+                Some(d) if d > 0.0 => format!("上升{d:.2}个百分点"),
+                Some(d) => format!("下降{:.2}个百分点", -d),
+            },
+            comparable: c.comparable,
+        }
+    }
+}
+
+/// 环比 with the previous quarter.
+#[derive(Debug, Serialize)]
+pub struct Change {
+    /// 2026年第二季度
+    pub previous: String,
+    /// Whether the totals can be compared; when not, `reason` says why.
+    pub comparable: bool,
+    pub reason: String,
+    pub total: ChangeLine,
+    /// The platforms that can be compared.
+    pub platforms: Vec<ChangeLine>,
+}
+
+fn change(r: &QuarterReport) -> Option<Change> {
+    let c = r.change.as_ref()?;
+    Some(Change {
+        previous: c.previous.label_zh(),
+        comparable: c.total.comparable,
+        reason: c.not_comparable_zh().unwrap_or_default(),
+        total: ChangeLine::new(&c.total),
+        platforms: c.by_platform.iter().filter(|(_, l)| l.comparable).map(|(_, l)| ChangeLine::new(l)).collect(),
+    })
+}
+
+fn overview(r: &QuarterReport) -> Overview {
+    let manual: Vec<String> = r.accounts.iter().filter(|a| a.needs_manual_check()).map(|a| a.named()).collect();
+    Overview {
+        platform_rates: r
+            .by_platform
+            .iter()
+            .filter(|(_, t)| t.checked > 0)
+            .map(|(p, t)| StatRow::new(p.display_name(), t))
+            .collect(),
+        best_regions: r.best_regions.clone(),
+        manual_check: Named::new(&manual, 30),
+        low_coverage: Named::new(&r.named_with(Assessment::LowCoverage), 30),
+        posts: r.accounts.iter().map(|a| a.posts).sum(),
+        originals: r.accounts.iter().map(|a| a.originals).sum(),
+        months: r
+            .monthly_posts
+            .iter()
+            .map(|(m, n)| MonthPosts {
+                month: m[5..].trim_start_matches('0').to_string(),
+                posts: *n,
+            })
+            .collect(),
+        previous: match r.previous.quarter {
+            Some(q) if r.previous.problem_accounts > 0 => Some(PreviousProblems {
+                quarter: q.label_zh(),
+                problem_accounts: r.previous.problem_accounts,
+                rectified_accounts: r.previous.rectified_accounts,
+                persisting: Named::new(&r.previous.persisting, 30),
+            }),
+            _ => None,
+        },
+    }
+}
+
+fn problems(r: &QuarterReport) -> Problems {
+    let mut categories = Vec::new();
+    for g in [Gravity::Veto, Gravity::Deduction] {
+        for c in r.categories.iter().filter(|c| c.gravity == g) {
+            categories.push(CategoryLine {
+                no: zh_number(categories.len() + 1),
+                name: c.name.to_string(),
+                veto: g == Gravity::Veto,
+                accounts: Named::new(&c.accounts, 20),
+                share: pct(Some(c.share)),
+            });
+        }
+    }
+    let count = |rule: RuleId| r.third_party.iter().filter(|p| p.rule == rule).count();
+    Problems {
+        accounts: if r.problems.is_empty() { 0 } else { r.problem_accounts },
+        failed: r.total.failed,
+        categories,
+        impostors: count(RuleId::Impostor),
+        unregistered: count(RuleId::Unregistered),
+    }
 }
 
 /// Everything a template sees (templates/report/README.md lists it).
@@ -238,8 +462,10 @@ pub struct Context {
     pub as_of: String,
     pub issued_on: String,
     pub deadline: String,
-    pub overview: Vec<String>,
-    pub problems: Vec<String>,
+    pub overview: Overview,
+    pub problems: Problems,
+    /// 环比; `None` when the report was computed without the previous quarter.
+    pub change: Option<Change>,
     pub requirements: Vec<Requirement>,
     pub annexes: Vec<String>,
     pub stats: Stats,
@@ -350,7 +576,7 @@ pub fn context(r: &QuarterReport, cfg: &ReportConfig) -> Context {
     } else {
         cfg.issuer.trim().to_string()
     };
-    let annex3 = list_rows(&r.third_party);
+    let annex3 = list_rows(&r.third_party, |id| r.finding_url(id));
     let mut annexes = vec!["检查情况统计表".to_string(), "存在问题的政务新媒体名单".to_string()];
     if !annex3.is_empty() {
         annexes.push("发现的疑似假冒和未备案账号".to_string());
@@ -371,8 +597,9 @@ pub fn context(r: &QuarterReport, cfg: &ReportConfig) -> Context {
         as_of: fmt_ms(r.as_of_ms),
         issued_on: fmt_date_zh(r.issued_on),
         deadline: fmt_date_zh(r.rectification_deadline),
-        overview: overview_paragraphs(r),
-        problems: problem_paragraphs(r),
+        overview: overview(r),
+        problems: problems(r),
+        change: change(r),
         requirements: work_requirements(r, cfg).iter().map(|p| requirement(p)).collect(),
         annexes,
         stats: Stats {
@@ -384,13 +611,14 @@ pub fn context(r: &QuarterReport, cfg: &ReportConfig) -> Context {
             regions: r.by_region.iter().map(|(n, t)| StatRow::new(n, t)).collect(),
             total: StatRow::new("合计", &r.total),
         },
-        annex2: list_rows(&r.problems),
+        annex2: list_rows(&r.problems, |id| r.finding_url(id)),
         annex3,
         charts: Charts {
             pass_rate: !r.by_platform.is_empty(),
             regions: r.by_region.len() > 1,
             monthly: !r.monthly_posts.is_empty(),
             categories: !r.categories.is_empty(),
+            change: r.change.as_ref().is_some_and(|c| c.total.comparable),
         },
         rule_profile: r.rule_profile.clone(),
         min_coverage: format!("{:.0}%", r.min_coverage * 100.0),
@@ -490,6 +718,43 @@ impl Templates {
     }
 }
 
+impl Templates {
+    /// The paragraphs of one part as plain text (the draft text of
+    /// 一、总体情况 and 二、存在问题 on the XLSX summary sheet is the office's
+    /// wording, not a second copy in code).
+    pub fn paragraphs(&self, part: &str, ctx: &Context) -> Result<Vec<String>, ReportError> {
+        let i = PARTS.iter().position(|(n, _)| *n == part).expect("a part of PARTS");
+        let shown = &self.origin[i];
+        let value = minijinja::Value::from(minijinja::value::Serde(ctx));
+        let t = self.env.get_template(part).map_err(|e| template_error(shown, &e))?;
+        let text = t.render(&value).map_err(|e| template_error(shown, &e))?;
+        let parsed = markup::parse(&text).map_err(|e| ReportError::Template {
+            file: shown.clone(),
+            message: format!("生成的内容（非模板源文件）{e}"),
+        })?;
+        Ok(parsed
+            .iter()
+            .filter_map(|b| match b {
+                Block::Para { kind, content } if *kind == markup::ParaKind::Body => {
+                    Some(markup::plain(content))
+                }
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// The draft text of 一、总体情况 and 二、存在问题 from the templates of `cfg`.
+pub fn draft_text(
+    r: &QuarterReport,
+    cfg: &ReportConfig,
+    base: Option<&Path>,
+) -> Result<(Vec<String>, Vec<String>), ReportError> {
+    let t = Templates::load(resolve_dir(cfg, base).as_deref())?;
+    let ctx = context(r, cfg);
+    Ok((t.paragraphs("overview.xml", &ctx)?, t.paragraphs("problems.xml", &ctx)?))
+}
+
 /// The report as blocks, with the templates of `cfg` (directory resolved
 /// against `base`).
 pub fn blocks(
@@ -560,7 +825,7 @@ mod tests {
             line(3, 7, RuleId::RepostDelay, 9, done),
             line(4, 7, RuleId::RepostDelay, 5, Rectification::NotRectified),
         ];
-        let rows = list_rows(&lines);
+        let rows = list_rows(&lines, |_| None);
         assert_eq!(rows.len(), 2);
         let a = &rows[0];
         assert_eq!((a.seq, a.account.as_str(), a.items, a.occurrences), (1, "账号7", 3, 3));
@@ -574,7 +839,11 @@ mod tests {
         let many: Vec<ProblemLine> = (1..=7)
             .map(|i| line(i + 10, 9, RuleId::RepostDelay, 1, Rectification::NotRectified))
             .collect();
-        assert_eq!(list_rows(&many)[0].refs, "#11、#12、#13、#14、#15等7条");
+        let rows = list_rows(&many, |id| Some(format!("https://xunjian.example.gov.cn/findings/{id}")));
+        assert_eq!(rows[0].refs, "#11、#12、#13、#14、#15等7条");
+        assert_eq!(rows[0].ref_links.len(), 5);
+        assert_eq!(rows[0].ref_links[0].url, "https://xunjian.example.gov.cn/findings/11");
+        assert_eq!(rows[0].refs_more, "等7条");
     }
 
     /// The variables templates/report/README.md documents are exactly the
@@ -608,7 +877,7 @@ mod tests {
             json.as_object().unwrap().keys().cloned().collect();
         assert_eq!(documented, actual);
         // The row fields of 附件2 are named in the README too.
-        for field in ["seq", "region_unit", "account", "platform", "category", "veto", "description", "items", "occurrences", "first", "last", "status", "refs"] {
+        for field in ["seq", "region_unit", "account", "platform", "category", "veto", "description", "items", "occurrences", "first", "last", "status", "refs", "ref_links", "refs_more"] {
             assert!(section.contains(&format!("`{field}`")), "{field}");
         }
         // And the defaults render with that context.

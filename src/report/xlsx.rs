@@ -4,8 +4,8 @@
 //! evidence), 账号指标 (per-account metrics), with native Excel charts.
 
 use super::ReportError;
-use super::data::{Assessment, QuarterReport, Tally};
-use super::html::{overview_paragraphs, period_zh, problem_paragraphs};
+use super::data::{Assessment, QuarterChange, QuarterReport, Tally};
+use super::html::period_zh;
 use super::quarter::fmt_ms;
 use crate::rules::Gravity;
 use rust_xlsxwriter::{
@@ -14,6 +14,14 @@ use rust_xlsxwriter::{
 use std::path::Path;
 
 pub const SHEET_SUMMARY: &str = "总体情况";
+
+/// The draft text on the summary sheet: the paragraphs of 一、总体情况 and
+/// 二、存在问题 as the office's templates word them.
+#[derive(Debug, Clone, Default)]
+pub struct Draft {
+    pub overview: Vec<String>,
+    pub problems: Vec<String>,
+}
 pub const SHEET_STATS: &str = "附件1 检查情况统计表";
 pub const SHEET_PROBLEMS: &str = "附件2 存在问题的政务新媒体名单";
 pub const SHEET_ACCOUNTS: &str = "账号指标";
@@ -258,6 +266,58 @@ fn tally_table(
     Ok(r + 1)
 }
 
+/// 环比 on 附件1 at `row`: the previous and this quarter's pass rate of the
+/// total and each platform, the change in percentage points, and a native
+/// column chart of both quarters. Where the previous quarter has too little
+/// data the rates are "—" and the reason is written out, never a number.
+fn change_table(
+    ws: &mut Worksheet,
+    row: u32,
+    change: &QuarterChange,
+    st: &Styles,
+) -> Result<u32, XlsxError> {
+    let prev = change.previous.label_zh();
+    ws.write_string_with_format(row, 0, &format!("（三）合格率环比（与{prev}相比）"), &st.bold)?;
+    let headers = ["名称", "上季度检查数", "上季度合格率", "本季度检查数", "本季度合格率", "变化（百分点）"];
+    for (i, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(row + 1, i as u16, *h, &st.header)?;
+    }
+    let points = st.num1.clone().set_num_format("+0.00;-0.00;0.00");
+    let mut r = row + 2;
+    let first = r;
+    let rows = change.by_platform.iter().map(|(_, c)| c).chain(std::iter::once(&change.total));
+    for c in rows {
+        ws.write_string_with_format(r, 0, &c.name, &st.cell)?;
+        ws.write_number_with_format(r, 1, c.previous.checked as f64, &st.center)?;
+        let before = if c.comparable { c.previous.pass_rate() } else { None };
+        opt_num(ws, r, 2, before, &st.pct, st)?;
+        ws.write_number_with_format(r, 3, c.current.checked as f64, &st.center)?;
+        opt_num(ws, r, 4, c.current.pass_rate(), &st.pct, st)?;
+        opt_num(ws, r, 5, c.pass_rate_change_points(), &points, st)?;
+        r += 1;
+    }
+    let last = r - 1;
+    if let Some(reason) = change.not_comparable_zh() {
+        ws.merge_range(r, 0, r, 7, &reason, &st.text)?;
+        return Ok(r + 1);
+    }
+    let mut chart = Chart::new(ChartType::Column);
+    chart.title().set_name(&format!("合格率环比（{prev}与本季度）"));
+    chart
+        .add_series()
+        .set_name("上季度")
+        .set_categories((SHEET_STATS, first, 0, last, 0))
+        .set_values((SHEET_STATS, first, 2, last, 2));
+    chart
+        .add_series()
+        .set_name("本季度")
+        .set_categories((SHEET_STATS, first, 0, last, 0))
+        .set_values((SHEET_STATS, first, 4, last, 4));
+    chart.y_axis().set_num_format("0%").set_min(0).set_max(1);
+    ws.insert_chart(row, 9, &chart)?;
+    Ok(r)
+}
+
 /// A list of problem lines (附件2, or 附件3 for third parties' accounts).
 fn problem_sheet(
     wb: &mut Workbook,
@@ -265,6 +325,7 @@ fn problem_sheet(
     name: &str,
     heading: &str,
     lines: &[super::data::ProblemLine],
+    link: &dyn Fn(i64) -> Option<String>,
 ) -> Result<(), XlsxError> {
     let ws = wb.add_worksheet();
     ws.set_name(name)?;
@@ -308,7 +369,14 @@ fn problem_sheet(
         write_time(ws, r, 8, p.last_found_at_ms, st)?;
         ws.write_string_with_format(r, 9, p.rectification_zh(), &st.wrap)?;
         ws.write_string_with_format(r, 10, p.evidence_lines().join("\n"), &st.wrap)?;
-        ws.write_number_with_format(r, 11, p.finding_id as f64, &st.center)?;
+        match link(p.finding_id) {
+            // The finding's page in the console (`[daemon] public_url`).
+            Some(url) => {
+                let url = rust_xlsxwriter::Url::new(url).set_text(p.finding_id.to_string());
+                ws.write_url_with_format(r, 11, url, &st.center)?
+            }
+            None => ws.write_number_with_format(r, 11, p.finding_id as f64, &st.center)?,
+        };
     }
     if !lines.is_empty() {
         ws.autofilter(1, 0, 1 + lines.len() as u32, PROBLEM_HEADERS.len() as u16 - 1)?;
@@ -316,7 +384,7 @@ fn problem_sheet(
     Ok(())
 }
 
-fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
+fn build(report: &QuarterReport, draft: &Draft) -> Result<Workbook, XlsxError> {
     let st = styles();
     let mut wb = Workbook::new();
     let title = format!(
@@ -461,15 +529,15 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
     r += 1;
     ws.write_string_with_format(r, 0, "一、总体情况（文字稿）", &st.bold)?;
     r += 1;
-    for p in overview_paragraphs(report) {
-        ws.merge_range(r, 0, r, 4, &p, &st.text)?;
+    for p in &draft.overview {
+        ws.merge_range(r, 0, r, 4, p, &st.text)?;
         ws.set_row_height(r, 15.0 * (1.0 + (p.chars().count() as f64 / 60.0).ceil()))?;
         r += 1;
     }
     ws.write_string_with_format(r, 0, "二、存在问题（文字稿）", &st.bold)?;
     r += 1;
-    for p in problem_paragraphs(report) {
-        ws.merge_range(r, 0, r, 4, &p, &st.text)?;
+    for p in &draft.problems {
+        ws.merge_range(r, 0, r, 4, p, &st.text)?;
         ws.set_row_height(r, 15.0 * (1.0 + (p.chars().count() as f64 / 60.0).ceil()))?;
         r += 1;
     }
@@ -532,6 +600,10 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         ws.insert_chart(1, 9, &chart)?;
     }
 
+    if let Some(change) = &report.change {
+        change_table(ws, end + 1, change, &st)?;
+    }
+
     // ---- 附件2, 附件3 ----
     problem_sheet(
         &mut wb,
@@ -539,6 +611,7 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
         SHEET_PROBLEMS,
         &format!("附件2 {title} 存在问题的政务新媒体名单"),
         &report.problems,
+        &|id| report.finding_url(id),
     )?;
     if !report.third_party.is_empty() {
         problem_sheet(
@@ -547,6 +620,7 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
             SHEET_THIRD_PARTY,
             &format!("附件3 {title} 发现的疑似假冒和未备案账号"),
             &report.third_party,
+            &|id| report.finding_url(id),
         )?;
     }
 
@@ -645,11 +719,11 @@ fn build(report: &QuarterReport) -> Result<Workbook, XlsxError> {
 }
 
 /// Writes the workbook to `path`.
-pub fn write(report: &QuarterReport, path: &Path) -> Result<(), ReportError> {
+pub fn write(report: &QuarterReport, draft: &Draft, path: &Path) -> Result<(), ReportError> {
     let err = |e: XlsxError| ReportError::Xlsx {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mut wb = build(report).map_err(err)?;
+    let mut wb = build(report, draft).map_err(err)?;
     wb.save(path).map_err(err)
 }

@@ -253,7 +253,8 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> WebResult
             trend_resolved,
             chart => context! {
                 max => trend_max,
-                mid => trend_max / 2,
+                // The middle line's value: 2.5 on an axis to 5.
+                mid => if trend_max % 2 == 0 { (trend_max / 2).to_string() } else { format!("{}.5", trend_max / 2) },
                 left => CHART_LEFT,
                 top => CHART_TOP,
                 bottom => CHART_TOP + CHART_HEIGHT,

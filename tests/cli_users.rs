@@ -134,3 +134,65 @@ async fn init_with_import_creates_the_first_administrator() {
     let again = run_init(true);
     assert!(!again.contains("一次性密码"), "an administrator exists: none made again: {again}");
 }
+
+/// `xunjian run` until it prints `needle` on stdout, then SIGTERM; its stdout.
+fn run_until(config: &Path, needle: &str) -> String {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xunjian"))
+        .arg("--config")
+        .arg(config)
+        .arg("run")
+        .env_remove("XUNJIAN_CONFIG")
+        .env_remove("XUNJIAN_DATABASE_URL")
+        .env_remove("STATE_DIRECTORY")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("run xunjian");
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(needle) {
+            break;
+        }
+    }
+    let ok = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    assert!(ok.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "run ended with {status}; stdout: {seen}");
+    seen
+}
+
+/// `run` on a store without users makes the first administrator and prints
+/// its one-time password once (as `init --import`), and says where the
+/// console is; a second start makes nobody.
+#[tokio::test]
+async fn run_prints_the_console_address_and_the_first_administrator_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("xunjian.toml");
+    std::fs::write(&config, "[general]\ndata_dir = \"data\"\n[daemon]\nlisten = \"127.0.0.1:0\"\n").unwrap();
+    // The password comes first, then the address: reading up to the
+    // address has read whatever was printed about a password.
+    let first = run_until(&config, "控制台 (console)");
+    assert!(first.contains("控制台 (console)"), "{first}");
+    let pw = first
+        .lines()
+        .find_map(|l| l.split_once("一次性密码 "))
+        .map(|(_, p)| p.trim().to_string())
+        .unwrap_or_else(|| panic!("no one-time password in: {first}"));
+    let url = format!("sqlite://{}?mode=rw", tmp.path().join("data/xunjian.db").display());
+    let store = Store::open(&url, &StoreOptions::default()).await.unwrap();
+    let (admin, hash) = store.find_user_by_name("admin").await.unwrap().expect("admin created");
+    assert!(admin.role == Role::Admin && admin.must_change_password && verify_password(&pw, &hash));
+    // Users exist (even with the administrator disabled): nobody is made.
+    store.set_user_disabled(admin.id, true, 0).await.unwrap();
+    store.close().await;
+    let second = run_until(&config, "控制台 (console)");
+    assert!(!second.contains("一次性密码"), "{second}");
+}

@@ -87,6 +87,13 @@ impl Tab {
         r["result"]["value"].clone()
     }
 
+    /// Evaluates a promise in the page and returns what it resolves to.
+    async fn eval_async(&mut self, js: &str) -> Value {
+        let r = self.cmd("Runtime.evaluate", json!({"expression": js, "returnByValue": true, "awaitPromise": true})).await;
+        assert!(r.get("exceptionDetails").is_none(), "{js}: {r}");
+        r["result"]["value"].clone()
+    }
+
     async fn wait_for(&mut self, cond: &str) {
         for _ in 0..200 {
             if self.eval(&format!("document.readyState === 'complete' && ({cond})")).await == json!(true) {
@@ -168,7 +175,13 @@ impl Tab {
         let shot = self.cmd("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true})).await;
         let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
         assert!(png.starts_with(b"\x89PNG"), "{name}");
-        std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
+        // The README's pictures: `XUNJIAN_UPDATE_DOCS=1 cargo test --test
+        // console_browser` writes the main pages to docs/console-*.png.
+        if std::env::var_os("XUNJIAN_UPDATE_DOCS").is_some() && let Some(doc) = DOC_SHOTS.iter().find(|(n, _)| *n == name) {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs").join(format!("console-{}.png", doc.1));
+            std::fs::write(path, &png).unwrap();
+        }
     }
 
     async fn login(&mut self, username: &str) {
@@ -184,6 +197,16 @@ impl Tab {
         self.wait_for("location.pathname === '/login'").await;
     }
 }
+
+/// Screenshots the README shows: (screenshot, docs/console-NAME.png).
+const DOC_SHOTS: &[(&str, &str)] = &[
+    ("02-dashboard-staff", "dashboard"),
+    ("05-findings", "findings"),
+    ("06-finding", "finding"),
+    ("14-registry-diff", "registry"),
+    ("09-dashboard-unit", "dashboard-unit"),
+    ("21-tokens", "tokens"),
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
@@ -219,6 +242,13 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     tab.login("staff").await;
     let text = tab.text().await;
     assert!(text.contains("待处理的问题") && text.contains("内容不更新") && text.contains("单项否决"), "{text}");
+    // Due soon and the quarter's trend: three zombie findings first seen in
+    // the week from 10/29, drawn as an SVG on the server (no script).
+    assert!(text.contains("即将到期") && text.contains("本季度问题趋势") && text.contains("新发现 3 个"), "{text}");
+    assert_eq!(tab.eval("document.querySelectorAll('svg.chart rect').length").await, json!(10), "5 weeks × 2 bars");
+    let tallest = tab.eval("Math.max(...[...document.querySelectorAll('svg.chart rect')].map(r => r.getBBox().height))").await;
+    // 3 on an axis to 5, in a 160-unit-high area.
+    assert_eq!(tallest.as_f64().unwrap(), 96.0, "the week with findings is drawn to scale");
     tab.screenshot("02-dashboard-staff").await;
 
     // The hostile name: shown as text, no element made of it.
@@ -234,6 +264,7 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     // Dismiss the hostile account's finding with a reason.
     tab.goto(&format!("/findings/{}", f.finding_hostile)).await;
     assert_eq!(tab.eval("document.querySelectorAll('main img').length").await, json!(0));
+    assert_eq!(tab.eval("document.querySelectorAll(\"a[href$='/evidence.zip']\").length").await, json!(1), "the evidence zip is offered");
     tab.screenshot("06-finding").await;
     tab.fill("#reason", "经核实为本单位测试账号，已申请注销").await;
     tab.click("form[action$='/dismiss'] button").await;
@@ -291,6 +322,21 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     tab.goto("/system").await;
     assert!(tab.text().await.contains("规则与依据"));
     tab.screenshot("18-system").await;
+
+    // API 令牌: made on the page, shown once, usable at once with the staff's reach.
+    tab.goto("/tokens").await;
+    tab.fill("#name", "办公平台对接").await;
+    tab.click("form[action='/tokens/add'] button").await;
+    tab.wait_for("!!document.querySelector('code.token')").await;
+    let token = tab.eval("document.querySelector('code.token').innerText").await.as_str().unwrap().to_string();
+    assert!(token.starts_with("xjt_"), "{token}");
+    let total = tab
+        .eval_async(&format!("fetch('/api/v1/accounts', {{headers: {{Authorization: 'Bearer {token}'}}}}).then(r => r.json()).then(j => j.total)"))
+        .await;
+    assert!(total.as_i64().unwrap() >= 3, "{total}");
+    tab.screenshot("21-tokens").await;
+    tab.goto("/tokens").await;
+    assert!(!tab.text().await.contains(&token), "shown once");
 
     tab.goto(&format!("/findings/{}/evidence/{}", f.finding_a, f.evidence_a)).await;
     let text = tab.text().await;

@@ -18,6 +18,7 @@ pub async fn run(loaded: &LoadedConfig, _args: RunArgs) -> CliResult {
     let clock = ClockSetup::from_env().map_err(|e| CliError::invalid(anyhow::anyhow!(e)))?;
     loaded.config.daemon.validate().map_err(|e| CliError::invalid(anyhow::anyhow!(e)))?;
     let store = open_store(loaded).await?;
+    console_greeting(loaded, &store).await;
 
     let (tx, rx) = mpsc::channel(8);
     let mut term = signal(SignalKind::terminate())?;
@@ -42,4 +43,29 @@ pub async fn run(loaded: &LoadedConfig, _args: RunArgs) -> CliResult {
     })?;
     store.close().await;
     Ok(())
+}
+
+/// On a store without any user, the first administrator with its one-time
+/// password (as `init --import` does), then where the console is, so the
+/// person who started the service can log in.
+async fn console_greeting(loaded: &LoadedConfig, store: &crate::store::Store) {
+    use super::table::outln;
+    let listen = loaded.config.daemon.listen.trim();
+    if listen.is_empty() {
+        return;
+    }
+    match super::users::create_first_admin(store).await {
+        Ok(Some(pw)) => {
+            outln!("已创建控制台管理员 (console administrator)：用户名 admin，一次性密码 {pw}");
+            outln!("  只显示这一次；首次登录后须修改。忘记时：xunjian users passwd admin (shown once; change it at the first login)");
+        }
+        Ok(None) => {}
+        // Another daemon of a cluster made it a moment ago; the service runs on.
+        Err(e) => tracing::warn!(error = %e.error, "console: the first administrator was not created"),
+    }
+    if listen.ends_with(":0") {
+        outln!("控制台 (console)：端口由系统分配，地址见日志“HTTP endpoint listening” (port 0: see the log)");
+    } else {
+        outln!("控制台 (console): http://{listen}/");
+    }
 }

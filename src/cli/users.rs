@@ -9,7 +9,7 @@ use super::accounts::resolve;
 use super::table::{self, outln};
 use super::{CliError, CliResult, open_store};
 use crate::config::LoadedConfig;
-use crate::store::{NewAuditEntry, NewUser, Role, Store, StoreError, User, UserScope};
+use crate::store::{NewApiToken, NewAuditEntry, NewUser, Role, Store, StoreError, User, UserScope};
 use crate::web::password;
 use anyhow::anyhow;
 use clap::Subcommand;
@@ -54,6 +54,24 @@ pub enum UsersCommand {
     },
     /// 列出用户 (list users)
     List,
+    /// 用户的 API 令牌（/api/v1）：新建、列出、撤销 (a user's API tokens)
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// 为用户新建 API 令牌，令牌只显示这一次 (make a token; printed once)
+    Add {
+        username: String,
+        /// 令牌名称：写明哪个系统使用它 (which system uses it)
+        #[arg(long)]
+        name: String,
+    },
+    /// 列出令牌（不给用户名则列出全部）(list tokens)
+    List { username: Option<String> },
+    /// 撤销令牌（编号见 list）(revoke a token by its number)
+    Revoke { id: i64 },
 }
 
 /// Who did it, for the audit log: the command line and the system user.
@@ -181,6 +199,7 @@ pub async fn run(loaded: &LoadedConfig, cmd: UsersCommand) -> CliResult {
             }
             Ok(())
         }
+        UsersCommand::Token(cmd) => token(&store, cmd, now).await,
         UsersCommand::List => {
             let users = store.list_users().await?;
             if users.is_empty() {
@@ -205,12 +224,70 @@ pub async fn run(loaded: &LoadedConfig, cmd: UsersCommand) -> CliResult {
     }
 }
 
+async fn token(store: &Store, cmd: TokenCommand, now: i64) -> CliResult {
+    match cmd {
+        TokenCommand::Add { username, name } => {
+            let user = user_named(store, &username).await?;
+            if user.disabled {
+                return Err(CliError::invalid(anyhow!("用户「{}」已停用，它的令牌不会生效；请先 xunjian users disable {} --enable", user.username, user.username)));
+            }
+            let name = password::api_token_name(&name).map_err(|m| CliError::invalid(anyhow!(m)))?;
+            let (token, digest, prefix) = password::new_api_token();
+            let made = store
+                .create_api_token(&NewApiToken { user_id: user.id, name, token_sha256: &digest, prefix: &prefix }, now)
+                .await
+                .map_err(refused)?;
+            audit(store, "token.add", &format!("token:{}", made.id), &format!("用户 {}：{name}", user.username)).await?;
+            outln!("已为用户 {}（{}）新建 API 令牌 #{}「{name}」，权限与该用户相同。", user.username, user.role.display_zh(), made.id);
+            outln!("令牌（只显示这一次，请求头 Authorization: Bearer 令牌）：{token}");
+            Ok(())
+        }
+        TokenCommand::List { username } => {
+            let only = match username {
+                Some(u) => Some(user_named(store, &u).await?),
+                None => None,
+            };
+            let tokens = store.list_api_tokens(only.as_ref().map(|u| u.id)).await?;
+            if tokens.is_empty() {
+                outln!("没有 API 令牌。新建：xunjian users token add 用户名 --name 名称");
+                return Ok(());
+            }
+            let names: std::collections::HashMap<i64, String> =
+                store.list_users().await?.into_iter().map(|u| (u.id, u.username)).collect();
+            let when = |ms: Option<i64>| ms.map(crate::rules::fmt_local_ms).unwrap_or_else(|| "—".to_string());
+            let rows: Vec<Vec<String>> = tokens
+                .iter()
+                .map(|t| {
+                    vec![
+                        t.id.to_string(),
+                        names.get(&t.user_id).cloned().unwrap_or_default(),
+                        t.name.clone(),
+                        format!("{}…", t.prefix),
+                        when(Some(t.created_at_ms)),
+                        when(t.last_used_at_ms),
+                        if t.revoked_at_ms.is_some() { format!("已撤销 {}", when(t.revoked_at_ms)) } else { "有效".into() },
+                    ]
+                })
+                .collect();
+            outln!("{}", table::render(&["编号", "用户", "名称", "开头", "创建", "最近使用", "状态"], &rows));
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            let t = store.revoke_api_token(id, None, now).await.map_err(refused)?;
+            audit(store, "token.revoke", &format!("token:{id}"), &t.name).await?;
+            outln!("已撤销 API 令牌 #{id}「{}」", t.name);
+            Ok(())
+        }
+    }
+}
+
 /// The first administrator, `admin` with a one-time password, when the
-/// store has no administrator yet (`init --import`, `demo`): the console is
-/// unusable without one. Returns the password to print once, or `None`
-/// when an administrator exists (nothing is changed then).
+/// store has no user at all yet (`init --import`, `run`, `demo`): the
+/// console is unusable without one. Returns the password to print once, or
+/// `None` when any user exists (nothing is changed then: an office that
+/// disabled or renamed its administrator decided so; `users add` makes one).
 pub(crate) async fn create_first_admin(store: &Store) -> CliResult<Option<String>> {
-    if store.list_users().await?.iter().any(|u| u.role == Role::Admin && !u.disabled) {
+    if !store.list_users().await?.is_empty() {
         return Ok(None);
     }
     let pw = password::one_time_password();

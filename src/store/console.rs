@@ -417,6 +417,112 @@ impl Store {
     }
 }
 
+/// A finding's early warning (state `warning`): the moment the rule said
+/// it becomes a violation, as the rule measured it (`deadline_ms` for
+/// 内容不更新, `due_ms` for a closing notice), if it did.
+pub fn warning_deadline_ms(f: &StoredFinding) -> Option<i64> {
+    ["deadline_ms", "due_ms"].iter().find_map(|k| f.measured.get(*k).and_then(|v| v.as_i64()))
+}
+
+/// The overview's "due soon": early warnings, nearest deadline first.
+#[derive(Debug, Clone, Default)]
+pub struct DueSoon {
+    /// Findings in state `warning`, nearest deadline first (those without one last), at most the limit.
+    pub warnings: Vec<(StoredFinding, Option<i64>)>,
+    /// How many warnings there are in all.
+    pub warnings_total: i64,
+    /// Accounts being closed (status `closing`), by their closing date, at most the limit.
+    pub closing: Vec<Account>,
+    pub closing_total: i64,
+}
+
+/// New and resolved findings per bucket of a period (the overview's trend).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrendBucket {
+    pub start_ms: i64,
+    /// Findings first seen in the bucket.
+    pub new: i64,
+    /// Findings resolved (the problem went away) in the bucket.
+    pub resolved: i64,
+}
+
+/// Warnings read for ordering by deadline: a bound, so the overview stays
+/// one bounded read however many there are (the total is counted apart).
+const WARNINGS_READ: i64 = 2_000;
+
+impl Store {
+    /// What is due soon, within a reader's visibility.
+    pub async fn due_soon(&self, vis: Visibility, limit: i64) -> Result<DueSoon> {
+        let mut out = DueSoon::default();
+        let mut c = Clause::new();
+        c.visible_accounts(vis, "account_id");
+        c.push("state = 'warning'".to_string());
+        let where_sql = c.sql();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM findings{where_sql}");
+        out.warnings_total = get_i64(&c.bind(sqlx::query(sqlx::AssertSqlSafe(count_sql))).fetch_one(self.pool()).await?, "n")?;
+        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings{where_sql} ORDER BY state_since_ms, id LIMIT {WARNINGS_READ}");
+        let rows = c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        let mut warnings: Vec<(StoredFinding, Option<i64>)> = rows
+            .iter()
+            .map(|r| finding_from_row(r).map(|f| {
+                let d = warning_deadline_ms(&f);
+                (f, d)
+            }))
+            .collect::<Result<_>>()?;
+        warnings.sort_by_key(|(f, d)| (d.is_none(), d.unwrap_or(i64::MAX), f.id));
+        warnings.truncate(limit.max(0) as usize);
+        out.warnings = warnings;
+
+        let mut c = Clause::new();
+        c.visible_accounts(vis, "id");
+        c.push("retired_at_ms IS NULL".to_string());
+        c.push("status = 'closing'".to_string());
+        let where_sql = c.sql();
+        let count_sql = format!("SELECT COUNT(*) AS n FROM accounts{where_sql}");
+        out.closing_total = get_i64(&c.bind(sqlx::query(sqlx::AssertSqlSafe(count_sql))).fetch_one(self.pool()).await?, "n")?;
+        // ISO dates sort as text; an account without a date last.
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts{where_sql} ORDER BY CASE WHEN closing_on IS NULL THEN 1 ELSE 0 END, closing_on, id LIMIT {}",
+            limit.clamp(1, 500)
+        );
+        let rows = c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await?;
+        out.closing = rows.iter().map(|r| account_from_row(r).map(|(a, _)| a)).collect::<Result<Vec<_>>>()?;
+        Ok(out)
+    }
+
+    /// New and resolved findings per bucket: `buckets` buckets of
+    /// `bucket_ms` from `from_ms`, counted in SQL, within a reader's visibility.
+    pub async fn finding_trend(&self, vis: Visibility, from_ms: i64, bucket_ms: i64, buckets: usize) -> Result<Vec<TrendBucket>> {
+        let bucket_ms = bucket_ms.max(1);
+        let to_ms = from_ms.saturating_add(bucket_ms.saturating_mul(buckets as i64));
+        let mut out: Vec<TrendBucket> =
+            (0..buckets).map(|i| TrendBucket { start_ms: from_ms + bucket_ms * i as i64, new: 0, resolved: 0 }).collect();
+        for (column, is_new) in [("first_seen_at_ms", true), ("resolved_at_ms", false)] {
+            let mut c = Clause::new();
+            c.visible_accounts(vis, "account_id");
+            let from = c.arg(Arg::Int(from_ms));
+            let to = c.arg(Arg::Int(to_ms));
+            c.push(format!("{column} >= {from} AND {column} < {to}"));
+            // The bucket's width is a number this function computed, not input.
+            let sql = format!(
+                "SELECT ({column} - {from_ms}) / {bucket_ms} AS bucket, COUNT(*) AS n FROM findings{} GROUP BY ({column} - {from_ms}) / {bucket_ms}",
+                c.sql()
+            );
+            for r in c.bind(sqlx::query(sqlx::AssertSqlSafe(sql))).fetch_all(self.pool()).await? {
+                let (b, n) = (get_i64(&r, "bucket")?, get_i64(&r, "n")?);
+                if let Some(slot) = usize::try_from(b).ok().and_then(|b| out.get_mut(b)) {
+                    if is_new {
+                        slot.new += n;
+                    } else {
+                        slot.resolved += n;
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::like_pattern;

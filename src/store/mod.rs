@@ -7,6 +7,7 @@
 //! the same and every function is tested on both.
 
 mod accounts;
+mod api_tokens;
 mod audit;
 mod console;
 mod findings;
@@ -18,8 +19,9 @@ mod report;
 mod schedule;
 mod users;
 
+pub use api_tokens::{ApiToken, NewApiToken};
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use console::{AccountQuery, DashboardCounts, EvidenceInfo, FindingQuery, RegistryImport, Visibility};
+pub use console::{AccountQuery, DashboardCounts, DueSoon, EvidenceInfo, FindingQuery, RegistryImport, TrendBucket, Visibility, warning_deadline_ms};
 pub use users::{NewUser, Role, Session, User, UserScope};
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport, Registry};
 pub use findings::{

@@ -29,6 +29,9 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 struct Authed {
     user: User,
     session: Session,
+    /// Opened by the trusted proxy's single sign-on header: the person has
+    /// no password here to change.
+    sso: bool,
 }
 
 /// The client's address as the listener saw it (empty in tests without a socket).
@@ -64,11 +67,35 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<i64>, secure: bo
 pub async fn session_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
     req.extensions_mut().insert(ClientAddr(addr));
+    if req.uri().path().starts_with(super::api::PREFIX) {
+        // The API is authenticated by its Bearer token alone
+        // (`api::ApiCaller`): no cookie is read there, so a page of another
+        // site cannot act through a logged-in browser, and there is no CSRF
+        // token to check.
+        return next.run(req).await;
+    }
     let mut authed = None;
     if let Some(token) = cookie(req.headers(), SESSION_COOKIE) {
         match state.store.session_user(&token_digest(token), state.wall_ms(), state.idle_ms()).await {
-            Ok(found) => authed = found.map(|(session, user)| Authed { user, session }),
+            Ok(found) => authed = found.map(|(session, user)| Authed { user, session, sso: false }),
             Err(e) => return WebError::from(e).into_response(),
+        }
+    }
+    // Single sign-on: the trusted proxy names the person; a session of
+    // anyone else (the proxy's user changed) is not used.
+    let mut new_cookie = None;
+    let peer = req.extensions().get::<ClientAddr>().map(|a| a.0.clone()).unwrap_or_default();
+    if let Some(name) = state.config.sso_user(&peer, req.headers()) {
+        if let Some(a) = authed.as_mut().filter(|a| a.user.username == name) {
+            a.sso = true;
+        } else {
+            match sso_session(&state, &name, &peer).await {
+                Ok((a, token)) => {
+                    authed = Some(a);
+                    new_cookie = Some(set_cookie(SESSION_COOKIE, &token, None, state.config.secure_cookies));
+                }
+                Err(e) => return e.into_response(),
+            }
         }
     }
     let changes = !matches!(*req.method(), Method::GET | Method::HEAD);
@@ -106,7 +133,44 @@ pub async fn session_layer(State(state): State<AppState>, mut req: Request, next
     if let Some(a) = authed {
         req.extensions_mut().insert(a);
     }
-    next.run(req).await
+    let mut r = next.run(req).await;
+    if let Some(c) = new_cookie.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+        r.headers_mut().append(header::SET_COOKIE, c);
+    }
+    r
+}
+
+/// A new session for the person the single sign-on header names: an
+/// existing, enabled user, or a refusal saying to ask for an account.
+async fn sso_session(state: &AppState, name: &str, addr: &str) -> WebResult<(Authed, String)> {
+    let user = state.store.find_user_by_name(name).await?.map(|(u, _)| u).filter(|u| !u.disabled);
+    let Some(user) = user else {
+        tracing::warn!(user = %name, "console: single sign-on for a user the console does not have (or disabled)");
+        return Err(WebError::ForbiddenBecause(format!(
+            "统一身份认证的用户「{name}」在巡检控制台中没有账号或已停用。请联系管理员开通（用户名须与统一身份认证一致）。"
+        )));
+    };
+    let now = state.wall_ms();
+    let token = super::password::new_token();
+    let session = Session {
+        token_sha256: token_digest(&token),
+        user_id: user.id,
+        csrf_token: super::password::new_token(),
+        remote_addr: addr.to_string(),
+        created_at_ms: now,
+        last_seen_at_ms: now,
+    };
+    state.store.create_session(&session).await?;
+    let entry = crate::store::NewAuditEntry {
+        user_id: Some(user.id),
+        username: &user.username,
+        remote_addr: addr,
+        action: "login",
+        detail: "统一身份认证（可信反向代理）",
+        ..Default::default()
+    };
+    state.store.record_audit(&entry, now).await?;
+    Ok((Authed { user, session, sso: true }, token))
 }
 
 /// What a request over its body limit gets: for an upload, the limit the
@@ -152,6 +216,8 @@ pub struct CurrentUser {
     pub csrf: String,
     pub session_digest: String,
     pub addr: String,
+    /// The API token the request came with (`/api/v1`), named in the audit log.
+    pub api_token: Option<(i64, String)>,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
@@ -163,7 +229,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/").to_string();
             return Err(WebError::Login { next });
         };
-        if a.user.must_change_password && parts.uri.path() != "/password" && parts.uri.path() != "/logout" {
+        if a.user.must_change_password && !a.sso && parts.uri.path() != "/password" && parts.uri.path() != "/logout" {
             return Err(WebError::Redirect("/password".to_string()));
         }
         Ok(CurrentUser {
@@ -171,6 +237,7 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             csrf: a.session.csrf_token.clone(),
             session_digest: a.session.token_sha256.clone(),
             addr,
+            api_token: None,
         })
     }
 }

@@ -13,6 +13,8 @@ pub enum WebError {
     NotFound,
     /// The role may not do this.
     Forbidden,
+    /// Refused (403), with why and what to do.
+    ForbiddenBecause(String),
     /// A POST without the session's CSRF token.
     Csrf,
     BadRequest(String),
@@ -62,6 +64,7 @@ impl IntoResponse for WebError {
             WebError::Redirect(to) => return see_other(&to),
             WebError::NotFound => (StatusCode::NOT_FOUND, "页面不存在", "没有找到这个页面，或者您没有查看它的权限。".to_string()),
             WebError::Forbidden => (StatusCode::FORBIDDEN, "无权操作", "您的账号没有进行这项操作的权限。".to_string()),
+            WebError::ForbiddenBecause(m) => (StatusCode::FORBIDDEN, "无法登录", m),
             WebError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "页面已过期",

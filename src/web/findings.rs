@@ -232,61 +232,92 @@ async fn refused(state: &AppState, user: &CurrentUser, id: i64, message: String)
     Ok(r)
 }
 
-/// `POST /findings/{id}/dismiss` (office): a reason is required.
-pub async fn dismiss(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<DismissForm>) -> WebResult<Response> {
-    visible_finding(&state, &user, id).await?;
-    user.require_office()?;
-    let reason = match form.validate() {
-        Ok(r) => r,
-        Err(m) => return refused(&state, &user, id, m).await,
-    };
-    match state.store.dismiss_finding(id, reason, &user.signature(), state.now_ms()).await {
-        Ok(_) => {}
-        Err(crate::store::StoreError::Refused(m)) => return refused(&state, &user, id, m).await,
-        Err(e) => return Err(e.into()),
-    }
-    audit(&state, &user, "finding.dismiss", &format!("finding:{id}"), reason).await?;
-    Ok(see_other(&format!("/findings/{id}")))
+/// An action on a finding that did not happen: refused for a reason the
+/// person can act on (the page shows it, the API answers 422), or an error.
+pub(super) enum ActionError {
+    Refused(String),
+    Web(WebError),
 }
 
-/// `POST /findings/{id}/rectify` (the unit operator): 整改说明 + optional link.
-pub async fn rectify(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<RectifyForm>) -> WebResult<Response> {
-    visible_finding(&state, &user, id).await?;
-    user.require_unit()?;
-    let (note, link) = match form.validate() {
-        Ok(v) => v,
-        Err(m) => return refused(&state, &user, id, m).await,
-    };
-    match state.store.rectify_finding(id, &user.signature(), note, link, state.now_ms()).await {
-        Ok(_) => {}
-        Err(crate::store::StoreError::Refused(m)) => return refused(&state, &user, id, m).await,
-        Err(e) => return Err(e.into()),
+impl From<WebError> for ActionError {
+    fn from(e: WebError) -> Self {
+        ActionError::Web(e)
     }
+}
+
+impl From<crate::store::StoreError> for ActionError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Refused(m) => ActionError::Refused(m),
+            other => ActionError::Web(other.into()),
+        }
+    }
+}
+
+/// Dismisses (office; a reason is required), through the store function
+/// the CLI uses, and audits it. Shared by the page and `/api/v1`.
+pub(super) async fn apply_dismiss(state: &AppState, user: &CurrentUser, id: i64, form: &DismissForm) -> Result<(), ActionError> {
+    visible_finding(state, user, id).await?;
+    user.require_office()?;
+    let reason = form.validate().map_err(ActionError::Refused)?;
+    state.store.dismiss_finding(id, reason, &user.signature(), state.now_ms()).await?;
+    audit(state, user, "finding.dismiss", &format!("finding:{id}"), reason).await?;
+    Ok(())
+}
+
+/// Declares rectification (the unit operator): 整改说明 + optional link.
+pub(super) async fn apply_rectify(state: &AppState, user: &CurrentUser, id: i64, form: &RectifyForm) -> Result<(), ActionError> {
+    visible_finding(state, user, id).await?;
+    user.require_unit()?;
+    let (note, link) = form.validate().map_err(ActionError::Refused)?;
+    state.store.rectify_finding(id, &user.signature(), note, link, state.now_ms()).await?;
     let detail = match link {
         Some(l) => format!("{note}（{l}）"),
         None => note.to_string(),
     };
-    audit(&state, &user, "finding.rectify", &format!("finding:{id}"), &detail).await?;
-    Ok(see_other(&format!("/findings/{id}")))
+    audit(state, user, "finding.rectify", &format!("finding:{id}"), &detail).await?;
+    Ok(())
 }
 
-/// `POST /findings/{id}/mark` (office): 已举报 / 已核实非假冒 / 已纳入台账.
-pub async fn mark(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<MarkForm>) -> WebResult<Response> {
-    visible_finding(&state, &user, id).await?;
+/// Marks a third-party finding (office): 已举报 / 已核实非假冒 / 已纳入台账.
+pub(super) async fn apply_mark(state: &AppState, user: &CurrentUser, id: i64, form: &MarkForm) -> Result<(), ActionError> {
+    visible_finding(state, user, id).await?;
     user.require_office()?;
-    let Some(mark) = ThirdPartyMark::from_code(&form.mark) else {
-        return refused(&state, &user, id, "请选择处置结果".to_string()).await;
-    };
+    let mark = ThirdPartyMark::from_code(&form.mark).ok_or_else(|| ActionError::Refused("请选择处置结果".to_string()))?;
     let note = Some(form.note.trim()).filter(|n| !n.is_empty());
-    match state.store.mark_finding(id, mark, &user.signature(), note, state.now_ms()).await {
-        Ok(_) => {}
-        Err(crate::store::StoreError::Refused(m)) => return refused(&state, &user, id, m).await,
-        Err(e) => return Err(e.into()),
-    }
+    state.store.mark_finding(id, mark, &user.signature(), note, state.now_ms()).await?;
     let detail = match note {
         Some(n) => format!("{}：{n}", mark.display_zh()),
         None => mark.display_zh().to_string(),
     };
-    audit(&state, &user, "finding.mark", &format!("finding:{id}"), &detail).await?;
-    Ok(see_other(&format!("/findings/{id}")))
+    audit(state, user, "finding.mark", &format!("finding:{id}"), &detail).await?;
+    Ok(())
+}
+
+/// The page's answer to an action: back to the finding, or the finding
+/// again with the reason it was refused.
+async fn after_action(state: &AppState, user: &CurrentUser, id: i64, done: Result<(), ActionError>) -> WebResult<Response> {
+    match done {
+        Ok(()) => Ok(see_other(&format!("/findings/{id}"))),
+        Err(ActionError::Refused(m)) => refused(state, user, id, m).await,
+        Err(ActionError::Web(e)) => Err(e),
+    }
+}
+
+/// `POST /findings/{id}/dismiss` (office).
+pub async fn dismiss(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<DismissForm>) -> WebResult<Response> {
+    let done = apply_dismiss(&state, &user, id, &form).await;
+    after_action(&state, &user, id, done).await
+}
+
+/// `POST /findings/{id}/rectify` (the unit operator).
+pub async fn rectify(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<RectifyForm>) -> WebResult<Response> {
+    let done = apply_rectify(&state, &user, id, &form).await;
+    after_action(&state, &user, id, done).await
+}
+
+/// `POST /findings/{id}/mark` (office).
+pub async fn mark(State(state): State<AppState>, user: CurrentUser, Path(id): Path<i64>, Form(form): Form<MarkForm>) -> WebResult<Response> {
+    let done = apply_mark(&state, &user, id, &form).await;
+    after_action(&state, &user, id, done).await
 }

@@ -16,6 +16,7 @@
 //! [`Visibility`]: crate::store::Visibility
 
 mod accounts;
+mod api;
 mod assets;
 mod audit;
 mod auth;
@@ -32,6 +33,7 @@ mod reports;
 mod serve;
 mod state;
 mod system;
+mod tokens;
 mod view;
 
 pub use auth::{LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         // 证据
         .route("/findings/{id}/evidence/{sha256}", get(evidence::show))
         .route("/findings/{id}/evidence/{sha256}/raw", get(evidence::raw))
+        .route("/findings/{id}/evidence.zip", get(evidence::zip))
         // 台账 (the upload's route is above)
         .route("/registry", get(registry::show))
         .route("/registry/preview/{token}", get(registry::preview))
@@ -106,6 +109,23 @@ pub fn router(state: AppState) -> Router {
         .route("/system/users/{id}/reset", post(system::reset_password))
         .route("/system/users/{id}/disable", post(system::set_disabled))
         .route("/system/audit", get(system::audit_log))
+        // API 令牌 (each person's own)
+        .route("/tokens", get(tokens::list))
+        .route("/tokens/add", post(tokens::add))
+        .route("/tokens/{id}/revoke", post(tokens::revoke))
+        // /api/v1: the same reads and actions as JSON, by Bearer token (api.rs)
+        .route("/api/v1/accounts", get(api::accounts))
+        .route("/api/v1/accounts/{id}", get(api::account))
+        .route("/api/v1/findings", get(api::findings))
+        .route("/api/v1/findings/{id}", get(api::finding))
+        .route("/api/v1/findings/{id}/dismiss", post(api::dismiss))
+        .route("/api/v1/findings/{id}/rectify", post(api::rectify))
+        .route("/api/v1/findings/{id}/mark", post(api::mark))
+        .route("/api/v1/findings/{id}/evidence.zip", get(api::evidence_zip_download))
+        .route("/api/v1/findings/{id}/evidence/{sha256}", get(api::evidence))
+        .route("/api/v1/findings/{id}/evidence/{sha256}/raw", get(api::evidence_raw))
+        .route("/api/v1/reports", get(api::reports))
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .layer(RequestBodyLimitLayer::new(auth::MAX_FORM_BYTES))
         .merge(upload)
         .fallback(not_found)

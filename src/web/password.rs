@@ -21,6 +21,26 @@ pub fn new_token() -> String {
     hex::encode(random_bytes::<32>())
 }
 
+/// A new API token (`xjt_` and 32 random bytes, hex), what the store keeps
+/// of it (SHA-256), and its first characters for lists. The token is shown
+/// to its holder once.
+pub fn new_api_token() -> (String, String, String) {
+    let token = format!("xjt_{}", hex::encode(random_bytes::<32>()));
+    let digest = token_digest(&token);
+    let prefix = token[..12].to_string();
+    (token, digest, prefix)
+}
+
+/// An API token's name (which system uses it), trimmed, or why not.
+pub fn api_token_name(name: &str) -> Result<&str, String> {
+    let n = name.trim();
+    match n.chars().count() {
+        0 => Err("请给令牌起个名字，写明哪个系统使用它（例如：办公平台对接）".to_string()),
+        1..=60 => Ok(n),
+        _ => Err("令牌名称太长，请控制在 60 字以内".to_string()),
+    }
+}
+
 /// What the store keeps of a session token.
 pub fn token_digest(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

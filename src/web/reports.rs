@@ -70,10 +70,10 @@ impl Progress for JobProgress {
 }
 
 /// A file in the reports folder.
-struct ReportFile {
-    name: String,
-    size: u64,
-    modified_ms: i64,
+pub(super) struct ReportFile {
+    pub name: String,
+    pub size: u64,
+    pub modified_ms: i64,
 }
 
 const EXTENSIONS: [(&str, &str, &str); 3] = [
@@ -87,13 +87,13 @@ fn kind_of(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
     EXTENSIONS.iter().copied().find(|(e, _, _)| *e == ext)
 }
 
-fn reports_dir(state: &AppState) -> WebResult<PathBuf> {
+pub(super) fn reports_dir(state: &AppState) -> WebResult<PathBuf> {
     Ok(report::default_out_dir(state.loaded()?))
 }
 
 /// The report files in the folder (regular files with a report's
 /// extension; nothing below it), newest first.
-async fn list_files(dir: PathBuf) -> Vec<ReportFile> {
+pub(super) async fn list_files(dir: PathBuf) -> Vec<ReportFile> {
     let Ok(mut rd) = tokio::fs::read_dir(&dir).await else { return Vec::new() };
     let mut out = Vec::new();
     while let Ok(Some(e)) = rd.next_entry().await {

@@ -19,11 +19,19 @@ pub struct ConsoleConfig {
     pub secure_cookies: bool,
     /// A session unused this many minutes ends (5–1440).
     pub idle_timeout_minutes: u32,
+    /// A trusted reverse proxy's request header naming the logged-in person
+    /// (a government single sign-on in front of the console), e.g.
+    /// `X-Remote-User`. Empty (the default): off. The name must be an
+    /// existing, enabled console user's; the role and scope are that user's.
+    pub sso_header: String,
+    /// The proxies' addresses (exact IPs) whose `sso_header` is believed;
+    /// from any other address the header is ignored. Required with it.
+    pub sso_proxies: Vec<String>,
 }
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { secure_cookies: false, idle_timeout_minutes: 30 }
+        ConsoleConfig { secure_cookies: false, idle_timeout_minutes: 30, sso_header: String::new(), sso_proxies: Vec::new() }
     }
 }
 
@@ -35,7 +43,39 @@ impl ConsoleConfig {
                 self.idle_timeout_minutes
             ));
         }
+        let header = self.sso_header.trim();
+        if header.is_empty() {
+            return Ok(());
+        }
+        if axum::http::HeaderName::from_bytes(header.as_bytes()).is_err()
+            || ["cookie", "authorization", "host", "x-csrf-token"].contains(&header.to_ascii_lowercase().as_str())
+        {
+            return Err(format!("[daemon.console] sso_header = \"{header}\" 不能用作单点登录请求头 (not a usable header name)"));
+        }
+        if self.sso_proxies.is_empty() {
+            return Err("[daemon.console] 设置了 sso_header 时须用 sso_proxies 列出可信反向代理的 IP 地址，否则任何人都能冒充用户 (sso_proxies is required with sso_header)".to_string());
+        }
+        for p in &self.sso_proxies {
+            if p.trim().parse::<std::net::IpAddr>().is_err() {
+                return Err(format!("[daemon.console] sso_proxies 中的「{p}」不是 IP 地址 (not an IP address)"));
+            }
+        }
         Ok(())
+    }
+
+    /// The single sign-on user name this request carries, if single sign-on
+    /// is on and the request came from a trusted proxy.
+    pub(crate) fn sso_user(&self, peer: &str, headers: &axum::http::HeaderMap) -> Option<String> {
+        let header = self.sso_header.trim();
+        if header.is_empty() {
+            return None;
+        }
+        let peer: std::net::IpAddr = peer.parse().ok()?;
+        if !self.sso_proxies.iter().any(|p| p.trim().parse::<std::net::IpAddr>().is_ok_and(|ip| ip == peer)) {
+            return None;
+        }
+        let name = headers.get(header)?.to_str().ok()?.trim();
+        (!name.is_empty()).then(|| name.to_string())
     }
 }
 

@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("web/system.html", include_str!("../../templates/web/system.html")),
     ("web/system_users.html", include_str!("../../templates/web/system_users.html")),
     ("web/system_audit.html", include_str!("../../templates/web/system_audit.html")),
+    ("web/tokens.html", include_str!("../../templates/web/tokens.html")),
 ];
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -22,6 +22,11 @@ use xunjian::adapters::model::Platform;
 use xunjian::store::{Store, StoreOptions};
 
 async fn sweep(n: usize, concurrency: u32, postgres: Option<String>) {
+    sweep_nodes(n, concurrency, postgres, 1).await;
+}
+
+/// One sweep of `n` accounts by `nodes` daemon processes sharing the store.
+async fn sweep_nodes(n: usize, concurrency: u32, postgres: Option<String>, nodes: usize) {
     let start = Utc::now();
     let clock = SimClock::new(start, 1.0, Duration::ZERO);
     let accounts: Vec<SimAccount> = (0..n)
@@ -59,19 +64,23 @@ async fn sweep(n: usize, concurrency: u32, postgres: Option<String>) {
         ),
     )
     .unwrap();
-    let mut d = DaemonProc::spawn("bench", &config, &[]);
-    d.wait_for_log("ready", Duration::from_secs(60));
+    let mut daemons: Vec<DaemonProc> = (0..nodes).map(|i| DaemonProc::spawn(&format!("bench{i}"), &config, &[])).collect();
+    for d in &mut daemons {
+        d.wait_for_log("ready", Duration::from_secs(60));
+    }
     let t0 = Instant::now();
     while store.check_runs(None).await.unwrap().len() < n {
         assert!(t0.elapsed() < Duration::from_secs(900), "sweep did not finish");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let secs = t0.elapsed().as_secs_f64();
-    d.signal("TERM");
-    d.wait_exit(Duration::from_secs(60));
+    for d in &mut daemons {
+        d.signal("TERM");
+        d.wait_exit(Duration::from_secs(60));
+    }
     store.close().await;
     eprintln!(
-        "sweep of {n} accounts, concurrency {concurrency}, {backend}: {} loopback requests, {secs:.1} s, {:.0} checks/s",
+        "sweep of {n} accounts, {nodes} daemon(s), concurrency {concurrency}, {backend}: {} loopback requests, {secs:.1} s, {:.0} checks/s",
         server.total(),
         n as f64 / secs
     );
@@ -84,6 +93,22 @@ async fn sweep_500_accounts() {
     sweep(500, 8, None).await;
     if let Some((url, guard)) = postgres_database().await {
         sweep(500, 8, Some(url)).await;
+        guard.drop_database().await;
+    }
+}
+
+/// Whole checks (fetch from the loopback Weibo, record with evidence,
+/// evaluate, plan) by 1, 2 and 4 daemon processes on one PostgreSQL: where
+/// the cluster's limit is. The lease path alone: `examples/bench_cluster.rs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
+async fn sweep_cluster() {
+    for nodes in [1, 2, 4] {
+        let Some((url, guard)) = postgres_database().await else {
+            eprintln!("no PostgreSQL (XUNJIAN_TEST_POSTGRES_URL): nothing to measure");
+            return;
+        };
+        sweep_nodes(1000, 4, Some(url), nodes).await;
         guard.drop_database().await;
     }
 }

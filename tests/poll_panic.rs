@@ -61,6 +61,8 @@ impl Adapter for PanickingTimeline {
             },
             session: None,
             sources: Vec::new(),
+            routes: Vec::new(),
+            requests_per_minute: 12,
         }
     }
 }

@@ -40,6 +40,48 @@ pub struct HttpPolicy {
     pub breaker_cooldown_secs: u64,
     /// Sent with every request. The default says who we are.
     pub user_agent: String,
+    /// Egress routes (出口线路): each is a way out to the platform with its
+    /// own `requests_per_minute` budget and its own circuit breaker, and
+    /// requests are spread over those that are not blocked. A platform's
+    /// politeness budget belongs to an address: 12 requests a minute is
+    /// about 3,700 Weibo accounts a day; a province needs several. Empty
+    /// (the default): one direct route with the budget above.
+    pub routes: Vec<EgressRoute>,
+}
+
+/// `[[platforms.<p>.policy.routes]]`: one way out to a platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EgressRoute {
+    /// Shown in the log, `/healthz` and `/metrics` (never the proxy
+    /// address, which may carry a password). Required, unique per platform.
+    pub name: String,
+    /// An HTTP(S) or SOCKS5 proxy (`http://host:3128`, `socks5://host:1080`,
+    /// `socks5h://…` to resolve names at the proxy). Empty: direct.
+    pub proxy: String,
+    /// A local source address of this server to send from (one of its
+    /// own addresses, e.g. a second public IP). Empty: the system's choice.
+    pub local_address: String,
+    /// This route's own budget; 0 (the default): the policy's
+    /// `requests_per_minute`.
+    pub requests_per_minute: u32,
+}
+
+impl Default for EgressRoute {
+    fn default() -> Self {
+        EgressRoute { name: String::new(), proxy: String::new(), local_address: String::new(), requests_per_minute: 0 }
+    }
+}
+
+impl EgressRoute {
+    /// The budget of this route under `policy`.
+    pub fn budget(&self, policy: &HttpPolicy) -> u32 {
+        if self.requests_per_minute == 0 { policy.requests_per_minute } else { self.requests_per_minute }
+    }
+
+    pub fn local_ip(&self) -> Option<std::net::IpAddr> {
+        self.local_address.trim().parse().ok()
+    }
 }
 
 /// The User-Agent names the program honestly; operators may change it.
@@ -59,6 +101,7 @@ impl Default for HttpPolicy {
             breaker_threshold: 5,
             breaker_cooldown_secs: 1800,
             user_agent: DEFAULT_USER_AGENT.to_string(),
+            routes: Vec::new(),
         }
     }
 }
@@ -81,7 +124,47 @@ impl HttpPolicy {
         if self.user_agent.trim().is_empty() || !self.user_agent.is_ascii() {
             return Err(format!("{table}.user_agent must be non-empty ASCII (it is an HTTP header)"));
         }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, r) in self.routes.iter().enumerate() {
+            let at = format!("{table}.routes[{}]", i + 1);
+            let name = r.name.trim();
+            if name.is_empty() {
+                return Err(format!("{at}.name is required (it names the route in the log and /metrics)"));
+            }
+            if name.chars().any(|c| c.is_control() || c == '"' || c == '\\') {
+                return Err(format!("{at}.name must not contain quotes, backslashes or control characters"));
+            }
+            if !names.insert(name.to_string()) {
+                return Err(format!("{at}.name \"{name}\" is used by another route of this platform"));
+            }
+            let proxy = r.proxy.trim();
+            if !proxy.is_empty() {
+                let scheme = proxy.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+                if !matches!(scheme.as_deref(), Some("http" | "https" | "socks5" | "socks5h")) {
+                    return Err(format!("{at}.proxy must start with http://, https://, socks5:// or socks5h://"));
+                }
+                reqwest::Proxy::all(proxy).map_err(|e| format!("{at}.proxy is not a proxy address: {e}"))?;
+            }
+            if !r.local_address.trim().is_empty() && r.local_ip().is_none() {
+                return Err(format!("{at}.local_address must be an IP address of this server, e.g. 192.0.2.10"));
+            }
+        }
         Ok(())
+    }
+
+    /// The routes requests go out by: the configured ones, else one direct
+    /// route with the policy's budget.
+    pub fn effective_routes(&self) -> Vec<EgressRoute> {
+        if self.routes.is_empty() {
+            vec![EgressRoute { name: "direct".into(), ..EgressRoute::default() }]
+        } else {
+            self.routes.clone()
+        }
+    }
+
+    /// Requests a minute over every route together.
+    pub fn total_budget(&self) -> u32 {
+        self.effective_routes().iter().map(|r| r.budget(self)).fold(0u32, u32::saturating_add)
     }
 
     pub fn timeout(&self) -> Duration {

@@ -10,10 +10,11 @@ use crate::config::HttpPolicy;
 use crate::model::{Capture, Platform};
 use crate::outcome::{FetchFailure, SourceName};
 use chrono::{DateTime, Utc};
-use governor::{DefaultDirectRateLimiter, Jitter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Serialize;
 use std::num::NonZeroU32;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -97,12 +98,37 @@ struct BreakerInner {
     last_refusal: Option<String>,
 }
 
-pub struct PoliteClient {
-    platform: Platform,
+/// What the daemon can show about one egress route of a platform.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RouteStatus {
+    pub route: String,
+    pub requests_per_minute: u32,
+    /// Requests sent by this route since the start.
+    pub requests: u64,
+    pub breaker: BreakerStatus,
+}
+
+/// One way out to the platform: its own HTTP client (proxy or source
+/// address), its own budget and its own breaker, so a blocked address is
+/// set aside while the others go on.
+struct Route {
+    name: String,
     http: reqwest::Client,
     limiter: DefaultDirectRateLimiter,
-    policy: HttpPolicy,
+    requests_per_minute: u32,
     breaker: Mutex<BreakerInner>,
+    sent: AtomicU64,
+}
+
+pub struct PoliteClient {
+    platform: Platform,
+    routes: Vec<Route>,
+    /// Where the next search for a free route starts, so equal routes
+    /// share the work.
+    next_route: AtomicUsize,
+    /// The routes' limiters' clock (real time).
+    pacing_clock: governor::clock::DefaultClock,
+    policy: HttpPolicy,
     /// Stamps captures: the daemon's clock, so a capture's time is the time
     /// the rules reason with (a simulated run's evidence carries simulated
     /// times). Pacing, timeouts and the breaker stay on real time: they are
@@ -125,22 +151,42 @@ impl PoliteClient {
         if rustls::crypto::CryptoProvider::get_default().is_none() {
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
-        let http = reqwest::Client::builder()
-            .user_agent(policy.user_agent.clone())
-            .timeout(policy.timeout())
-            .connect_timeout(policy.timeout().min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client for {platform}: {e}"))?;
-        let per_minute = NonZeroU32::new(policy.requests_per_minute).expect("validated");
-        let burst = NonZeroU32::new(policy.burst).expect("validated");
-        let limiter = RateLimiter::direct(Quota::per_minute(per_minute).allow_burst(burst));
+        let pacing_clock = governor::clock::DefaultClock::default();
+        let mut routes = Vec::new();
+        for r in policy.effective_routes() {
+            let mut builder = reqwest::Client::builder()
+                .user_agent(policy.user_agent.clone())
+                .timeout(policy.timeout())
+                .connect_timeout(policy.timeout().min(Duration::from_secs(10)))
+                .redirect(reqwest::redirect::Policy::none());
+            if let Some(ip) = r.local_ip() {
+                builder = builder.local_address(ip);
+            }
+            if !r.proxy.trim().is_empty() {
+                let proxy = reqwest::Proxy::all(r.proxy.trim())
+                    .map_err(|e| format!("platforms.{platform}.policy route {}: bad proxy: {e}", r.name))?;
+                builder = builder.proxy(proxy);
+            }
+            let http = builder
+                .build()
+                .map_err(|e| format!("cannot build the HTTP client for {platform} route {}: {e}", r.name))?;
+            let per_minute = NonZeroU32::new(r.budget(policy)).expect("validated");
+            let burst = NonZeroU32::new(policy.burst).expect("validated");
+            routes.push(Route {
+                name: r.name.trim().to_string(),
+                http,
+                limiter: RateLimiter::direct_with_clock(Quota::per_minute(per_minute).allow_burst(burst), pacing_clock.clone()),
+                requests_per_minute: per_minute.get(),
+                breaker: Mutex::new(BreakerInner::default()),
+                sent: AtomicU64::new(0),
+            });
+        }
         Ok(PoliteClient {
             platform,
-            http,
-            limiter,
+            routes,
+            next_route: AtomicUsize::new(0),
+            pacing_clock,
             policy: policy.clone(),
-            breaker: Mutex::new(BreakerInner::default()),
             clock: std::sync::Arc::new(Utc::now),
         })
     }
@@ -170,12 +216,16 @@ impl PoliteClient {
         let mut attempts = 0u32;
         loop {
             let spec = build();
-            if let Err(refused) = self.admit(&spec.url) {
-                return Exchange { result: Err(refused), captures, set_cookies, attempts };
+            let route = match self.take_route(&spec.url).await {
+                Ok(route) => route,
+                Err(refused) => return Exchange { result: Err(refused), captures, set_cookies, attempts },
+            };
+            if self.policy.jitter_ms > 0 {
+                tokio::time::sleep(Duration::from_millis(rand::random_range(0..=self.policy.jitter_ms))).await;
             }
-            self.limiter.until_ready_with_jitter(Jitter::up_to(Duration::from_millis(self.policy.jitter_ms))).await;
             attempts += 1;
-            let outcome = match self.send_once(&spec).await {
+            route.sent.fetch_add(1, Ordering::Relaxed);
+            let outcome = match self.send_once(route, &spec).await {
                 Ok(raw) => {
                     let interpreted = interpret(&raw);
                     set_cookies.extend(raw.set_cookies);
@@ -184,7 +234,7 @@ impl PoliteClient {
                 }
                 Err(failure) => Err(failure),
             };
-            self.record(&outcome);
+            self.record(route, &outcome);
             match outcome {
                 Err(failure) if failure.is_transient() && attempts <= self.policy.max_retries => {
                     let Some(wait) = self.backoff(attempts - 1, &failure) else {
@@ -215,10 +265,58 @@ impl PoliteClient {
         Some(Duration::from_millis(wait_ms.min(self.policy.backoff_max_ms)))
     }
 
-    async fn send_once(&self, spec: &RequestSpec) -> Result<RawResponse, FetchFailure> {
+    /// Requests a minute over every route.
+    pub fn budget_per_minute(&self) -> u32 {
+        self.routes.iter().map(|r| r.requests_per_minute).fold(0u32, u32::saturating_add)
+    }
+
+    /// Waits for a route whose breaker lets a request through and whose
+    /// budget has room, and takes one request of that budget. Routes are
+    /// tried from a rotating start so equal routes share the work; a route
+    /// whose breaker is open is passed over. Refused (`CircuitOpen`) only
+    /// when every route's breaker is open.
+    async fn take_route(&self, url: &str) -> Result<&Route, FetchFailure> {
+        loop {
+            let n = self.routes.len();
+            let start = self.next_route.fetch_add(1, Ordering::Relaxed);
+            let mut soonest: Option<Duration> = None;
+            let mut refused_for: Option<u64> = None;
+            for k in 0..n {
+                let route = &self.routes[(start + k) % n];
+                if let Err(retry_in_secs) = self.may_send(route) {
+                    refused_for = Some(refused_for.map_or(retry_in_secs, |s: u64| s.min(retry_in_secs)));
+                    continue;
+                }
+                match route.limiter.check() {
+                    Ok(()) => {
+                        if self.admit(route).is_ok() {
+                            return Ok(route);
+                        }
+                        // Another request took the half-open trial first.
+                    }
+                    Err(not_until) => {
+                        let wait = not_until.wait_time_from(governor::clock::Clock::now(&self.pacing_clock));
+                        soonest = Some(soonest.map_or(wait, |s| s.min(wait)));
+                    }
+                }
+            }
+            match soonest {
+                Some(wait) => tokio::time::sleep(wait.max(Duration::from_millis(1))).await,
+                None => {
+                    return Err(FetchFailure::CircuitOpen {
+                        url: url.to_string(),
+                        platform: self.platform.to_string(),
+                        retry_in_secs: refused_for.unwrap_or(0),
+                    });
+                }
+            }
+        }
+    }
+
+    async fn send_once(&self, route: &Route, spec: &RequestSpec) -> Result<RawResponse, FetchFailure> {
         let mut req = match &spec.form {
-            None => self.http.get(&spec.url),
-            Some(form) => self.http.post(&spec.url).form(form),
+            None => route.http.get(&spec.url),
+            Some(form) => route.http.post(&spec.url).form(form),
         };
         for (name, value) in &spec.headers {
             req = req.header(*name, value);
@@ -275,24 +373,28 @@ impl PoliteClient {
         })
     }
 
-    fn admit(&self, url: &str) -> Result<(), FetchFailure> {
-        let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+    /// Whether `route`'s breaker lets a request through now (without
+    /// taking the half-open trial); `Err(seconds until it may)` if not.
+    fn may_send(&self, route: &Route) -> Result<(), u64> {
+        let b = route.breaker.lock().unwrap_or_else(|p| p.into_inner());
         let Some(until) = b.open_until else { return Ok(()) };
         let now = Instant::now();
-        if now < until || b.trial_in_flight {
-            return Err(FetchFailure::CircuitOpen {
-                url: url.to_string(),
-                platform: self.platform.to_string(),
-                retry_in_secs: until.saturating_duration_since(now).as_secs(),
-            });
+        if now < until || b.trial_in_flight { Err(until.saturating_duration_since(now).as_secs()) } else { Ok(()) }
+    }
+
+    fn admit(&self, route: &Route) -> Result<(), ()> {
+        let mut b = route.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(until) = b.open_until else { return Ok(()) };
+        if Instant::now() < until || b.trial_in_flight {
+            return Err(());
         }
         // Half-open: exactly one trial request goes through.
         b.trial_in_flight = true;
         Ok(())
     }
 
-    fn record<T>(&self, outcome: &Result<T, FetchFailure>) {
-        let mut b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+    fn record<T>(&self, route: &Route, outcome: &Result<T, FetchFailure>) {
+        let mut b = route.breaker.lock().unwrap_or_else(|p| p.into_inner());
         let was_open = b.open_until.is_some();
         let answered = match outcome {
             Ok(_) => true,
@@ -300,7 +402,7 @@ impl PoliteClient {
         };
         if answered {
             if was_open {
-                tracing::info!(platform = %self.platform, "circuit breaker closed: the platform answers again");
+                tracing::info!(platform = %self.platform, route = %route.name, "circuit breaker closed: the platform answers again");
             }
             b.consecutive = 0;
             b.open_until = None;
@@ -328,16 +430,57 @@ impl PoliteClient {
             // Reported once per opening, not per refused request.
             tracing::warn!(
                 platform = %self.platform,
+                route = %route.name,
+                routes = self.routes.len(),
                 refusals = b.consecutive,
                 cooldown_secs = self.policy.breaker_cooldown_secs,
                 last = %failure,
-                "circuit breaker open: the platform keeps refusing us; pausing all requests to it"
+                "circuit breaker open: the platform keeps refusing this route; pausing its requests (other routes go on)"
             );
         }
     }
 
+    /// The platform's breaker as one: open only when every route is open
+    /// (then a request is refused), half-open when none is closed but a
+    /// trial may go, else closed. Openings are summed; the opening time is
+    /// the latest of any route, the last refusal that of the last route
+    /// that had one.
     pub fn breaker_status(&self) -> BreakerStatus {
-        let b = self.breaker.lock().unwrap_or_else(|p| p.into_inner());
+        let routes: Vec<BreakerStatus> = self.routes.iter().map(|r| self.route_breaker(r)).collect();
+        let state = if routes.iter().any(|b| b.state == "closed") {
+            "closed"
+        } else if routes.iter().any(|b| b.state == "half_open") {
+            "half_open"
+        } else {
+            "open"
+        };
+        let closed = state == "closed";
+        BreakerStatus {
+            platform: self.platform,
+            state,
+            consecutive_refusals: routes.iter().map(|b| b.consecutive_refusals).min().unwrap_or(0),
+            opened_at: if closed { None } else { routes.iter().filter_map(|b| b.opened_at).max() },
+            retry_in_secs: if closed { None } else { routes.iter().filter_map(|b| b.retry_in_secs).min() },
+            times_opened: routes.iter().map(|b| b.times_opened).sum(),
+            last_refusal: routes.iter().rev().find_map(|b| b.last_refusal.clone()),
+        }
+    }
+
+    /// Each route: its budget, requests sent and breaker.
+    pub fn route_status(&self) -> Vec<RouteStatus> {
+        self.routes
+            .iter()
+            .map(|r| RouteStatus {
+                route: r.name.clone(),
+                requests_per_minute: r.requests_per_minute,
+                requests: r.sent.load(Ordering::Relaxed),
+                breaker: self.route_breaker(r),
+            })
+            .collect()
+    }
+
+    fn route_breaker(&self, route: &Route) -> BreakerStatus {
+        let b = route.breaker.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         let state = match b.open_until {
             None => "closed",

@@ -33,7 +33,7 @@ pub use config::{
     BilibiliConfig, BrowserConfig, DouyinConfig, FeedConfig, HttpPolicy, KuaishouConfig, PlatformsConfig, PortalConfig,
     Secret, ToutiaoConfig, WechatConfig, WechatSource, WeiboConfig,
 };
-pub use http::BreakerStatus;
+pub use http::{BreakerStatus, RouteStatus};
 pub use outcome::{Failed, FetchFailure, FetchResult, Fetched};
 
 use chrono::{DateTime, Utc};
@@ -55,6 +55,13 @@ pub struct AdapterHealth {
     /// the feed, the backend session).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceHealth>,
+    /// The egress routes of the fetcher that polls accounts, each with its
+    /// budget and breaker (empty for the browser platforms).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<http::RouteStatus>,
+    /// Requests a minute that polling may send, all routes together; what
+    /// the daemon plans with (repost target checks in their window).
+    pub requests_per_minute: u32,
 }
 
 /// One source of an adapter: its breaker and its last problem (e.g. an
@@ -135,7 +142,13 @@ impl Adapter for weibo::WeiboClient {
         Some(Box::pin(weibo::WeiboClient::search_users(self, name)))
     }
     fn health(&self) -> AdapterHealth {
-        AdapterHealth { breaker: self.breaker_status(), session: Some(self.session_status()), sources: Vec::new() }
+        AdapterHealth {
+            breaker: self.breaker_status(),
+            session: Some(self.session_status()),
+            sources: Vec::new(),
+            routes: self.http().route_status(),
+            requests_per_minute: self.http().budget_per_minute(),
+        }
     }
 }
 
@@ -162,7 +175,13 @@ impl Adapter for wechat::WechatClient {
         Some(Box::pin(wechat::WechatClient::timeline_of(self, account)))
     }
     fn health(&self) -> AdapterHealth {
-        AdapterHealth { breaker: self.breaker_status(), session: None, sources: self.source_status() }
+        AdapterHealth {
+            breaker: self.breaker_status(),
+            session: None,
+            sources: self.source_status(),
+            routes: self.polling_http().route_status(),
+            requests_per_minute: self.polling_http().budget_per_minute(),
+        }
     }
 }
 
@@ -188,7 +207,13 @@ impl Adapter for bilibili::BilibiliClient {
             }
             None => Vec::new(),
         };
-        AdapterHealth { breaker: self.breaker_status(), session: None, sources }
+        AdapterHealth {
+            breaker: self.breaker_status(),
+            session: None,
+            sources,
+            routes: self.http().route_status(),
+            requests_per_minute: self.http().budget_per_minute(),
+        }
     }
 }
 

@@ -292,14 +292,23 @@ async fn status(loaded: &LoadedConfig, as_json: bool) -> CliResult {
     let now_ms = now().timestamp_millis();
     let facts = store.health_facts(now_ms, now_ms - th.check_window_ms).await?;
     let reasons = health::assess(&facts, &th, now_ms);
-    let breakers = daemon_breakers(d.listen.trim()).await;
+    let healthz = daemon_healthz(d.listen.trim()).await;
+    let breakers = daemon_breakers(healthz.as_ref());
+    let gauges = store.daemon_gauges(now_ms).await?;
     if as_json {
         let mut body = health::to_json(&facts, &reasons, &breakers.clone().unwrap_or_default(), now_ms);
         body["status"] = serde_json::json!(if reasons.is_empty() { "ok" } else { "degraded" });
         body["daemon_reachable"] = serde_json::json!(breakers.is_some());
+        body["past_deadline"] = serde_json::json!(gauges.past_deadline);
+        body["next_deadline_ms"] = serde_json::json!(gauges.next_deadline_ms);
+        if let Some(h) = &healthz {
+            body["budgets"] = h["budgets"].clone();
+            body["routes"] = h["routes"].clone();
+        }
         outln!("{}", serde_json::to_string_pretty(&body)?);
     } else {
         out!("{}", health::render_zh(&facts, &reasons, breakers.as_ref(), &th, now_ms));
+        out!("{}", deadlines_zh(&gauges, healthz.as_ref(), now_ms));
     }
     if reasons.is_empty() {
         Ok(())
@@ -308,22 +317,83 @@ async fn status(loaded: &LoadedConfig, as_json: bool) -> CliResult {
     }
 }
 
-/// Each platform's breaker state from the daemon's `/healthz` at `listen`;
-/// `None` when no daemon answers there within two seconds.
-async fn daemon_breakers(listen: &str) -> Option<std::collections::BTreeMap<String, String>> {
+/// The running daemon's `/healthz` at `listen`; `None` when no daemon
+/// answers there within two seconds.
+async fn daemon_healthz(listen: &str) -> Option<serde_json::Value> {
     if listen.is_empty() {
         return None;
     }
     let client = reqwest::Client::builder().timeout(Duration::from_secs(2)).no_proxy().build().ok()?;
-    let body: serde_json::Value =
-        client.get(format!("http://{listen}/healthz")).send().await.ok()?.json().await.ok()?;
-    let platforms = body.get("platforms")?.as_array()?;
+    client.get(format!("http://{listen}/healthz")).send().await.ok()?.json().await.ok()
+}
+
+/// Each platform's breaker state from the daemon's `/healthz`.
+fn daemon_breakers(body: Option<&serde_json::Value>) -> Option<std::collections::BTreeMap<String, String>> {
+    let platforms = body?.get("platforms")?.as_array()?;
     Some(
         platforms
             .iter()
             .filter_map(|p| Some((p["platform"].as_str()?.to_string(), p["breaker"].as_str()?.to_string())))
             .collect(),
     )
+}
+
+/// `xunjian status`'s lines on deadlines and budgets: the slack of the
+/// next decision, what is past its deadline, and per platform (from the
+/// running daemon, which alone knows its routes and measured costs) how
+/// many of the next 6 hours' checks its budget cannot decide in time and
+/// whether a repost round fits its margin.
+fn deadlines_zh(gauges: &crate::store::DaemonGauges, healthz: Option<&serde_json::Value>, now_ms: i64) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from("检查期限 (deadlines):\n");
+    match gauges.next_deadline_ms {
+        Some(next) => {
+            let slack_min = (next - now_ms) as f64 / 60_000.0;
+            let _ = writeln!(out, "  最近一个须作出判定的期限：{:+.0} 分钟（负数为已超期）", slack_min);
+        }
+        None => out.push_str("  暂无待判定的检查\n"),
+    }
+    let _ = writeln!(out, "  已超过判定期限的检查：{} 个", gauges.past_deadline);
+    let Some(budgets) = healthz.and_then(|b| b.get("budgets")).and_then(|b| b.as_array()) else {
+        out.push_str("  （守护进程未运行或无应答：各平台预算和出口线路只有运行中的守护进程知道）\n");
+        return out;
+    };
+    for b in budgets {
+        let platform = b["platform"].as_str().unwrap_or("?");
+        let name = xunjian_adapters::model::Platform::from_code(platform)
+            .map_or(platform.to_string(), |p| p.display_name().to_string());
+        let routes = healthz
+            .and_then(|h| h.get("routes"))
+            .and_then(|r| r.as_array())
+            .map_or(0, |r| r.iter().filter(|r| r["platform"] == platform).count());
+        let _ = write!(
+            out,
+            "  {name}：预算 {} 次/分钟（{routes} 条出口线路），每次检查约 {} 次请求",
+            b["requests_per_minute"], b["requests_per_check"]
+        );
+        match b["late_at_budget"].as_u64() {
+            Some(0) => out.push_str("；未来 6 小时的检查都能按期判定"),
+            Some(n) => {
+                let _ = write!(out, "；按当前预算，未来 6 小时有 {n} 个检查将晚于期限判定");
+            }
+            None => {}
+        }
+        out.push('\n');
+        if let (Some(source), Some(targets), Some(round), Some(margin)) = (
+            b["repost_source"].as_str(),
+            b["repost_targets"].as_u64(),
+            b["repost_round_minutes"].as_f64(),
+            b["repost_margin_minutes"].as_i64(),
+        ) {
+            let fits = b["repost_round_fits"].as_bool().unwrap_or(true);
+            let _ = writeln!(
+                out,
+                "    转载检查：源账号「{source}」的 {targets} 个目标账号一轮约需 {round:.1} 分钟，余量 {margin} 分钟{}",
+                if fits { "，来得及" } else { "——来不及：请增加出口线路或提高请求预算，否则部分转载判定会延后" }
+            );
+        }
+    }
+    out
 }
 
 fn config_check(loaded: &LoadedConfig) -> CliResult {

@@ -63,6 +63,14 @@ pub struct Snapshot {
     pub polled_platforms: Vec<String>,
     /// (platform, breaker open) per adapter.
     pub breakers: Vec<(String, bool)>,
+    /// (platform, route) of every adapter's polling fetcher.
+    pub routes: Vec<(String, xunjian_adapters::RouteStatus)>,
+    /// (platform, estimated minutes one round of repost target checks of
+    /// its largest source takes at the current budget, the margin).
+    pub repost_rounds: Vec<(String, f64, f64)>,
+    /// (platform, checks of the next 6 hours that the budget cannot
+    /// decide by their deadlines at the current pace).
+    pub late_at_budget: Vec<(String, usize)>,
     pub now_ms: i64,
     pub last_tick_age_secs: f64,
     pub scheduler_alive: bool,
@@ -204,6 +212,63 @@ impl Metrics {
         for (p, open) in &snap.breakers {
             let _ = writeln!(out, "xunjian_circuit_open{{platform=\"{}\"}} {}", esc(p), u8::from(*open));
         }
+        head(
+            &mut out,
+            "xunjian_route_circuit_open",
+            "gauge",
+            "1 while an egress route's circuit breaker keeps it from sending (the other routes go on).",
+        );
+        for (p, r) in &snap.routes {
+            let open = u8::from(r.breaker.state == "open");
+            let _ = writeln!(out, "xunjian_route_circuit_open{{platform=\"{}\",route=\"{}\"}} {open}", esc(p), esc(&r.route));
+        }
+        head(&mut out, "xunjian_route_requests_total", "counter", "Requests sent by each egress route.");
+        for (p, r) in &snap.routes {
+            let _ = writeln!(
+                out,
+                "xunjian_route_requests_total{{platform=\"{}\",route=\"{}\"}} {}",
+                esc(p),
+                esc(&r.route),
+                r.requests
+            );
+        }
+        head(
+            &mut out,
+            "xunjian_route_budget_requests_per_minute",
+            "gauge",
+            "The politeness budget of each egress route.",
+        );
+        for (p, r) in &snap.routes {
+            let _ = writeln!(
+                out,
+                "xunjian_route_budget_requests_per_minute{{platform=\"{}\",route=\"{}\"}} {}",
+                esc(p),
+                esc(&r.route),
+                r.requests_per_minute
+            );
+        }
+        head(
+            &mut out,
+            "xunjian_repost_round_minutes",
+            "gauge",
+            "Minutes one round of repost target checks of the platform's largest source takes at the current budget (compare with xunjian_repost_margin_minutes).",
+        );
+        for (p, minutes, _) in &snap.repost_rounds {
+            let _ = writeln!(out, "xunjian_repost_round_minutes{{platform=\"{}\"}} {minutes:.1}", esc(p));
+        }
+        head(
+            &mut out,
+            "xunjian_checks_late_at_budget",
+            "gauge",
+            "Checks due to be decided within 6 hours that the platform's budget cannot reach by their deadlines, most urgent first.",
+        );
+        for (p, n) in &snap.late_at_budget {
+            let _ = writeln!(out, "xunjian_checks_late_at_budget{{platform=\"{}\"}} {n}", esc(p));
+        }
+        head(&mut out, "xunjian_repost_margin_minutes", "gauge", "The window repost target checks must fit in.");
+        for (p, _, margin) in &snap.repost_rounds {
+            let _ = writeln!(out, "xunjian_repost_margin_minutes{{platform=\"{}\"}} {margin:.1}", esc(p));
+        }
         head(&mut out, "xunjian_scheduler_alive", "gauge", "1 while the scheduler loop ticks.");
         let _ = writeln!(out, "xunjian_scheduler_alive {}", u8::from(snap.scheduler_alive));
         head(
@@ -338,6 +403,8 @@ mod tests {
         };
         let snap = Snapshot {
             polled_platforms: vec!["weibo".into()],
+            late_at_budget: vec![("weibo".into(), 3)],
+            repost_rounds: vec![("weibo".into(), 62.5, 10.0)],
             now_ms: 61_000,
             scheduler_alive: true,
             ..Default::default()
@@ -359,6 +426,9 @@ mod tests {
             "xunjian_accounts_not_checked{reason=\"no_adapter\"} 4",
             "xunjian_scheduler_alive 1",
             "xunjian_store_up 1",
+            "xunjian_checks_late_at_budget{platform=\"weibo\"} 3",
+            "xunjian_repost_round_minutes{platform=\"weibo\"} 62.5",
+            "xunjian_repost_margin_minutes{platform=\"weibo\"} 10.0",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }

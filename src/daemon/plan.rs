@@ -3,8 +3,10 @@
 //!
 //! * a source account (是否源账号) is checked every few minutes while the
 //!   repost rule is on, so a key item is seen soon after it appears;
-//! * after a new key item, each target account is checked once just after
-//!   the item's repost deadline (plus a margin) instead of all day long;
+//! * after a new key item, each target account is checked once between
+//!   the item's repost deadline and the deadline plus a margin, the
+//!   targets spread over that window at the platform's budget, instead of
+//!   all day long;
 //! * a silent account is checked just after its zombie warning threshold
 //!   and its limit, and more often as the limit approaches (half the time
 //!   left, never more often than `min_interval`), so a late post is seen
@@ -142,16 +144,77 @@ fn next_week_start(now: DateTime<Utc>) -> DateTime<Utc> {
     crate::rules::local_midnight(today + Days::new(days_to_monday))
 }
 
-/// When a target account must be checked for a key item published at
-/// `published_at` on `platform`: just after the item's repost deadline.
-pub fn repost_check_at(
+/// The repost deadline of a key item published at `published_at` on
+/// `platform`: its target accounts' checks run from then until the
+/// deadline plus the margin, by when each target's repost is decided.
+pub fn repost_deadline(
     platform: Platform,
     published_at: DateTime<Utc>,
     ctx: &RuleContext<'_>,
-    policy: &PollingPolicy,
 ) -> Result<DateTime<Utc>, String> {
-    let (deadline, _) = crate::rules::repost_delay::repost_deadline(platform, published_at, ctx)?;
-    Ok(deadline + policy.margin)
+    crate::rules::repost_delay::repost_deadline(platform, published_at, ctx).map(|(deadline, _)| deadline)
+}
+
+/// The share of a platform's budget that one key item's target checks may
+/// take, so source polls and deadline checks of other rules still get
+/// through during a round.
+const TARGET_SHARE_OF_BUDGET: f64 = 0.8;
+
+/// How the target checks of one key item share their window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TargetSpread {
+    /// Between two targets' checks: what one check costs at the platform's
+    /// budget (all routes), at [`TARGET_SHARE_OF_BUDGET`].
+    pub spacing: TimeDelta,
+    /// How long the whole round takes at that pace.
+    pub round: TimeDelta,
+    /// Whether the round ends within the margin. When it does not, the
+    /// checks are spread over the margin anyway (they queue, and some
+    /// decisions come late) and the operator is warned: more egress routes
+    /// or a larger budget are needed.
+    pub fits: bool,
+}
+
+/// Spreads `targets` checks of `requests_per_check` requests each over a
+/// budget of `budget_per_minute` so each gets its slot inside `margin`
+/// instead of all falling due at once (a burst that would hold the
+/// source's own polls and every other deadline behind it). With no margin
+/// there is no window to spread over: all are due at its start.
+pub fn spread_targets(targets: usize, requests_per_check: f64, budget_per_minute: f64, margin: TimeDelta) -> TargetSpread {
+    let per_check_ms = if budget_per_minute <= 0.0 {
+        f64::INFINITY
+    } else {
+        requests_per_check.max(1.0) * 60_000.0 / (budget_per_minute * TARGET_SHARE_OF_BUDGET)
+    };
+    let round_ms = per_check_ms * targets as f64;
+    let round = TimeDelta::milliseconds(round_ms.min(1e12) as i64);
+    if margin <= TimeDelta::zero() {
+        return TargetSpread { spacing: TimeDelta::zero(), round, fits: true };
+    }
+    let fits = round <= margin;
+    let spacing = if fits {
+        TimeDelta::milliseconds(per_check_ms as i64)
+    } else {
+        margin / i32::try_from(targets.max(1)).unwrap_or(i32::MAX)
+    };
+    TargetSpread { spacing, round, fits }
+}
+
+/// How many of the pending checks `(due_at_ms, decide_by_ms)` would be
+/// decided after their deadline if the platform served one check every
+/// `per_check_ms` from `now_ms`, most urgent first (as leases are taken).
+pub fn late_at_budget(pending: &[(i64, i64)], now_ms: i64, per_check_ms: f64) -> usize {
+    let mut by_deadline = pending.to_vec();
+    by_deadline.sort_by_key(|&(due, decide_by)| (decide_by, due));
+    let mut t = now_ms as f64;
+    let mut late = 0;
+    for (due, decide_by) in by_deadline {
+        t = t.max(due as f64) + per_check_ms;
+        if t > decide_by as f64 {
+            late += 1;
+        }
+    }
+    late
 }
 
 /// When to check the targets of a key item whose checks fall due at
@@ -292,21 +355,54 @@ mod tests {
     }
 
     #[test]
-    fn repost_checks_land_just_after_the_deadline() {
+    fn repost_checks_start_at_the_deadline() {
         let rules = ResolvedRules::for_profile(ProfileName::Luan);
         let calendar = HolidayCalendar::builtin();
         let ctx = RuleContext { now: sh(2026, 9, 30, 16, 0), calendar: &calendar, rules: &rules };
-        let p = policy();
         // Weibo: one hour.
-        let at = repost_check_at(Platform::Weibo, sh(2026, 9, 30, 15, 0), &ctx, &p).unwrap();
-        assert_eq!(at, sh(2026, 9, 30, 16, 10));
+        let at = repost_deadline(Platform::Weibo, sh(2026, 9, 30, 15, 0), &ctx).unwrap();
+        assert_eq!(at, sh(2026, 9, 30, 16, 0));
         // WeChat: one working day, as the holiday calendar counts it: the
         // next working day after 2026-09-30 comes after the National Day
-        // holiday, and the check follows the midnight that ends it.
+        // holiday, and the window opens at the midnight that ends it.
         let last = calendar.nth_workday_after(chrono::NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(), 1).unwrap();
-        let at = repost_check_at(Platform::Wechat, sh(2026, 9, 30, 15, 0), &ctx, &p).unwrap();
-        assert_eq!(at, crate::rules::local_midnight(last + Days::new(1)) + p.margin);
+        let at = repost_deadline(Platform::Wechat, sh(2026, 9, 30, 15, 0), &ctx).unwrap();
+        assert_eq!(at, crate::rules::local_midnight(last + Days::new(1)));
         assert!(at > sh(2026, 10, 8, 0, 0), "{at}");
+    }
+
+    #[test]
+    fn target_checks_are_spread_at_the_budget_and_warned_when_they_cannot_fit() {
+        let margin = TimeDelta::minutes(10);
+        // 300 targets × 2 requests at 12 a minute (one route): 62.5 minutes
+        // at 80 % of the budget: does not fit; spread over the margin.
+        let one = spread_targets(300, 2.0, 12.0, margin);
+        assert!(!one.fits);
+        assert_eq!(one.round, TimeDelta::milliseconds(3_750_000));
+        assert_eq!(one.spacing, TimeDelta::seconds(2));
+        // Eight routes: 96 a minute → 1.5625 s a check, 7.8 minutes: fits.
+        let eight = spread_targets(300, 2.0, 96.0, margin);
+        assert!(eight.fits, "{eight:?}");
+        assert_eq!(eight.spacing, TimeDelta::milliseconds(1562));
+        assert!(eight.spacing * 300 <= margin);
+        // No margin: nothing to spread over.
+        let none = spread_targets(300, 2.0, 12.0, TimeDelta::zero());
+        assert_eq!(none.spacing, TimeDelta::zero());
+        // A budget of nothing never fits.
+        assert!(!spread_targets(3, 2.0, 0.0, margin).fits);
+    }
+
+    #[test]
+    fn late_at_budget_counts_what_the_pace_cannot_reach() {
+        // Three checks due now, each to be decided within 10 s, 6 s per
+        // check: the first two make it (6 s, 12 s > 10 s: no), so only one.
+        let now = 1_000_000;
+        let pending = [(now, now + 10_000), (now, now + 10_000), (now, now + 10_000)];
+        assert_eq!(late_at_budget(&pending, now, 6_000.0), 2);
+        assert_eq!(late_at_budget(&pending, now, 3_000.0), 0);
+        // A check due later starts then: not late because of the queue.
+        assert_eq!(late_at_budget(&[(now + 60_000, now + 65_000)], now, 4_000.0), 0);
+        assert_eq!(late_at_budget(&[], now, 4_000.0), 0);
     }
 
     #[test]

@@ -30,7 +30,8 @@ use crate::config::{ConfigSource, LoadedConfig};
 use crate::poll::{self, PollReport};
 use crate::rules::{ResolvedRules, RuleContext};
 use crate::store::{AccountFilter, CheckKind, DueCheck, Store, StoreError};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -119,7 +120,14 @@ struct Shared {
     last_sweep_ms: Mutex<Option<i64>>,
     /// Per (platform, source): how often its circuit breaker had opened
     /// when last looked at, to tell the operator once per opening.
-    breakers_seen: Mutex<BTreeMap<(Platform, &'static str), u64>>,
+    breakers_seen: Mutex<BTreeMap<(Platform, String), u64>>,
+    /// Requests one check of an account costs on each platform, as
+    /// measured (a moving average of the responses per check); what the
+    /// repost target checks are spaced by.
+    requests_per_check: Mutex<BTreeMap<Platform, f64>>,
+    /// Per platform: the repost round of its largest source at the current
+    /// budget, for `/metrics` and the warning at registry changes.
+    repost_rounds: Mutex<BTreeMap<Platform, RepostRound>>,
     /// Work in progress here, whose leases the heartbeat renews. A task
     /// that dies (panics, is aborted) leaves it, and its lease expires.
     inflight: Mutex<InFlight>,
@@ -127,6 +135,30 @@ struct Shared {
     /// until the next tick.
     wake: tokio::sync::Notify,
 }
+
+/// What `/healthz` and `/metrics` say of a platform's budget.
+struct PlatformBudget {
+    platform: Platform,
+    requests_per_minute: u32,
+    requests_per_check: f64,
+    late_at_budget: Option<usize>,
+    repost: Option<RepostRound>,
+}
+
+/// One round of repost target checks for a platform's largest source.
+#[derive(Debug, Clone, PartialEq)]
+struct RepostRound {
+    source: String,
+    targets: usize,
+    spread: plan::TargetSpread,
+    margin: TimeDelta,
+}
+
+/// How far ahead `/metrics` weighs due checks against the budget.
+const LATE_HORIZON_MS: i64 = 6 * 3_600_000;
+
+/// Before any check has been measured: a profile and a timeline.
+const DEFAULT_REQUESTS_PER_CHECK: f64 = 2.0;
 
 #[derive(Default)]
 struct InFlight {
@@ -168,6 +200,53 @@ impl Shared {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.clock.now()
+    }
+
+    /// Requests one check costs on `platform` (measured, else a guess).
+    fn requests_per_check(&self, platform: Platform) -> f64 {
+        let m = self.requests_per_check.lock().unwrap_or_else(|p| p.into_inner());
+        m.get(&platform).copied().unwrap_or(DEFAULT_REQUESTS_PER_CHECK)
+    }
+
+    fn record_requests_per_check(&self, platform: Platform, requests: usize) {
+        if requests == 0 {
+            return;
+        }
+        let mut m = self.requests_per_check.lock().unwrap_or_else(|p| p.into_inner());
+        let avg = m.entry(platform).or_insert(requests as f64);
+        *avg = 0.9 * *avg + 0.1 * requests as f64;
+    }
+
+    /// Per polled platform: its budget, what a check costs, how many of
+    /// the next hours' checks the budget cannot decide in time, and the
+    /// repost round of its largest source.
+    async fn budget_view(&self, rt: &Runtime, now: DateTime<Utc>) -> Vec<PlatformBudget> {
+        let rounds = self.repost_rounds.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut out = Vec::new();
+        for (platform, adapter) in &rt.adapters {
+            let budget = adapter.health().requests_per_minute;
+            let clock_budget = budget_per_minute(self, rt, *platform);
+            let requests_per_check = self.requests_per_check(*platform);
+            let now_ms = now.timestamp_millis();
+            let late_at_budget = if clock_budget <= 0.0 {
+                None
+            } else {
+                let per_check_ms = requests_per_check * 60_000.0 / clock_budget;
+                let pending = self.store.pending_deadlines(*platform, now_ms + LATE_HORIZON_MS, 20_000);
+                match tokio::time::timeout(Duration::from_secs(5), pending).await {
+                    Ok(Ok(pending)) => Some(plan::late_at_budget(&pending, now_ms, per_check_ms)),
+                    _ => None,
+                }
+            };
+            out.push(PlatformBudget {
+                platform: *platform,
+                requests_per_minute: budget,
+                requests_per_check,
+                late_at_budget,
+                repost: rounds.get(platform).cloned(),
+            });
+        }
+        out
     }
 
     fn inflight(&self) -> std::sync::MutexGuard<'_, InFlight> {
@@ -255,6 +334,42 @@ impl Shared {
             tracing::debug!(code = r.code, reason = %r.message, "health degraded");
         }
         let mut body = super::health::to_json(&facts, &reasons, &breakers, now_ms);
+        let routes: Vec<Value> = rt
+            .adapters
+            .iter()
+            .flat_map(|(p, a)| {
+                a.health().routes.into_iter().map(move |r| {
+                    serde_json::json!({
+                        "platform": p.code(),
+                        "route": r.route,
+                        "breaker": r.breaker.state,
+                        "requests_per_minute": r.requests_per_minute,
+                        "requests": r.requests,
+                        "last_refusal": r.breaker.last_refusal,
+                    })
+                })
+            })
+            .collect();
+        body["routes"] = Value::Array(routes);
+        let budgets: Vec<Value> = self
+            .budget_view(&rt, self.now())
+            .await
+            .into_iter()
+            .map(|b| {
+                serde_json::json!({
+                    "platform": b.platform.code(),
+                    "requests_per_minute": b.requests_per_minute,
+                    "requests_per_check": (b.requests_per_check * 10.0).round() / 10.0,
+                    "late_at_budget": b.late_at_budget,
+                    "repost_source": b.repost.as_ref().map(|r| r.source.clone()),
+                    "repost_targets": b.repost.as_ref().map(|r| r.targets),
+                    "repost_round_minutes": b.repost.as_ref().map(|r| (r.spread.round.num_seconds() as f64 / 6.0).round() / 10.0),
+                    "repost_margin_minutes": b.repost.as_ref().map(|r| r.margin.num_minutes()),
+                    "repost_round_fits": b.repost.as_ref().map(|r| r.spread.fits),
+                })
+            })
+            .collect();
+        body["budgets"] = Value::Array(budgets);
         for (k, v) in [
             ("status", serde_json::json!(status)),
             ("node", serde_json::json!(self.owner)),
@@ -275,12 +390,37 @@ impl Shared {
         let now = self.now();
         let gauges =
             tokio::time::timeout(Duration::from_secs(5), self.store.daemon_gauges(now.timestamp_millis())).await;
+        let late_at_budget: Vec<(String, usize)> = self
+            .budget_view(&rt, now)
+            .await
+            .into_iter()
+            .filter_map(|b| Some((b.platform.code().to_string(), b.late_at_budget?)))
+            .collect();
         let snap = Snapshot {
+            late_at_budget,
             polled_platforms: rt.adapters.keys().map(|p| p.code().to_string()).collect(),
             breakers: rt
                 .adapters
                 .iter()
                 .map(|(p, a)| (p.code().to_string(), a.health().breaker.state == "open"))
+                .collect(),
+            routes: rt
+                .adapters
+                .iter()
+                .flat_map(|(p, a)| a.health().routes.into_iter().map(|r| (p.code().to_string(), r)))
+                .collect(),
+            repost_rounds: self
+                .repost_rounds
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(p, r)| {
+                    (
+                        p.code().to_string(),
+                        r.spread.round.num_milliseconds() as f64 / 60_000.0,
+                        r.margin.num_milliseconds() as f64 / 60_000.0,
+                    )
+                })
                 .collect(),
             now_ms: now.timestamp_millis(),
             last_tick_age_secs: self.tick_age().as_secs_f64(),
@@ -411,6 +551,8 @@ impl Daemon {
             reported_uncovered: Mutex::new(BTreeSet::new()),
             last_sweep_ms: Mutex::new(None),
             breakers_seen: Mutex::new(BTreeMap::new()),
+            requests_per_check: Mutex::new(BTreeMap::new()),
+            repost_rounds: Mutex::new(BTreeMap::new()),
             inflight: Mutex::new(InFlight::default()),
             wake: tokio::sync::Notify::new(),
         });
@@ -696,6 +838,7 @@ async fn sync_registry(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) -> Res
     if added + removed > 0 {
         tracing::info!(added, removed, "schedule synced with the registry");
     }
+    assess_repost_rounds(shared, rt).await?;
     let gauges = shared.store.daemon_gauges(now.timestamp_millis()).await?;
     let mut reported = shared.reported_uncovered.lock().unwrap_or_else(|p| p.into_inner());
     for (platform, n) in gauges.accounts_by_platform {
@@ -844,6 +987,7 @@ async fn check_once(
     for f in &report.fetches {
         shared.metrics.record_fetch(f);
     }
+    shared.record_requests_per_check(lease.platform, report.fetches.iter().map(|f| f.responses).sum());
     let now = shared.now();
     evaluate(shared, rt, &[account.id], now).await?;
     if account.spec.is_source && rt.rules.repost_delay.enabled && report.outcome == Some(OutcomeClass::Ok) {
@@ -965,8 +1109,14 @@ async fn schedule_repost_checks(
         .into_iter()
         .map(|p| (p.post.id, p.first_seen_at_ms))
         .collect();
+    let spread = plan::spread_targets(
+        targets.len(),
+        shared.requests_per_check(platform),
+        budget_per_minute(shared, rt, platform),
+        rt.policy.margin,
+    );
     for item in items {
-        let at = match plan::repost_check_at(platform, item.published_at, &ctx, &rt.policy) {
+        let deadline = match plan::repost_deadline(platform, item.published_at, &ctx) {
             Ok(at) => at,
             Err(e) => {
                 tracing::warn!(post = %item.id, error = %e, "cannot compute a repost deadline (holiday calendar?)");
@@ -974,11 +1124,11 @@ async fn schedule_repost_checks(
             }
         };
         let first_seen_now = first_seen.get(&item.id).is_some_and(|ms| *ms >= check_started.timestamp_millis());
-        let Some(at) = plan::repost_target_check(at, now, first_seen_now) else {
+        let Some(start) = plan::repost_target_check(deadline, now, first_seen_now) else {
             // Seen before, when its checks were planned.
             continue;
         };
-        if at == now {
+        if start == now {
             tracing::warn!(
                 source = %source.spec.display_name,
                 post = %item.id,
@@ -987,12 +1137,18 @@ async fn schedule_repost_checks(
             );
         }
         let kind = CheckKind::Repost { source_account_id: source.id, post_id: item.id.clone() };
+        // Every target is decided by the deadline plus the margin; their
+        // checks take turns at the platform's budget from the deadline on,
+        // so the round never holds the source's own polls behind it.
+        let decide_by = (start + rt.policy.margin).timestamp_millis();
         let mut added = 0;
-        for t in &targets {
-            // Decided by the deadline plus twice the margin: the check is
-            // due one margin after the deadline and may take one more.
-            let decide_by = (at + rt.policy.margin).timestamp_millis();
-            if shared.store.schedule_check(t.id, platform, &kind, at.timestamp_millis(), decide_by, "repost deadline").await? {
+        for (i, t) in targets.iter().enumerate() {
+            let due = start + spread.spacing * i32::try_from(i).unwrap_or(i32::MAX);
+            if shared
+                .store
+                .schedule_check(t.id, platform, &kind, due.timestamp_millis(), decide_by, "repost deadline")
+                .await?
+            {
                 added += 1;
             }
         }
@@ -1001,11 +1157,76 @@ async fn schedule_repost_checks(
                 source = %source.spec.display_name,
                 post = %item.id,
                 targets = added,
-                check_at = %at.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339(),
-                "new key item: targets will be checked just after its repost deadline"
+                from = %start.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339(),
+                every_ms = spread.spacing.num_milliseconds(),
+                "new key item: its targets are checked from its repost deadline on, one after another at the platform's budget"
             );
+            if !spread.fits {
+                warn_repost_round(source, platform, targets.len(), &spread, rt, budget_per_minute(shared, rt, platform));
+            }
         }
     }
+    Ok(())
+}
+
+/// Requests the daemon may send to `platform` per minute of its clock,
+/// all egress routes together. The budget is paced on real time, so under
+/// a simulated clock running `speed` times as fast a simulated minute has
+/// `1 / speed` of it.
+fn budget_per_minute(shared: &Shared, rt: &Runtime, platform: Platform) -> f64 {
+    let per_real_minute = rt.adapters.get(&platform).map_or(0, |a| a.health().requests_per_minute);
+    f64::from(per_real_minute) / shared.clock.speed.max(f64::MIN_POSITIVE)
+}
+
+fn warn_repost_round(
+    source: &Account,
+    platform: Platform,
+    targets: usize,
+    spread: &plan::TargetSpread,
+    rt: &Runtime,
+    budget: f64,
+) {
+    tracing::warn!(
+        source = %source.spec.display_name,
+        platform = %platform,
+        targets,
+        round_minutes = format!("{:.1}", spread.round.num_milliseconds() as f64 / 60_000.0),
+        margin_minutes = rt.policy.margin.num_minutes(),
+        budget_per_minute = format!("{budget:.1}"),
+        "repost target checks cannot all be decided within the margin at this platform's budget: \
+         add egress routes ([[platforms.<p>.policy.routes]]) or raise requests_per_minute; \
+         until then some repost decisions come late"
+    );
+}
+
+/// For each platform with sources: how long one round of target checks of
+/// its largest source takes at the current budget. Kept for `/metrics`;
+/// logged as a warning when it does not fit the margin, once per change.
+async fn assess_repost_rounds(shared: &Shared, rt: &Runtime) -> Result<(), StoreError> {
+    if !rt.rules.repost_delay.enabled {
+        return Ok(());
+    }
+    let registry = shared.store.registry().await?;
+    let mut rounds = BTreeMap::new();
+    for platform in rt.adapters.keys() {
+        let filter = AccountFilter { platform: Some(*platform), ..Default::default() };
+        let polled: Vec<&Account> = registry
+            .matching(&filter)
+            .filter(|a| matches!(a.spec.status, LifecycleStatus::Active | LifecycleStatus::Opening))
+            .collect();
+        let Some(source) = polled.iter().find(|a| a.spec.is_source) else { continue };
+        let targets = polled.len() - 1;
+        let budget = budget_per_minute(shared, rt, *platform);
+        let spread = plan::spread_targets(targets, shared.requests_per_check(*platform), budget, rt.policy.margin);
+        let round = RepostRound { source: source.spec.display_name.clone(), targets, spread, margin: rt.policy.margin };
+        let before = shared.repost_rounds.lock().unwrap_or_else(|p| p.into_inner()).get(platform).cloned();
+        let changed = before.as_ref().is_none_or(|b| b.targets != round.targets || b.spread.fits != round.spread.fits);
+        if changed && !spread.fits {
+            warn_repost_round(source, *platform, targets, &spread, rt, budget);
+        }
+        rounds.insert(*platform, round);
+    }
+    *shared.repost_rounds.lock().unwrap_or_else(|p| p.into_inner()) = rounds;
     Ok(())
 }
 
@@ -1162,10 +1383,15 @@ async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
         let mut seen = shared.breakers_seen.lock().unwrap_or_else(|p| p.into_inner());
         for (platform, adapter) in &rt.adapters {
             let health = adapter.health();
-            let mut breakers = vec![("main", health.breaker)];
-            breakers.extend(health.sources.into_iter().map(|s| (s.source, s.breaker)));
+            let mut breakers = vec![("main".to_string(), health.breaker)];
+            breakers.extend(health.sources.into_iter().map(|s| (s.source.to_string(), s.breaker)));
+            // With several egress routes, one blocked route is news too: it
+            // is set aside while the others go on, and its budget is lost.
+            if health.routes.len() > 1 {
+                breakers.extend(health.routes.into_iter().map(|r| (format!("route {}", r.route), r.breaker)));
+            }
             for (source, b) in breakers {
-                let before = seen.insert((*platform, source), b.times_opened).unwrap_or(0);
+                let before = seen.insert((*platform, source.clone()), b.times_opened).unwrap_or(0);
                 if b.times_opened > before && b.state == "open" {
                     opened.push((*platform, source, b));
                 }
@@ -1176,7 +1402,7 @@ async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
         let why = b.last_refusal.clone().unwrap_or_default();
         tracing::error!(
             platform = %platform,
-            source,
+            source = %source,
             refusals = b.consecutive_refusals,
             retry_in_secs = b.retry_in_secs.unwrap_or(0),
             last_refusal = %why,
@@ -1188,8 +1414,16 @@ async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
             continue;
         }
         let day = now.with_timezone(&chrono_tz::Asia::Shanghai).format("%Y%m%d");
-        let label =
-            if source == "main" { platform.code().to_string() } else { format!("{}-{source}", platform.code()) };
+        // Message-IDs are ASCII: a route's name (often Chinese) goes in as hex.
+        let label = if source == "main" {
+            platform.code().to_string()
+        } else {
+            let ascii: String = source
+                .bytes()
+                .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("{b:02x}") })
+                .collect();
+            format!("{}-{ascii}", platform.code())
+        };
         let notice = crate::store::NewNotice {
             kind: crate::store::NoticeKind::Operator,
             channel: crate::store::Channel::Email,
@@ -1198,15 +1432,28 @@ async fn watch_breakers(shared: &Shared, rt: &Runtime, now: DateTime<Utc>) {
             payload: serde_json::json!({
                 "v": 1,
                 "type": "operator",
-                "title": format!("{}连续拒绝抓取，已暂停访问", platform.display_name()),
-                "body": format!(
-                    "{}（{source}）连续 {} 次拒绝巡检程序的请求（最近一次：{why}），已暂停访问约 {} 秒，之后试探恢复。\n\
-                     暂停期间该平台账号的检查记为“未能检查”，不会据此认定违规。\n\
-                     如反复出现，请检查 Cookie 等密钥是否过期，或在配置中降低该平台的请求频率。",
-                    platform.display_name(),
-                    b.consecutive_refusals,
-                    b.retry_in_secs.unwrap_or(0),
-                ),
+                "title": match source.strip_prefix("route ") {
+                    Some(route) => format!("{}拒绝出口线路「{route}」的抓取，该线路已暂停", platform.display_name()),
+                    None => format!("{}连续拒绝抓取，已暂停访问", platform.display_name()),
+                },
+                "body": match source.strip_prefix("route ") {
+                    Some(route) => format!(
+                        "{}连续 {} 次拒绝经出口线路「{route}」发出的请求（最近一次：{why}），该线路已暂停约 {} 秒，之后试探恢复。\n\
+                         其他出口线路照常工作，但该平台的请求预算相应减少，转载等有时限的检查可能延后。\n\
+                         如反复出现，请检查该线路的代理或出口地址是否被平台封禁。",
+                        platform.display_name(),
+                        b.consecutive_refusals,
+                        b.retry_in_secs.unwrap_or(0),
+                    ),
+                    None => format!(
+                        "{}（{source}）连续 {} 次拒绝巡检程序的请求（最近一次：{why}），已暂停访问约 {} 秒，之后试探恢复。\n\
+                         暂停期间该平台账号的检查记为“未能检查”，不会据此认定违规。\n\
+                         如反复出现，请检查 Cookie 等密钥是否过期，或在配置中降低该平台的请求频率。",
+                        platform.display_name(),
+                        b.consecutive_refusals,
+                        b.retry_in_secs.unwrap_or(0),
+                    ),
+                },
                 "url": null,
             }),
             message_id: cfg.message_id(&format!("operator-breaker-{label}-{day}")),

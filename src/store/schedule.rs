@@ -537,6 +537,22 @@ impl Store {
         Ok(n)
     }
 
+    /// `(due_at_ms, decide_by_ms)` of `platform`'s checks to be decided by
+    /// `until_ms`, most urgent first, at most `limit`: what the daemon
+    /// weighs against its budget ("how many will be late").
+    pub async fn pending_deadlines(&self, platform: Platform, until_ms: i64, limit: i64) -> Result<Vec<(i64, i64)>> {
+        let rows = sqlx::query(
+            "SELECT due_at_ms, decide_by_ms FROM due_checks WHERE platform = $1 AND decide_by_ms <= $2 \
+             ORDER BY decide_by_ms, id LIMIT $3",
+        )
+        .bind(platform.code())
+        .bind(until_ms)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(|r| Ok((get_i64(r, "due_at_ms")?, get_i64(r, "decide_by_ms")?))).collect()
+    }
+
     /// Due checks, optionally of one account, by due time.
     pub async fn due_checks(&self, account_id: Option<i64>) -> Result<Vec<DueCheck>> {
         let rows = match account_id {

@@ -94,6 +94,8 @@ pub struct WeiboSim {
     pub addr: SocketAddr,
     blocked: Arc<std::sync::atomic::AtomicBool>,
     hits: Arc<Mutex<BTreeMap<String, usize>>>,
+    /// Requests by the client's address (one per egress route on loopback).
+    peers: Arc<Mutex<BTreeMap<std::net::IpAddr, usize>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -112,11 +114,13 @@ impl WeiboSim {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let blocked = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let accounts = Arc::new(accounts);
-        let (h, s, b) = (hits.clone(), stop.clone(), blocked.clone());
+        let peers = Arc::new(Mutex::new(BTreeMap::new()));
+        let (h, s, b, pe) = (hits.clone(), stop.clone(), blocked.clone(), peers.clone());
         std::thread::spawn(move || {
             while !s.load(std::sync::atomic::Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((sock, _)) => {
+                    Ok((sock, peer)) => {
+                        *pe.lock().unwrap().entry(peer.ip()).or_default() += 1;
                         let (h, accounts, b) = (h.clone(), accounts.clone(), b.clone());
                         std::thread::spawn(move || {
                             std::thread::sleep(delay);
@@ -128,7 +132,7 @@ impl WeiboSim {
                 }
             }
         });
-        WeiboSim { addr, blocked, hits, stop }
+        WeiboSim { addr, blocked, hits, peers, stop }
     }
 
     /// From now on every request is refused with HTTP 403 and an nginx
@@ -144,6 +148,11 @@ impl WeiboSim {
     /// Requests served, by kind (`visitor`, `profile:UID`, `timeline:UID`, `search`, `other`).
     pub fn hits(&self) -> BTreeMap<String, usize> {
         self.hits.lock().unwrap().clone()
+    }
+
+    /// Connections by client address.
+    pub fn peers(&self) -> BTreeMap<std::net::IpAddr, usize> {
+        self.peers.lock().unwrap().clone()
     }
 
     pub fn total(&self) -> usize {

@@ -99,6 +99,11 @@ impl BilibiliClient {
         self.http.breaker_status()
     }
 
+    /// The polite fetcher (its routes and budget).
+    pub fn http(&self) -> &PoliteClient {
+        &self.http
+    }
+
     /// The last session problem (buvid3 or WBI keys), for the status page.
     pub fn session_error(&self) -> Option<String> {
         self.lock().last_error.clone()

@@ -553,6 +553,13 @@ impl std::fmt::Debug for PagePacer {
 impl PagePacer {
     pub fn new(platform: Platform, policy: &HttpPolicy) -> Result<Self, String> {
         policy.validate(&format!("platforms.{platform}.policy"))?;
+        if !policy.routes.is_empty() {
+            // Chromium takes one proxy per browser; several egress routes
+            // would need a browser each. Refused rather than ignored.
+            return Err(format!(
+                "platforms.{platform}.policy.routes: egress routes are not supported for the browser platforms (douyin, toutiao, kuaishou)"
+            ));
+        }
         let quota = Quota::per_minute(NonZeroU32::new(policy.requests_per_minute).expect("validated"))
             .allow_burst(NonZeroU32::new(policy.burst).expect("validated"));
         Ok(PagePacer {
@@ -619,6 +626,10 @@ impl PagePacer {
     pub fn backoff(&self, attempt: u32) -> Duration {
         let base = self.policy.backoff_base_ms.saturating_mul(1 << attempt.min(16));
         Duration::from_millis(base.min(self.policy.backoff_max_ms))
+    }
+
+    pub fn requests_per_minute(&self) -> u32 {
+        self.policy.requests_per_minute
     }
 
     pub fn status(&self) -> BreakerStatus {

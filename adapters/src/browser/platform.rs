@@ -83,6 +83,10 @@ impl<P: PageParser> BrowserPlatformClient<P> {
         self.pacer.status()
     }
 
+    pub fn requests_per_minute(&self) -> u32 {
+        self.pacer.requests_per_minute()
+    }
+
     pub fn profile_url(&self, platform_id: &str) -> String {
         self.site.profile_url(platform_id)
     }
@@ -183,7 +187,13 @@ impl<P: PageParser> crate::Adapter for BrowserPlatformClient<P> {
         Some(Box::pin(BrowserPlatformClient::timeline(self, account)))
     }
     fn health(&self) -> crate::AdapterHealth {
-        crate::AdapterHealth { breaker: self.breaker_status(), session: None, sources: Vec::new() }
+        crate::AdapterHealth {
+            breaker: self.breaker_status(),
+            session: None,
+            sources: Vec::new(),
+            routes: Vec::new(),
+            requests_per_minute: self.requests_per_minute(),
+        }
     }
 }
 

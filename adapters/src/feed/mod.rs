@@ -358,6 +358,12 @@ impl crate::Adapter for FeedAdapter {
         Some(Box::pin(self.client.timeline(account)))
     }
     fn health(&self) -> crate::AdapterHealth {
-        crate::AdapterHealth { breaker: self.client.breaker_status(), session: None, sources: Vec::new() }
+        crate::AdapterHealth {
+            breaker: self.client.breaker_status(),
+            session: None,
+            sources: Vec::new(),
+            routes: self.client.http.route_status(),
+            requests_per_minute: self.client.http.budget_per_minute(),
+        }
     }
 }

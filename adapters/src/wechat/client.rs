@@ -136,6 +136,12 @@ impl WechatClient {
         self.article_http.breaker_status()
     }
 
+    /// The fetcher of article pages and the public feed pages (its routes
+    /// and budget); Sogou and the backend have their own (`sources`).
+    pub fn polling_http(&self) -> &PoliteClient {
+        &self.article_http
+    }
+
     /// Each listing source's breaker and last problem, for the daemon.
     pub fn source_status(&self) -> Vec<SourceHealth> {
         let st = self.state.lock().unwrap_or_else(|p| p.into_inner());

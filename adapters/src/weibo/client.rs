@@ -146,6 +146,11 @@ impl WeiboClient {
         self.http.breaker_status()
     }
 
+    /// The polite fetcher (its routes and budget).
+    pub fn http(&self) -> &PoliteClient {
+        &self.http
+    }
+
     pub fn session_status(&self) -> SessionStatus {
         let st = self.session.lock().unwrap_or_else(|p| p.into_inner());
         SessionStatus {

@@ -160,12 +160,23 @@ pub struct LogConfig {
     pub level: String,
     /// "text" or "json".
     pub format: LogFormat,
+    /// The time zone of the text format's timestamps: "utc" or "beijing".
+    pub time: LogTime,
 }
 
 impl Default for LogConfig {
     fn default() -> Self {
-        LogConfig { level: "info".to_string(), format: LogFormat::Text }
+        LogConfig { level: "info".to_string(), format: LogFormat::Text, time: LogTime::Utc }
     }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogTime {
+    /// `2026-12-03T11:53:37.123456Z`
+    Utc,
+    /// Asia/Shanghai: `2026-12-03T19:53:37.123+08:00`
+    Beijing,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -179,8 +190,9 @@ pub enum LogFormat {
 #[serde(deny_unknown_fields, default)]
 pub struct CalendarConfig {
     /// Directory of extra holiday files (`2027.json`, holiday-cn format)
-    /// that add or replace years of the built-in calendar. Empty: built-in
-    /// only. Relative to the configuration file's directory.
+    /// that add or replace years of the built-in calendar; `xunjian calendar
+    /// import` writes there. Empty: `<data dir>/holidays`. Relative to the
+    /// configuration file's directory.
     pub holidays_dir: String,
 }
 
@@ -296,7 +308,7 @@ impl LoadedConfig {
             config.report.template_dir = base.join(tpl).display().to_string();
         }
         for w in load_warnings(Some(path), &config, |k| std::env::var(k).ok()) {
-            eprintln!("警告 (warning): {w}");
+            eprintln!("{}警告 (warning): {w}", crate::cli::logging::stderr_prefix(&tracing::Level::WARN));
         }
         Ok(LoadedConfig { config, source: ConfigSource::File(absolute(path)) })
     }
@@ -323,15 +335,29 @@ impl LoadedConfig {
         if p.is_absolute() { p } else { self.base_dir().join(p) }
     }
 
-    /// The working-day calendar: built-in years plus `holidays_dir`.
-    pub fn calendar(&self) -> Result<crate::calendar::HolidayCalendar, crate::calendar::CalendarError> {
+    /// Where extra holiday years are read from and `xunjian calendar
+    /// import` writes: `[calendar] holidays_dir`, else `<data dir>/holidays`.
+    pub fn holidays_dir(&self) -> PathBuf {
         let dir = self.config.calendar.holidays_dir.trim();
         if dir.is_empty() {
-            return Ok(crate::calendar::HolidayCalendar::builtin());
+            return self.data_dir().join("holidays");
         }
         let p = PathBuf::from(dir);
-        let p = if p.is_absolute() { p } else { self.base_dir().join(p) };
-        crate::calendar::HolidayCalendar::with_dir(&p)
+        if p.is_absolute() { p } else { self.base_dir().join(p) }
+    }
+
+    /// The working-day calendar: built-in years plus the holidays
+    /// directory (a configured one must exist; the default one may not yet).
+    /// Recorded as this process's calendar for `/healthz` and the digest.
+    pub fn calendar(&self) -> Result<crate::calendar::HolidayCalendar, crate::calendar::CalendarError> {
+        let dir = self.holidays_dir();
+        let calendar = if self.config.calendar.holidays_dir.trim().is_empty() && !dir.exists() {
+            crate::calendar::HolidayCalendar::builtin()
+        } else {
+            crate::calendar::HolidayCalendar::with_dir(&dir)?
+        };
+        crate::calendar::set_active(&calendar);
+        Ok(calendar)
     }
 
     /// The database URL without its password (safe to print).

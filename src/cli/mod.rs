@@ -4,11 +4,14 @@
 //! Exit codes: 0 ok, 1 failure, 2 usage error or invalid input.
 
 mod accounts;
+mod calendar;
 mod console;
 mod db;
 mod demo;
+mod docs;
 mod findings;
 mod init;
+pub(crate) mod logging;
 pub(crate) mod notices;
 mod report;
 mod run;
@@ -121,9 +124,18 @@ pub enum Command {
     /// 配置：检查并显示生效的配置 (check and show the effective configuration)
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// 节假日：查看已有年份、导入新一年的放假安排 (holiday calendar: status, import)
+    #[command(subcommand)]
+    Calendar(calendar::CalendarCommand),
     /// 调试：解析抓取样本、实时抓取 (parse captures, fetch live)
     #[command(subcommand)]
     Debug(DebugCommand),
+    /// 输出 shell 补全脚本 (print the completion script for SHELL; for packaging)
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// 写出手册页到 DIR (write the man pages into DIR; for packaging)
+    #[command(hide = true)]
+    Manpage { dir: PathBuf },
 }
 
 pub use db::DbCommand;
@@ -182,7 +194,7 @@ pub async fn run(cli: Cli) -> i32 {
         return match debug(&cli, cmd).await {
             Ok(code) => code,
             Err(e) => {
-                eprintln!("错误 (error): {:#}", e.error);
+                eprintln!("{}错误 (error): {:#}", logging::stderr_prefix(&tracing::Level::ERROR), e.error);
                 e.code
             }
         };
@@ -190,7 +202,7 @@ pub async fn run(cli: Cli) -> i32 {
     match dispatch(cli).await {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("错误 (error): {:#}", e.error);
+            eprintln!("{}错误 (error): {:#}", logging::stderr_prefix(&tracing::Level::ERROR), e.error);
             e.code
         }
     }
@@ -200,6 +212,13 @@ async fn dispatch(cli: Cli) -> CliResult {
     if let Command::Init(args) = &cli.command {
         // init must work before any configuration exists.
         return init::run(args).await;
+    }
+    // Generated from the command line alone, for the package build.
+    if let Command::Completions { shell } = &cli.command {
+        return docs::completions(*shell);
+    }
+    if let Command::Manpage { dir } = &cli.command {
+        return docs::manpages(dir);
     }
     if let Command::Demo(args) = &cli.command {
         // The demo writes its own configuration.
@@ -218,9 +237,10 @@ async fn dispatch(cli: Cli) -> CliResult {
         Command::Db(cmd) => db::run(&loaded, cmd).await,
         Command::Users(cmd) => users::run(&loaded, cmd).await,
         Command::Config(ConfigCommand::Check) => config_check(&loaded),
+        Command::Calendar(cmd) => calendar::run(&loaded, cmd).await,
         Command::Status { json } => status(&loaded, json).await,
         Command::Debug(_) => unreachable!("handled in run"),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::Demo(_) | Command::Completions { .. } | Command::Manpage { .. } => unreachable!("handled above"),
     }
 }
 
@@ -286,6 +306,8 @@ pub(crate) async fn open_store(loaded: &LoadedConfig) -> CliResult<Store> {
 /// `/healthz` when it answers (they live only in its memory).
 async fn status(loaded: &LoadedConfig, as_json: bool) -> CliResult {
     use crate::daemon::health;
+    // Loading the calendar makes its gaps part of the report, as in the daemon.
+    loaded.calendar().map_err(CliError::invalid)?;
     let store = open_store(loaded).await?;
     let d = &loaded.config.daemon;
     let th = health::Thresholds::from_config(d);
@@ -460,21 +482,5 @@ fn print_rule_citations(settings: &crate::rules::RuleSettings) -> CliResult {
 }
 
 fn init_logging(loaded: &LoadedConfig, override_level: Option<&str>) {
-    use tracing_subscriber::EnvFilter;
-    let filter = override_level
-        .map(EnvFilter::new)
-        .or_else(|| EnvFilter::try_from_default_env().ok())
-        .unwrap_or_else(|| EnvFilter::new(&loaded.config.log.level));
-    // Logs go to stderr so that command output on stdout stays clean for
-    // pipes; under systemd both reach the journal.
-    use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        // Colours only on a terminal: the journal and log files get plain text.
-        .with_ansi(std::io::stderr().is_terminal());
-    let _ = match loaded.config.log.format {
-        crate::config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        crate::config::LogFormat::Text => builder.try_init(),
-    };
+    logging::init(loaded, override_level);
 }

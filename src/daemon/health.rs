@@ -114,12 +114,25 @@ pub fn assess(f: &HealthFacts, th: &Thresholds, now_ms: i64) -> Vec<Reason> {
     reasons
 }
 
+/// What the office must do that does not stop the daemon working today:
+/// next year's holiday calendar missing from 1 November. A warning, not a
+/// reason for "degraded": every check and deadline still runs correctly
+/// until 25 December, and a 503 for weeks would teach the operator to
+/// ignore `/healthz` (or make a supervisor restart a healthy daemon).
+/// A missing *current* year is listed too; the deadlines that need it are
+/// reported as errors where they are computed.
+pub fn warnings(now_ms: i64) -> Vec<crate::calendar::CoverageWarning> {
+    Utc.timestamp_millis_opt(now_ms).single().map(crate::calendar::active_coverage_warnings).unwrap_or_default()
+}
+
 /// The JSON both `/healthz` and `xunjian status --json`… give: reasons,
-/// platforms (with the breaker state when the daemon knows it), outbox.
+/// warnings (see [`warnings`]), platforms (with the breaker state when the
+/// daemon knows it), outbox.
 pub fn to_json(f: &HealthFacts, reasons: &[Reason], breakers: &BTreeMap<String, String>, now_ms: i64) -> Value {
     let rfc = |ms: i64| Utc.timestamp_millis_opt(ms).single().map(|t| t.with_timezone(&chrono_tz::Asia::Shanghai).to_rfc3339());
     json!({
         "reasons": reasons.iter().map(|r| json!({"code": r.code, "platform": r.platform, "message": r.message})).collect::<Vec<_>>(),
+        "warnings": warnings(now_ms).iter().map(|w| json!({"code": w.code, "year": w.year, "message": w.message})).collect::<Vec<_>>(),
         "platforms": f.platforms.iter().map(|p| json!({
             "platform": p.platform,
             "accounts": p.accounts,
@@ -168,6 +181,9 @@ pub fn render_zh(
         for r in reasons {
             let _ = writeln!(out, "  - [{}] {}", r.code, r.message);
         }
+    }
+    for w in warnings(now_ms) {
+        let _ = writeln!(out, "提醒 (warning) [{}]：{}", w.code, w.message);
     }
     let _ = writeln!(out, "\n平台（未检查 = 最近一次未能检查或 {} 内未检查）：", span_zh(th.check_window_ms));
     if f.platforms.is_empty() {

@@ -51,6 +51,11 @@ pub async fn run_digest(
     office_name: &str,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
+    // The digest job runs once a day whether or not a digest is configured:
+    // the log's daily reminder of a gap in the holiday calendar.
+    for w in crate::calendar::active_coverage_warnings(now) {
+        tracing::warn!(code = w.code, year = w.year, "{}", w.message);
+    }
     match crate::notify::run_digest(store, cfg, office_name, now).await {
         Ok(Some(id)) => Ok(format!("digest notice {id} written")),
         Ok(None) => Ok("nothing to bundle (or no digest configured)".to_string()),

@@ -637,6 +637,7 @@ fn digest_payload(
     office_name: &str,
     now: DateTime<Utc>,
     office_status: Option<&(Vec<Value>, Vec<Value>)>,
+    calendar_warnings: &[crate::calendar::CoverageWarning],
 ) -> Value {
     let mut sections: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
     for m in members {
@@ -704,6 +705,12 @@ fn digest_payload(
         "not_checked": not_checked,
         "not_checked_accounts": not_checked_accounts,
         "section_numbers": section_numbers,
+        // The office's to-do (next year's holidays): not for units.
+        "calendar_warnings": if office_status.is_some() {
+            calendar_warnings.iter().map(|w| w.message.clone()).collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -714,6 +721,7 @@ fn plan_digests(
     now: DateTime<Utc>,
     claimed: &[NoticeRecord],
     status: &(Vec<Value>, Vec<Value>),
+    calendar_warnings: &[crate::calendar::CoverageWarning],
 ) -> Vec<(NewNotice, Vec<i64>)> {
     let rank = |a: &str| match a {
         "office" => 0,
@@ -755,7 +763,7 @@ fn plan_digests(
             // Units see only their own accounts; the office-wide lists are
             // for the office and its group chats.
             let office_wide = (audience != "unit").then_some(status);
-            let payload = digest_payload(audience, &members, office_name, now, office_wide);
+            let payload = digest_payload(audience, &members, office_name, now, office_wide, calendar_warnings);
             let notice = NewNotice {
                 kind: NoticeKind::Digest,
                 channel: first.channel,
@@ -788,7 +796,8 @@ pub async fn run_digest(
         return Ok(None);
     }
     let status = office_status(store, now).await?;
-    let plan = |claimed: &[NoticeRecord]| plan_digests(cfg, office_name, now, claimed, &status);
+    let calendar_warnings = crate::calendar::active_coverage_warnings(now);
+    let plan = |claimed: &[NoticeRecord]| plan_digests(cfg, office_name, now, claimed, &status, &calendar_warnings);
     let ids = store.batch_notices(now.timestamp_millis(), &plan).await?;
     if let Some(id) = coverage::plan_weekly_coverage(store, cfg, office_name, now).await? {
         tracing::info!(notice = id, "weekly coverage report written for the operator");
@@ -954,7 +963,12 @@ pub(crate) fn sample_payloads() -> Vec<(NoticeKind, Value)> {
             json!({"account": "“某县发布”（微信公众号）", "rule_name": "内容不更新", "reason": "平台要求验证码", "day": "2026-11-21"}),
         ],
     );
-    let digest = digest_payload("office", &[&m1, &m2], "市政务公开办", later, Some(&status));
+    // Late November without next year's holiday data: the office's to-do.
+    let calendar_warnings = crate::calendar::coverage_warnings(
+        &crate::calendar::HolidayCalendar::builtin().known_years(),
+        later.with_timezone(&Shanghai).date_naive(),
+    );
+    let digest = digest_payload("office", &[&m1, &m2], "市政务公开办", later, Some(&status), &calendar_warnings);
     vec![
         (NoticeKind::Finding, finding_payload),
         (NoticeKind::Reminder, reminder_payload),
@@ -1021,5 +1035,19 @@ mod tests {
             json!({"warnings": "一", "reminders": "二", "open": "三", "not_checked": "四"})
         );
         assert_eq!(digest["not_checked_accounts"], 1);
+        let calendar = digest["calendar_warnings"].as_array().unwrap();
+        assert_eq!(calendar.len(), 1, "{digest}");
+        assert!(calendar[0].as_str().unwrap().contains("缺少 2027 年节假日安排数据"), "{digest}");
+    }
+
+    #[test]
+    fn units_do_not_get_the_offices_calendar_to_do() {
+        let warnings = crate::calendar::coverage_warnings(&[2026], chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap());
+        assert_eq!(warnings.len(), 1);
+        let now = chrono::Utc::now();
+        let unit = digest_payload("unit", &[], "办", now, None, &warnings);
+        assert_eq!(unit["calendar_warnings"], json!([]));
+        let office = digest_payload("office", &[], "办", now, Some(&(Vec::new(), Vec::new())), &warnings);
+        assert_eq!(office["calendar_warnings"], json!([warnings[0].message]));
     }
 }

@@ -564,6 +564,10 @@ mod tests {
         // The could-not-check detail is the operator's: one sentence here.
         assert!(!text.contains("平台要求验证码"), "{text}");
         assert!(text.contains("昨日有 1 个账号的部分检查项未能完成"), "{text}");
+        // The office's to-do: next year's holiday calendar (late November).
+        assert!(text.contains("请办理：缺少 2027 年节假日安排数据"), "{text}");
+        assert!(out.html.contains("请办理：</b>缺少 2027 年节假日安排数据"), "{}", out.html);
+        assert!(out.markdown.contains("**请办理**：缺少 2027 年节假日安排数据"), "{}", out.markdown);
         for bad in ["Some(", "None", "violation", "warning", "→ open", "rectify_by"] {
             assert!(!text.contains(bad), "{bad} in {text}");
         }

@@ -64,7 +64,7 @@ async fn console_greeting(loaded: &LoadedConfig, store: &crate::store::Store) {
         Err(e) => tracing::warn!(error = %e.error, "console: the first administrator was not created"),
     }
     if listen.ends_with(":0") {
-        outln!("控制台 (console)：端口由系统分配，地址见日志“HTTP endpoint listening” (port 0: see the log)");
+        outln!("控制台 (console)：端口由系统分配，实际地址见随后的日志 (port 0: the bound address follows in the log)");
     } else {
         outln!("控制台 (console): http://{listen}/");
     }

@@ -377,7 +377,8 @@ impl DaemonProc {
 
     /// The address of `/healthz` from the start-up log line.
     pub fn http_addr(&mut self) -> SocketAddr {
-        let line = self.wait_for_log("HTTP endpoint listening", Duration::from_secs(60));
+        // The log line, not some other line that mentions it.
+        let line = self.wait_for_log("HTTP endpoint listening: ", Duration::from_secs(60));
         let addr = line
             .split("addr=")
             .nth(1)

@@ -187,7 +187,7 @@ pub fn spread_targets(targets: usize, requests_per_check: f64, budget_per_minute
         requests_per_check.max(1.0) * 60_000.0 / (budget_per_minute * TARGET_SHARE_OF_BUDGET)
     };
     let round_ms = per_check_ms * targets as f64;
-    let round = TimeDelta::milliseconds(round_ms.min(1e12) as i64);
+    let round = TimeDelta::milliseconds(round_ms.min(1e12).round() as i64);
     if margin <= TimeDelta::zero() {
         return TargetSpread { spacing: TimeDelta::zero(), round, fits: true };
     }

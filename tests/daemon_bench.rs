@@ -22,11 +22,22 @@ use xunjian::adapters::model::Platform;
 use xunjian::store::{Store, StoreOptions};
 
 async fn sweep(n: usize, concurrency: u32, postgres: Option<String>) {
-    sweep_nodes(n, concurrency, postgres, 1).await;
+    sweep_nodes(n, concurrency, postgres, 1, &[]).await;
+}
+
+/// Resident memory of a process, from `/proc/PID/status` (`VmRSS:` now,
+/// `VmHWM:` the peak), in MiB.
+fn memory_mib(pid: u32, key: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// One sweep of `n` accounts by `nodes` daemon processes sharing the store.
-async fn sweep_nodes(n: usize, concurrency: u32, postgres: Option<String>, nodes: usize) {
+async fn sweep_nodes(n: usize, concurrency: u32, postgres: Option<String>, nodes: usize, env: &[(String, String)]) {
     let start = Utc::now();
     let clock = SimClock::new(start, 1.0, Duration::ZERO);
     let accounts: Vec<SimAccount> = (0..n)
@@ -64,16 +75,31 @@ async fn sweep_nodes(n: usize, concurrency: u32, postgres: Option<String>, nodes
         ),
     )
     .unwrap();
-    let mut daemons: Vec<DaemonProc> = (0..nodes).map(|i| DaemonProc::spawn(&format!("bench{i}"), &config, &[])).collect();
+    let mut daemons: Vec<DaemonProc> = (0..nodes).map(|i| DaemonProc::spawn(&format!("bench{i}"), &config, env)).collect();
     for d in &mut daemons {
         d.wait_for_log("ready", Duration::from_secs(60));
     }
+    let at_ready: Vec<f64> = daemons.iter().map(|d| memory_mib(d.child.id(), "VmRSS:")).collect();
     let t0 = Instant::now();
     while store.check_runs(None).await.unwrap().len() < n {
         assert!(t0.elapsed() < Duration::from_secs(900), "sweep did not finish");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let secs = t0.elapsed().as_secs_f64();
+    // After the sweep nothing is due for a day: the daemon idles with the
+    // registry loaded, as it does most of the time in production.
+    let after = daemons.iter().map(|d| memory_mib(d.child.id(), "VmRSS:")).collect::<Vec<_>>();
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    for (i, d) in daemons.iter().enumerate() {
+        let pid = d.child.id();
+        eprintln!(
+            "memory, daemon {i} of {nodes} ({n} accounts, {env:?}): at ready {:.0} MiB, peak {:.0} MiB, right after the sweep {:.0} MiB, 30 s later {:.0} MiB",
+            at_ready[i],
+            memory_mib(pid, "VmHWM:"),
+            after[i],
+            memory_mib(pid, "VmRSS:")
+        );
+    }
     for d in &mut daemons {
         d.signal("TERM");
         d.wait_exit(Duration::from_secs(60));
@@ -108,7 +134,17 @@ async fn sweep_cluster() {
             eprintln!("no PostgreSQL (XUNJIAN_TEST_POSTGRES_URL): nothing to measure");
             return;
         };
-        sweep_nodes(1000, 4, Some(url), nodes).await;
+        sweep_nodes(1000, 4, Some(url), nodes, &[]).await;
         guard.drop_database().await;
     }
+}
+
+/// Resident memory of one daemon with 10,000 accounts: at start, at the
+/// peak of a full sweep and idle after it; with glibc's default malloc
+/// arenas and with `MALLOC_ARENA_MAX=2`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
+async fn memory_10000_accounts() {
+    sweep_nodes(10_000, 4, None, 1, &[]).await;
+    sweep_nodes(10_000, 4, None, 1, &[("MALLOC_ARENA_MAX".to_string(), "2".to_string())]).await;
 }

@@ -96,6 +96,8 @@ struct BreakerInner {
     trial_in_flight: bool,
     times_opened: u64,
     last_refusal: Option<String>,
+    /// Consecutive transport failures (no answer at all) on this route.
+    unreachable: u32,
 }
 
 /// What the daemon can show about one egress route of a platform.
@@ -394,6 +396,8 @@ impl PoliteClient {
     }
 
     fn record<T>(&self, route: &Route, outcome: &Result<T, FetchFailure>) {
+        // Asked before this route's lock is taken (never two at once).
+        let others_answer = matches!(outcome, Err(FetchFailure::Network { .. })) && self.another_route_answers(route);
         let mut b = route.breaker.lock().unwrap_or_else(|p| p.into_inner());
         let was_open = b.open_until.is_some();
         let answered = match outcome {
@@ -405,6 +409,7 @@ impl PoliteClient {
                 tracing::info!(platform = %self.platform, route = %route.name, "circuit breaker closed: the platform answers again");
             }
             b.consecutive = 0;
+            b.unreachable = 0;
             b.open_until = None;
             b.opened_at = None;
             b.trial_in_flight = false;
@@ -415,6 +420,31 @@ impl PoliteClient {
             // A network or parse failure says nothing about whether the
             // platform refuses us; a failed trial just allows another.
             b.trial_in_flight = false;
+            if let FetchFailure::Network { .. } = failure {
+                b.unreachable += 1;
+                // One route of several that cannot reach the platform while
+                // another does (a dead proxy, a source address gone) is set
+                // aside like a blocked one, so checks stop failing on it; a
+                // platform down for every route is left to the retries.
+                if others_answer && (was_open || b.unreachable >= self.policy.breaker_threshold) {
+                    let cooldown = Duration::from_secs(self.policy.breaker_cooldown_secs);
+                    b.open_until = Some(Instant::now() + cooldown);
+                    b.last_refusal = Some(format!("无法连接（代理或出口地址不可用）：{failure}"));
+                    if !was_open {
+                        b.opened_at = Some(Utc::now());
+                        b.times_opened += 1;
+                        tracing::warn!(
+                            platform = %self.platform,
+                            route = %route.name,
+                            routes = self.routes.len(),
+                            failures = b.unreachable,
+                            cooldown_secs = self.policy.breaker_cooldown_secs,
+                            last = %failure,
+                            "egress route unreachable while others answer (proxy or local address down?); pausing its requests (other routes go on)"
+                        );
+                    }
+                }
+            }
             return;
         }
         b.consecutive += 1;
@@ -438,6 +468,15 @@ impl PoliteClient {
                 "circuit breaker open: the platform keeps refusing this route; pausing its requests (other routes go on)"
             );
         }
+    }
+
+    /// Whether a route other than `route` last got an answer from the
+    /// platform (its breaker closed, no transport failure since).
+    fn another_route_answers(&self, route: &Route) -> bool {
+        self.routes.iter().filter(|r| !std::ptr::eq(*r, route)).any(|r| {
+            let b = r.breaker.lock().unwrap_or_else(|p| p.into_inner());
+            b.open_until.is_none() && b.unreachable == 0 && r.sent.load(Ordering::Relaxed) > 0
+        })
     }
 
     /// The platform's breaker as one: open only when every route is open

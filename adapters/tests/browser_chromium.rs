@@ -141,7 +141,19 @@ fn mdwe_wrapper(dir: &std::path::Path, chromium: &str) -> Option<PathBuf> {
     std::fs::write(&path, script).unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let probe = std::process::Command::new(&path).arg("--version").output().expect("run python3");
+    // Another test's thread may fork (to start Chromium) while the file is
+    // still open for writing here: the child holds the descriptor until it
+    // execs, and running the file meanwhile fails with ETXTBSY. Wait it out.
+    let mut tries = 0;
+    let probe = loop {
+        match std::process::Command::new(&path).arg("--version").output() {
+            Err(e) if e.raw_os_error() == Some(26) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => break other.expect("run python3"),
+        }
+    };
     match probe.status.code() {
         Some(0) => Some(path),
         Some(97) => {

@@ -174,11 +174,14 @@ struct MessageCount {
 }
 
 impl MessageCount {
+    /// Only what was written: a digest due after the quarter's end is still
+    /// pending when the demo stops, and a cancelled notice never became mail
+    /// (counting them made the breakdown disagree with the outbox).
     fn of(notices: &[crate::store::NoticeRecord]) -> MessageCount {
         use crate::store::{NoticeKind, NoticeState};
         let mut c = MessageCount::default();
         let mut per_unit_day: BTreeMap<(Vec<String>, String), usize> = BTreeMap::new();
-        for n in notices.iter().filter(|n| n.state != NoticeState::Batched) {
+        for n in notices.iter().filter(|n| n.state == NoticeState::Sent) {
             match (n.kind, n.payload["audience"].as_str()) {
                 (NoticeKind::Operator | NoticeKind::Report, _) => c.operator += 1,
                 (_, Some("unit")) => {
@@ -531,6 +534,13 @@ async fn summary(
         messages.operator
     );
     outln!("  {}/（可用邮件客户端打开 open with any mail client）", outbox.display());
+    let waiting = notices
+        .iter()
+        .filter(|n| matches!(n.state, crate::store::NoticeState::Pending | crate::store::NoticeState::Sending))
+        .count();
+    if waiting > 0 {
+        outln!("  另有 {waiting} 条提醒未到发送时间，演示结束时尚未发出 (not yet due when the demo stopped)");
+    }
 
     let reports_dir = crate::report::default_out_dir(loaded);
     let mut reports: Vec<PathBuf> = std::fs::read_dir(&reports_dir)

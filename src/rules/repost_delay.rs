@@ -286,16 +286,24 @@ fn evaluate_pair(
     match timeline_reaches_back(target, src.post.published_at, ctx) {
         Some(obs) if read_as_of_ms(obs) >= deadline.timestamp_millis() => {
             let at = from_ms(read_as_of_ms(obs));
-            let s = format!(
+            let mut s = format!(
                 "{who}截至 {} 未转发{what}{how}，已超过时限 {deadline_text} {}",
                 fmt_local(at),
                 fmt_duration_zh(at - deadline)
             );
+            // A key item first read after its deadline (a source outage, a
+            // captcha streak, a long source interval) was checked late: the
+            // reader sees why the check came when it did.
+            let first_seen = src.first_seen_at_ms;
+            if first_seen > deadline.timestamp_millis() {
+                s.push_str(&format!("（本系统于 {} 才首次读到该重要信息，随即检查）", fmt_local(from_ms(first_seen))));
+            }
             Some(
                 f.with_evidence([target.observation_evidence(obs, "时限后的时间线抓取")])
                     .measure("missing", true)
                     .measure("matched_by", if link_less { "title" } else { "link" })
                     .measure("checked_at_ms", read_as_of_ms(obs))
+                    .measure("source_first_seen_ms", src.first_seen_at_ms)
                     .measure("overdue_secs", (at - deadline).num_seconds())
                     .verdict(Verdict::Violation, s),
             )
@@ -570,6 +578,22 @@ mod tests {
             f.summary_zh
         );
         assert_eq!(f.evidence.len(), 2);
+    }
+
+    #[test]
+    fn a_missed_repost_says_when_the_key_item_was_first_read_if_late() {
+        let mut w = world(Platform::Weibo, "2026-11-21T12:00:00+08:00", "2026-11-21T09:00:00+08:00");
+        w.k.timeline(&mut w.target, 1, "2026-11-21T11:00:00+08:00", OutcomeClass::Ok);
+        add_post(&mut w.target, 1, post("L1", "2026-11-21T08:00:00+08:00"));
+        let f = run(&w).remove(0);
+        assert_eq!((f.verdict.clone(), f.measured["missing"].clone()), (Verdict::Violation, true.into()), "{}", f.summary_zh);
+        assert!(!f.summary_zh.contains("首次读到"), "{}", f.summary_zh);
+        // Read first at 10:30, after the 10:00 deadline.
+        w.item.post.first_seen_at_ms = t("2026-11-21T10:30:00+08:00").timestamp_millis();
+        let f = run(&w).remove(0);
+        assert_eq!(f.verdict, Verdict::Violation);
+        assert!(f.summary_zh.contains("10:30 才首次读到该重要信息"), "{}", f.summary_zh);
+        assert_eq!(f.measured["source_first_seen_ms"], w.item.post.first_seen_at_ms);
     }
 
     #[test]

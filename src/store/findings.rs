@@ -936,20 +936,39 @@ impl super::Store {
 
     /// Findings matching the filter, newest state change first.
     pub async fn list_findings(&self, filter: &FindingFilter) -> Result<Vec<StoredFinding>> {
-        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings ORDER BY state_since_ms DESC, id DESC");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
-        let mut out = Vec::new();
-        for r in &rows {
-            let f = finding_from_row(r)?;
-            if (!filter.states.is_empty() && !filter.states.contains(&f.state))
-                || filter.rule.is_some_and(|r| r != f.rule)
-                || filter.account_id.is_some_and(|a| a != f.account_id)
-            {
-                continue;
-            }
-            out.push(f);
+        // Filtered in SQL: the daemon asks about one account per check.
+        let mut conds: Vec<String> = Vec::new();
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        if filter.account_id.is_some() {
+            conds.push(format!("account_id = {}", next()));
         }
-        Ok(out)
+        if filter.rule.is_some() {
+            conds.push(format!("rule = {}", next()));
+        }
+        if !filter.states.is_empty() {
+            let marks: Vec<String> = filter.states.iter().map(|_| next()).collect();
+            conds.push(format!("state IN ({})", marks.join(", ")));
+        }
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings {} ORDER BY state_since_ms DESC, id DESC",
+            if conds.is_empty() { String::new() } else { format!("WHERE {}", conds.join(" AND ")) }
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        if let Some(a) = filter.account_id {
+            q = q.bind(a);
+        }
+        if let Some(r) = filter.rule {
+            q = q.bind(r.code());
+        }
+        for st in &filter.states {
+            q = q.bind(st.code());
+        }
+        let rows = q.fetch_all(self.pool()).await?;
+        rows.iter().map(finding_from_row).collect()
     }
 
     /// A finding's history, oldest first.

@@ -96,6 +96,8 @@ pub struct WeiboSim {
     hits: Arc<Mutex<BTreeMap<String, usize>>>,
     /// Requests by the client's address (one per egress route on loopback).
     peers: Arc<Mutex<BTreeMap<std::net::IpAddr, usize>>>,
+    /// Accounts deleted on the platform, from a simulated time on.
+    gone: Arc<Mutex<BTreeMap<String, DateTime<Utc>>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
@@ -115,24 +117,33 @@ impl WeiboSim {
         let blocked = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let accounts = Arc::new(accounts);
         let peers = Arc::new(Mutex::new(BTreeMap::new()));
-        let (h, s, b, pe) = (hits.clone(), stop.clone(), blocked.clone(), peers.clone());
+        let gone = Arc::new(Mutex::new(BTreeMap::new()));
+        let (h, s, b, pe, g) = (hits.clone(), stop.clone(), blocked.clone(), peers.clone(), gone.clone());
         std::thread::spawn(move || {
             while !s.load(std::sync::atomic::Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((sock, peer)) => {
                         *pe.lock().unwrap().entry(peer.ip()).or_default() += 1;
-                        let (h, accounts, b) = (h.clone(), accounts.clone(), b.clone());
+                        let (h, accounts, b, g) = (h.clone(), accounts.clone(), b.clone(), g.clone());
                         std::thread::spawn(move || {
                             std::thread::sleep(delay);
                             let blocked = b.load(std::sync::atomic::Ordering::Relaxed);
-                            let _ = serve_one(sock, &clock, &accounts, &h, blocked);
+                            let gone = g.lock().unwrap().clone();
+                            let _ = serve_one(sock, &clock, &accounts, &h, blocked, &gone);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
             }
         });
-        WeiboSim { addr, blocked, hits, peers, stop }
+        WeiboSim { addr, blocked, hits, peers, gone, stop }
+    }
+
+    /// From the simulated time `at` on, the account `uid` is deleted: its
+    /// profile and timeline answer with Weibo's structured "user does not
+    /// exist" (`errno 20003`, `synth/ok0_user_does_not_exist_errno.json`).
+    pub fn delete_at(&self, uid: &str, at: DateTime<Utc>) {
+        self.gone.lock().unwrap().insert(uid.to_string(), at);
     }
 
     /// From now on every request is refused with HTTP 403 and an nginx
@@ -172,6 +183,7 @@ fn serve_one(
     accounts: &[SimAccount],
     hits: &Mutex<BTreeMap<String, usize>>,
     blocked: bool,
+    gone: &BTreeMap<String, DateTime<Utc>>,
 ) -> std::io::Result<()> {
     sock.set_nonblocking(false)?;
     sock.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -204,8 +216,19 @@ fn serve_one(
     let url = url::Url::parse(&format!("http://x{target}")).unwrap();
     let param = |k: &str| url.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
     let now = clock.now();
+    let is_gone = |uid: &str| gone.get(uid).is_some_and(|at| *at <= now);
+    let uid_asked = param("value")
+        .filter(|_| param("type").as_deref() == Some("uid"))
+        .or_else(|| param("containerid").and_then(|c| c.strip_prefix("107603").map(str::to_string)));
     let (key, status, ctype, body, extra): (String, u16, &str, Vec<u8>, Vec<String>) = match url.path() {
         _ if blocked => ("blocked".into(), 403, "text/html", fixture("synth/http_403_forbidden.html"), vec![]),
+        "/api/container/getIndex" if uid_asked.as_deref().is_some_and(is_gone) => (
+            format!("gone:{}", uid_asked.unwrap_or_default()),
+            200,
+            "application/json",
+            fixture("synth/ok0_user_does_not_exist_errno.json"),
+            vec![],
+        ),
         "/visitor/genvisitor2" => (
             "visitor".into(),
             200,

@@ -520,15 +520,20 @@ fn merge(into: &mut KuaishouData, d: KuaishouData) {
     }
     match (&mut into.profile, d.profile) {
         (None, p) => into.profile = p,
-        (Some(mine), Some(theirs))
-            if mine.profile.verified.is_none()
-                && theirs.profile.verified.is_some()
-                && mine.profile.platform_id == theirs.profile.platform_id =>
-        {
-            mine.profile.verified = theirs.profile.verified;
-            mine.profile.verified_type = theirs.profile.verified_type;
-            mine.profile.verified_entity = theirs.profile.verified_entity;
-            mine.verified_detail = theirs.verified_detail;
+        // The page's answers arrive in any order, and a feed's authors give
+        // a profile without counts: what one answer leaves unsaid about the
+        // same account, another may say.
+        (Some(mine), Some(theirs)) if mine.profile.platform_id == theirs.profile.platform_id => {
+            let (m, t) = (&mut mine.profile, theirs.profile);
+            if m.verified.is_none() && t.verified.is_some() {
+                m.verified = t.verified;
+                m.verified_type = t.verified_type;
+                m.verified_entity = t.verified_entity;
+                mine.verified_detail = theirs.verified_detail;
+            }
+            m.description = m.description.take().or(t.description);
+            m.followers = m.followers.or(t.followers);
+            m.post_count = m.post_count.or(t.post_count);
         }
         _ => {}
     }

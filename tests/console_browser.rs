@@ -202,6 +202,7 @@ impl Tab {
 /// Screenshots the README shows: (screenshot, docs/console-NAME.png).
 const DOC_SHOTS: &[(&str, &str)] = &[
     ("02-dashboard-staff", "dashboard"),
+    ("04-account", "account"),
     ("05-findings", "findings"),
     ("06-finding", "finding"),
     ("14-registry-diff", "registry"),
@@ -297,6 +298,7 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     assert_eq!(width, json!(true));
     tab.screenshot("04-account").await;
     tab.eval("document.querySelector('main details').open = true").await;
+    tab.wait_for("document.querySelector('main details table').getBoundingClientRect().height > 500 && document.body.scrollHeight > 2000").await;
     tab.screenshot("04b-account-coverage-table").await;
     tab.goto("/findings").await;
     tab.screenshot("05-findings").await;

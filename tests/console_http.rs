@@ -774,7 +774,7 @@ async fn the_system_page_shows_settings_and_administrators_manage_users() {
         let mut staff = Client::logged_in(app.clone(), "staff").await;
         let page = staff.get("/system").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        for text in ["规则与依据", "内容不更新", "节假日数据", "2026 年", "配置摘要", "smtp-password：未配置", "不在守护进程中运行"] {
+        for text in ["规则与依据", "内容不更新", "节假日数据", "2026 年", "配置摘要", "smtp-password：未配置", "不在守护进程中运行", "每个令牌每分钟最多 60 次"] {
             assert!(page.body.contains(text), "{}: {text}: {}", db.label, page.body);
         }
         assert!(!page.body.contains("href=\"/system/users\""), "staff has no user administration");

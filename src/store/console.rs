@@ -504,10 +504,10 @@ impl Store {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(from_ms).bind(to_ms).fetch_all(self.pool()).await?;
         for r in &rows {
-            if let Some(i) = slot(get_i64(r, "day")?) {
-                if out[i].last_detail.is_none() {
-                    out[i].last_detail = get_opt_string(r, "detail")?.filter(|s| !s.trim().is_empty());
-                }
+            if let Some(i) = slot(get_i64(r, "day")?)
+                && out[i].last_detail.is_none()
+            {
+                out[i].last_detail = get_opt_string(r, "detail")?.filter(|s| !s.trim().is_empty());
             }
         }
         Ok(out)

@@ -424,3 +424,128 @@ fn single_sign_on_needs_its_proxies_named() {
     c.sso_header = "Cookie".to_string();
     assert!(c.validate().is_err());
 }
+
+/// A token's requests are limited per minute (a bucket that refills
+/// evenly, read against the injected wall clock): over the limit 429 with
+/// `Retry-After` and a Chinese message; other tokens are not affected.
+#[tokio::test]
+async fn a_tokens_requests_are_limited_per_minute_and_the_limit_refills() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let label = db.label;
+        // The default configuration: 60 a minute.
+        assert_eq!(xunjian::web::ConsoleConfig::default().api_requests_per_minute, 60);
+        let app = xunjian::web::router(console::state(s, &f));
+        let (_, staff) = token_for(s, "staff", "办公平台对接").await;
+        let (_, leader) = token_for(s, "leader", "领导驾驶舱").await;
+        for i in 0..60 {
+            let r = get(&app, "/api/v1/accounts?per_page=1", &staff).await;
+            assert_eq!(r.status, StatusCode::OK, "{label}: request {i}: {}", r.text());
+        }
+        let r = get(&app, "/api/v1/accounts", &staff).await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{label}: the 61st in the same instant");
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap(), "1");
+        let j = r.json();
+        assert_eq!(j["error"], "too_many_requests");
+        assert!(j["message"].as_str().unwrap().contains("每分钟最多 60 次"), "{j}");
+        assert!(r.headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap().starts_with("application/json"));
+        // Another token has its own bucket.
+        assert_eq!(get(&app, "/api/v1/accounts", &leader).await.status, StatusCode::OK, "{label}");
+        // One second later one more request, and not two.
+        f.wall.advance(chrono::TimeDelta::milliseconds(999));
+        assert_eq!(get(&app, "/api/v1/accounts", &staff).await.status, StatusCode::TOO_MANY_REQUESTS);
+        f.wall.advance(chrono::TimeDelta::milliseconds(1));
+        assert_eq!(get(&app, "/api/v1/accounts", &staff).await.status, StatusCode::OK, "{label}");
+        assert_eq!(get(&app, "/api/v1/accounts", &staff).await.status, StatusCode::TOO_MANY_REQUESTS);
+        // A minute later the bucket is full again: 60, then refused.
+        f.wall.advance(chrono::TimeDelta::minutes(5));
+        for i in 0..60 {
+            assert_eq!(get(&app, "/api/v1/findings?per_page=1", &staff).await.status, StatusCode::OK, "{label}: {i}");
+        }
+        assert_eq!(get(&app, "/api/v1/findings", &staff).await.status, StatusCode::TOO_MANY_REQUESTS);
+
+        // A configured rate: 6 a minute, one every 10 seconds.
+        let mut state = console::state(s, &f);
+        state.config.api_requests_per_minute = 6;
+        let slow = xunjian::web::router(state);
+        let (_, unit) = token_for(s, "jinan", "区办公平台").await;
+        for _ in 0..6 {
+            assert_eq!(get(&slow, "/api/v1/accounts", &unit).await.status, StatusCode::OK);
+        }
+        let r = get(&slow, "/api/v1/accounts", &unit).await;
+        assert_eq!((r.status, r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap()), (StatusCode::TOO_MANY_REQUESTS, "10"));
+        f.wall.advance(chrono::TimeDelta::seconds(4));
+        let r = get(&slow, "/api/v1/accounts", &unit).await;
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap(), "6", "{label}");
+        f.wall.advance(chrono::TimeDelta::seconds(6));
+        assert_eq!(get(&slow, "/api/v1/accounts", &unit).await.status, StatusCode::OK, "{label}");
+        db.finish().await;
+    }
+}
+
+/// Wrong tokens are counted per client address like failed logins: after
+/// five in the window the address gets 429 (even with a good token) until
+/// the window has passed.
+#[tokio::test]
+async fn wrong_tokens_from_one_address_are_throttled_like_logins() {
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let label = db.label;
+        let app = xunjian::web::router(console::state(s, &f));
+        let (_, good) = token_for(s, "staff", "办公平台对接").await;
+        // No token at all is a client without one, not a guess: not counted.
+        for _ in 0..8 {
+            assert_eq!(call(&app, "GET", "/api/v1/accounts", None, None, None).await.status, StatusCode::UNAUTHORIZED);
+        }
+        assert_eq!(get(&app, "/api/v1/accounts", &good).await.status, StatusCode::OK, "{label}");
+        for i in 0..5 {
+            let r = get(&app, "/api/v1/accounts", &format!("xjt_{i:064}")).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{label}: guess {i}");
+        }
+        let r = get(&app, "/api/v1/accounts", "xjt_guess").await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{label}: {}", r.text());
+        let retry: u64 = r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
+        assert_eq!(retry, 15 * 60, "{label}: the login window");
+        assert!(r.json()["message"].as_str().unwrap().contains("无效 API 令牌过多"), "{}", r.text());
+        // From that address even a good token waits (the guess is not looked at).
+        assert_eq!(get(&app, "/api/v1/accounts", &good).await.status, StatusCode::TOO_MANY_REQUESTS);
+        f.wall.advance(chrono::TimeDelta::minutes(10));
+        let r = get(&app, "/api/v1/accounts", &good).await;
+        assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap(), "300", "{label}");
+        f.wall.advance(chrono::TimeDelta::minutes(5) + chrono::TimeDelta::seconds(1));
+        assert_eq!(get(&app, "/api/v1/accounts", &good).await.status, StatusCode::OK, "{label}: the window has passed");
+        db.finish().await;
+    }
+}
+
+/// The account resource carries the account page's coverage strip.
+#[tokio::test]
+async fn the_account_resource_has_its_checks_day_by_day() {
+    use xunjian::adapters::model::OutcomeClass;
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        f.clock.set(console::t("2026-12-04T10:00:00+08:00"));
+        console::check_ok(s, f.account_a, console::t("2026-12-03T23:59:00+08:00")).await;
+        console::check_outcome(s, f.account_a, console::t("2026-12-04T00:01:00+08:00"), OutcomeClass::LoginRequired, Some("<a>登录</a>")).await;
+        let app = xunjian::web::router(console::state(s, &f));
+        let (_, unit) = token_for(s, "jinan", "区办公平台").await;
+        let r = get(&app, &format!("/api/v1/accounts/{}", f.account_a), &unit).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let j = r.json();
+        let days = j["coverage"].as_array().unwrap();
+        assert_eq!(days.len(), 30, "{j}");
+        assert_eq!((days[0]["day"].as_str(), days[29]["day"].as_str()), (Some("2026-11-05"), Some("2026-12-04")));
+        assert_eq!((&days[28]["checks"], &days[28]["checked"], &days[28]["not_checked"]), (&1.into(), &1.into(), &0.into()));
+        let today = &days[29];
+        assert_eq!((&today["checks"], &today["checked"], &today["not_checked"]), (&1.into(), &0.into(), &1.into()), "{today}");
+        assert_eq!(today["reasons"][0]["outcome"], "login_required");
+        assert_eq!(today["reasons"][0]["label"], "平台要求登录");
+        assert_eq!(today["last_detail"], "<a>登录</a>", "JSON carries the text as stored");
+        // The other unit's account: 404, as everywhere.
+        assert_eq!(get(&app, &format!("/api/v1/accounts/{}", f.account_b), &unit).await.status, StatusCode::NOT_FOUND);
+        db.finish().await;
+    }
+}

@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 use xunjian::adapters::browser::cdp::Chromium;
+use xunjian::adapters::model::OutcomeClass;
 use xunjian::clock::Clock;
 use xunjian::store::FindingState;
 
@@ -201,6 +202,7 @@ impl Tab {
 /// Screenshots the README shows: (screenshot, docs/console-NAME.png).
 const DOC_SHOTS: &[(&str, &str)] = &[
     ("02-dashboard-staff", "dashboard"),
+    ("04-account", "account"),
     ("05-findings", "findings"),
     ("06-finding", "finding"),
     ("14-registry-diff", "registry"),
@@ -230,6 +232,30 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     let id = s.enqueue_notice(&n, at).await.unwrap().unwrap();
     s.lease_due_notices("test", at, at + 60_000, 10).await.unwrap();
     s.record_notice_failure(id, "test", at, "SMTP 550 5.1.1 用户不存在 (mailbox unavailable)", None).await.unwrap();
+    // A month of checks of account A for its coverage strip (the console's
+    // today is 1 November): days all answered, days with some and with only
+    // "could not check" (one quoting a hostile page), days without a check.
+    let first = console::t("2026-10-03T00:00:00+08:00");
+    for i in 0..30i64 {
+        let day = first + chrono::TimeDelta::days(i);
+        let at = |h: i64| day + chrono::TimeDelta::hours(h);
+        match i {
+            0..5 | 12..14 => {}
+            29 => console::check_outcome(s, f.account_a, at(7), OutcomeClass::Captcha, Some("<img src=x onerror=alert(3)>请输入验证码")).await,
+            _ if i % 7 == 3 => {
+                console::check_outcome(s, f.account_a, at(9), OutcomeClass::LoginRequired, None).await;
+                console::check_outcome(s, f.account_a, at(21), OutcomeClass::NetworkError, Some("连接超时 (timed out)")).await;
+            }
+            _ if i % 5 == 1 => {
+                console::check_ok(s, f.account_a, at(9)).await;
+                console::check_outcome(s, f.account_a, at(21), OutcomeClass::Throttled, Some("HTTP 418")).await;
+            }
+            _ => {
+                console::check_ok(s, f.account_a, at(9)).await;
+                console::check_ok(s, f.account_a, at(21)).await;
+            }
+        }
+    }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -257,7 +283,23 @@ async fn staff_and_a_unit_operator_use_the_console_in_chromium() {
     assert_eq!(tab.eval("document.querySelectorAll('main img').length").await, json!(0));
     tab.screenshot("03-accounts").await;
     tab.goto(&format!("/accounts/{}", f.account_a)).await;
+    // The coverage strip: 30 days, one cell each, every cell saying its day in words.
+    assert_eq!(tab.eval("document.querySelectorAll('ol.strip li.day').length").await, json!(30));
+    assert_eq!(tab.eval("[...document.querySelectorAll('ol.strip li.day')].filter(c => !c.title || c.title !== c.getAttribute('aria-label')).length").await, json!(0));
+    let last = tab.eval("document.querySelector('ol.strip li.day:last-child').title").await;
+    assert!(last.as_str().unwrap().starts_with("2026-11-01：检查 2 次，成功 1 次，未能检查 1 次（遇到验证码 1 次）；最近一次：<img src=x"), "{last}");
+    assert_eq!(tab.eval("document.querySelectorAll('main img').length").await, json!(0), "the page's words are text");
+    let colour = |sel: &str| format!("getComputedStyle(document.querySelector('ol.strip li.{sel}')).backgroundColor");
+    assert_eq!(tab.eval(&colour("d-ok")).await, json!("rgb(47, 125, 50)"), "green: all checked");
+    assert_eq!(tab.eval(&colour("d-none")).await, json!("rgb(227, 229, 232)"), "grey: no check");
+    assert_eq!(tab.eval(&colour("d-partial")).await, json!("rgb(233, 185, 73)"), "amber: some could not check");
+    // The strip is as wide as its 30 cells, not wider than the card.
+    let width = tab.eval("document.querySelector('ol.strip').getBoundingClientRect().width <= document.querySelector('ol.strip').parentElement.getBoundingClientRect().width").await;
+    assert_eq!(width, json!(true));
     tab.screenshot("04-account").await;
+    tab.eval("document.querySelector('main details').open = true").await;
+    tab.wait_for("document.querySelector('main details table').getBoundingClientRect().height > 500 && document.body.scrollHeight > 2000").await;
+    tab.screenshot("04b-account-coverage-table").await;
     tab.goto("/findings").await;
     tab.screenshot("05-findings").await;
 

@@ -774,7 +774,7 @@ async fn the_system_page_shows_settings_and_administrators_manage_users() {
         let mut staff = Client::logged_in(app.clone(), "staff").await;
         let page = staff.get("/system").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        for text in ["规则与依据", "内容不更新", "节假日数据", "2026 年", "配置摘要", "smtp-password：未配置", "不在守护进程中运行"] {
+        for text in ["规则与依据", "内容不更新", "节假日数据", "2026 年", "配置摘要", "smtp-password：未配置", "不在守护进程中运行", "每个令牌每分钟最多 60 次"] {
             assert!(page.body.contains(text), "{}: {text}: {}", db.label, page.body);
         }
         assert!(!page.body.contains("href=\"/system/users\""), "staff has no user administration");
@@ -899,6 +899,66 @@ async fn reports_are_produced_in_the_background_and_only_listed_files_download()
         let mut unit = Client::logged_in(app.clone(), "jinan").await;
         assert_eq!(unit.get("/reports").await.status, StatusCode::FORBIDDEN);
         assert_eq!(unit.get(&href).await.status, StatusCode::FORBIDDEN);
+        db.finish().await;
+    }
+}
+
+/// The account page's coverage strip: 30 day cells (Beijing days) with a
+/// tooltip and an accessible text each, colours by what happened (never a
+/// violation colour), the reasons and the platform's own words escaped;
+/// another unit's account stays 404 for a unit operator.
+#[tokio::test]
+async fn the_account_page_shows_a_coverage_strip_with_escaped_reasons() {
+    use console::t;
+    use xunjian::adapters::model::OutcomeClass;
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let label = db.label;
+        f.clock.set(t("2026-12-04T10:00:00+08:00"));
+        let a = f.account_a;
+        console::check_ok(s, a, t("2026-12-02T23:59:00+08:00")).await;
+        console::check_outcome(s, a, t("2026-12-03T00:01:00+08:00"), OutcomeClass::Captcha, Some("<script>alert('detail')</script>")).await;
+        console::check_ok(s, a, t("2026-12-03T12:00:00+08:00")).await;
+        console::check_outcome(s, a, t("2026-12-04T08:00:00+08:00"), OutcomeClass::Throttled, None).await;
+        console::check_outcome(s, f.account_b, t("2026-12-04T08:00:00+08:00"), OutcomeClass::Blocked, Some("裕安的拦截页")).await;
+        let app = xunjian::web::router(console::state(s, &f));
+        let mut unit = Client::logged_in(app.clone(), "jinan").await;
+        let r = unit.get(&format!("/accounts/{a}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{label}");
+        let body = &r.body;
+        assert_eq!(body.matches("<li class=\"day d-").count(), 30, "{label}: {body}");
+        assert_eq!(body.matches("class=\"day d-ok\"").count(), 1, "{label}");
+        assert_eq!(body.matches("class=\"day d-partial\"").count(), 1);
+        assert_eq!(body.matches("class=\"day d-failed\"").count(), 1);
+        assert_eq!(body.matches("class=\"day d-none\"").count(), 27);
+        // Each cell says its day in words, in the tooltip and for screen readers.
+        let cell = |day: &str| -> String {
+            let at = body.find(&format!("title=\"{day}")).unwrap_or_else(|| panic!("{label}: no cell for {day}: {body}"));
+            body[at..at + body[at..].find('>').unwrap()].to_string()
+        };
+        let d2 = cell("2026-12-02");
+        assert!(d2.contains("检查 1 次，成功 1 次，未能检查 0 次") && d2.contains("aria-label=\"2026-12-02"), "{d2}");
+        let d3 = cell("2026-12-03");
+        assert!(d3.contains("检查 2 次，成功 1 次，未能检查 1 次（遇到验证码 1 次）"), "{d3}");
+        // The platform's text comes out as text, in the attributes and the table.
+        assert!(d3.contains("最近一次：&lt;script&gt;alert(&#39;detail&#39;)&lt;/script&gt;"), "{d3}");
+        assert!(!body.contains("<script>alert('detail')"), "{label}: raw platform text");
+        assert!(body.contains("<small class=\"muted\">最近一次：&lt;script&gt;"), "{label}");
+        let d4 = cell("2026-12-04");
+        assert!(d4.contains("未能检查 1 次（被平台限流 1 次）"), "{d4}");
+        assert!(cell("2026-11-05").contains("没有检查"), "the first of the 30 days");
+        assert!(!body.contains("title=\"2026-11-04"), "{label}: 30 days only");
+        assert!(body.contains("不算违规") && !body.contains("d-violation"), "{label}");
+        assert!(!body.contains("裕安的拦截页"), "{label}: another account's checks");
+        // Another unit's account: 404, its checks nowhere.
+        let r = unit.get(&format!("/accounts/{}", f.account_b)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{label}");
+        assert!(!r.body.contains("裕安的拦截页") && !r.body.contains("class=\"day"), "{label}");
+        // The office sees it.
+        let mut staff = Client::logged_in(app.clone(), "staff").await;
+        let r = staff.get(&format!("/accounts/{}", f.account_b)).await;
+        assert!(r.body.contains("被平台拦截 1 次") && r.body.contains("裕安的拦截页"), "{label}: {}", r.body);
         db.finish().await;
     }
 }

@@ -251,3 +251,57 @@ async fn the_outbox_imports_and_audit_log_page_in_sql() {
         db.finish().await;
     }
 }
+
+/// The account page's coverage strip: checks per civil day in
+/// Asia/Shanghai, split into "checked" (the platform answered) and "could
+/// not check" by outcome, counted in SQL over one account and window.
+#[tokio::test]
+async fn an_accounts_checks_are_counted_by_beijing_day_and_reason() {
+    use console::t;
+    use xunjian::adapters::model::OutcomeClass;
+    for db in common::backends().await {
+        let s = &db.store;
+        let f = console::populate(s).await;
+        let (a, b) = (f.account_a, f.account_b);
+        // 23:59 and 00:01 Beijing time are on different days, though both
+        // are on 2 December in UTC (15:59 and 16:01).
+        console::check_ok(s, a, t("2026-12-02T23:59:00+08:00")).await;
+        console::check_outcome(s, a, t("2026-12-03T00:01:00+08:00"), OutcomeClass::Captcha, Some("第一次验证码")).await;
+        console::check_outcome(s, a, t("2026-12-03T08:00:00+08:00"), OutcomeClass::Captcha, Some("<b>请输入验证码</b>")).await;
+        console::check_outcome(s, a, t("2026-12-03T09:00:00+08:00"), OutcomeClass::Throttled, None).await;
+        console::check_ok(s, a, t("2026-12-03T12:00:00+08:00")).await;
+        // A platform answer that is not data still counts as checked.
+        console::check_outcome(s, a, t("2026-12-03T13:00:00+08:00"), OutcomeClass::NotFound, Some("用户不存在")).await;
+        // A day with failures only; the last instant of the window.
+        console::check_outcome(s, a, t("2026-12-04T23:59:59.999+08:00"), OutcomeClass::NetworkError, Some("连接超时")).await;
+        // Outside the window on either side, and another account: not counted.
+        console::check_ok(s, a, t("2026-12-01T23:59:59.999+08:00")).await;
+        console::check_ok(s, a, t("2026-12-05T00:00:00+08:00")).await;
+        console::check_outcome(s, b, t("2026-12-03T10:00:00+08:00"), OutcomeClass::Blocked, None).await;
+
+        let first = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let days = s.account_check_days(a, first, 3).await.unwrap();
+        let label = db.label;
+        assert_eq!(days.iter().map(|d| d.day.to_string()).collect::<Vec<_>>(), ["2026-12-02", "2026-12-03", "2026-12-04"], "{label}");
+        let d2 = &days[0];
+        assert_eq!((d2.total(), d2.checked, d2.not_checked.clone(), d2.last_detail.clone()), (1, 1, vec![], None), "{label}: {d2:?}");
+        let d3 = &days[1];
+        assert_eq!((d3.total(), d3.checked, d3.not_checked_total()), (5, 2, 3), "{label}: {d3:?}");
+        assert_eq!(d3.not_checked, [(OutcomeClass::Captcha, 2), (OutcomeClass::Throttled, 1)], "{label}: most first");
+        // The newest failure's detail (the throttled one had none), as stored.
+        assert_eq!(d3.last_detail.as_deref(), Some("<b>请输入验证码</b>"), "{label}");
+        let d4 = &days[2];
+        assert_eq!((d4.checked, d4.not_checked.clone(), d4.last_detail.as_deref()), (0, vec![(OutcomeClass::NetworkError, 1)], Some("连接超时")), "{label}");
+
+        // A day without checks is there, with zeros; the other account has its own.
+        let one = s.account_check_days(a, chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap(), 1).await.unwrap();
+        assert_eq!((one.len(), one[0].total()), (1, 0), "{label}");
+        let other = s.account_check_days(b, first, 3).await.unwrap();
+        assert_eq!(other.iter().map(|d| d.total()).collect::<Vec<_>>(), [0, 1, 0], "{label}");
+        assert_eq!(other[1].not_checked, [(OutcomeClass::Blocked, 1)]);
+        // The fixture's check on 1 November (09:00 Beijing) is on its day.
+        let nov1 = s.account_check_days(a, chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(), 3).await.unwrap();
+        assert_eq!(nov1.iter().map(|d| d.checked).collect::<Vec<_>>(), [0, 1, 0], "{label}");
+        db.finish().await;
+    }
+}

@@ -417,6 +417,103 @@ impl Store {
     }
 }
 
+/// One civil day (Asia/Shanghai) of an account's checks: what the
+/// platform answered and what could not be checked, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDay {
+    pub day: chrono::NaiveDate,
+    /// Observations the platform answered ([`OutcomeClass::is_platform_answer`]:
+    /// data, "does not exist", "banned"): the account was checked.
+    pub checked: i64,
+    /// The others ("could not check", never a violation) per outcome
+    /// class, most frequent first.
+    pub not_checked: Vec<(OutcomeClass, i64)>,
+    /// The newest "could not check" observation's detail that day, as
+    /// stored (it may quote the platform: hostile text).
+    pub last_detail: Option<String>,
+}
+
+impl CheckDay {
+    /// Observations that day.
+    pub fn total(&self) -> i64 {
+        self.checked + self.not_checked_total()
+    }
+    pub fn not_checked_total(&self) -> i64 {
+        self.not_checked.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// The civil day (Asia/Shanghai) number since 1970-01-01 in SQL, as in
+/// `store/report.rs`: integer division on both backends, no DST in China.
+const OBS_DAY: &str = "((observed_at_ms + 28800000) / 86400000)";
+const MS_PER_DAY: i64 = 86_400_000;
+const SHANGHAI_OFFSET_MS: i64 = 28_800_000;
+
+fn epoch_day(d: chrono::NaiveDate) -> i64 {
+    (d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days()
+}
+
+impl Store {
+    /// An account's checks on `days` civil days (Asia/Shanghai) from
+    /// `first_day`, one entry per day (days without an observation have
+    /// zero counts), counted in SQL by day and outcome over the account's
+    /// own rows (`observations_account_outcome_time`). Scoping is the
+    /// caller's: check [`Store::account_visible`] first.
+    pub async fn account_check_days(&self, account_id: i64, first_day: chrono::NaiveDate, days: u32) -> Result<Vec<CheckDay>> {
+        let first = epoch_day(first_day);
+        let from_ms = first * MS_PER_DAY - SHANGHAI_OFFSET_MS;
+        let to_ms = from_ms + i64::from(days) * MS_PER_DAY;
+        let mut out: Vec<CheckDay> = (0..i64::from(days))
+            .map(|i| CheckDay { day: first_day + chrono::Days::new(i as u64), checked: 0, not_checked: Vec::new(), last_detail: None })
+            .collect();
+        let n_days = out.len();
+        let slot = |day: i64| usize::try_from(day - first).ok().filter(|i| *i < n_days);
+        let sql = format!(
+            "SELECT {OBS_DAY} AS day, outcome, COUNT(*) AS n FROM observations \
+             WHERE account_id = $1 AND observed_at_ms >= $2 AND observed_at_ms < $3 GROUP BY {OBS_DAY}, outcome"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(from_ms).bind(to_ms).fetch_all(self.pool()).await?;
+        let mut counted: Vec<(usize, OutcomeClass, i64)> = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let o = get_string(r, "outcome")?;
+            let outcome = OutcomeClass::from_code(&o).ok_or_else(|| bad("observations.outcome", o.clone()))?;
+            if let Some(i) = slot(get_i64(r, "day")?) {
+                counted.push((i, outcome, get_i64(r, "n")?));
+            }
+        }
+        for (i, outcome, n) in counted {
+            let d = &mut out[i];
+            if outcome.is_platform_answer() {
+                d.checked += n;
+            } else {
+                d.not_checked.push((outcome, n));
+            }
+        }
+        for d in &mut out {
+            d.not_checked.sort_by_key(|(o, n)| (-n, o.code()));
+        }
+        // The newest failure's detail per day: the failures of the window,
+        // newest first (bounded: a day's first row is the one kept).
+        let answers: Vec<String> =
+            OutcomeClass::ALL.into_iter().filter(|o| o.is_platform_answer()).map(|o| format!("'{}'", o.code())).collect();
+        let sql = format!(
+            "SELECT {OBS_DAY} AS day, detail FROM observations WHERE account_id = $1 AND observed_at_ms >= $2 \
+             AND observed_at_ms < $3 AND outcome NOT IN ({}) AND detail IS NOT NULL \
+             ORDER BY observed_at_ms DESC, id DESC LIMIT 5000",
+            answers.join(", ")
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account_id).bind(from_ms).bind(to_ms).fetch_all(self.pool()).await?;
+        for r in &rows {
+            if let Some(i) = slot(get_i64(r, "day")?)
+                && out[i].last_detail.is_none()
+            {
+                out[i].last_detail = get_opt_string(r, "detail")?.filter(|s| !s.trim().is_empty());
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// A finding's early warning (state `warning`): the moment the rule said
 /// it becomes a violation, as the rule measured it (`deadline_ms` for
 /// 内容不更新, `due_ms` for a closing notice), if it did.

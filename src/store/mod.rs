@@ -21,7 +21,7 @@ mod users;
 
 pub use api_tokens::{ApiToken, NewApiToken};
 pub use audit::{AuditEntry, NewAuditEntry};
-pub use console::{AccountQuery, DashboardCounts, DueSoon, EvidenceInfo, FindingQuery, RegistryImport, TrendBucket, Visibility, warning_deadline_ms};
+pub use console::{AccountQuery, CheckDay, DashboardCounts, DueSoon, EvidenceInfo, FindingQuery, RegistryImport, TrendBucket, Visibility, warning_deadline_ms};
 pub use users::{NewUser, Role, Session, User, UserScope};
 pub use accounts::{AccountFilter, FieldChange, ImportOptions, ImportReport, Registry};
 pub use findings::{

@@ -279,6 +279,21 @@ impl Store {
         Ok((get_i64(&row, "n")?, get_opt_i64(&row, "last")?))
     }
 
+    /// Failed logins for this name from this address since `since_ms` and
+    /// the latest of them, read only (for checks on every request, where
+    /// [`Store::login_failures_since`]'s clean-up would be a write each time).
+    pub async fn count_login_failures(&self, username: &str, remote_addr: &str, since_ms: i64) -> Result<(i64, Option<i64>)> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n, MAX(at_ms) AS last FROM login_failures WHERE username = $1 AND remote_addr = $2 AND at_ms >= $3",
+        )
+        .bind(username)
+        .bind(remote_addr)
+        .bind(since_ms)
+        .fetch_one(self.pool())
+        .await?;
+        Ok((get_i64(&row, "n")?, get_opt_i64(&row, "last")?))
+    }
+
     pub async fn clear_login_failures(&self, username: &str, remote_addr: &str) -> Result<()> {
         sqlx::query("DELETE FROM login_failures WHERE username = $1 AND remote_addr = $2")
             .bind(username)

@@ -7,7 +7,9 @@ use super::state::AppState;
 use super::view;
 use super::{Pager, safe_url};
 use crate::accounts::LifecycleStatus;
-use crate::store::{AccountQuery, FindingQuery};
+use crate::report::quarter::local_day;
+use crate::rules::coverage::outcome_zh;
+use crate::store::{AccountQuery, CheckDay, FindingQuery};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use minijinja::context;
@@ -16,6 +18,61 @@ use serde::Serialize;
 use xunjian_adapters::model::Platform;
 
 pub const PAGE_SIZE: i64 = 50;
+/// Days in the account page's coverage strip (and the API's `coverage`).
+pub const STRIP_DAYS: u32 = 30;
+
+/// One day of the coverage strip, as the page shows it.
+#[derive(Serialize)]
+pub(crate) struct StripCell {
+    pub day: String,
+    /// `none` (no check), `ok` (every check answered), `partial` (some
+    /// could not check), `failed` (none could): a colour, never a verdict.
+    pub class: &'static str,
+    pub total: i64,
+    pub checked: i64,
+    pub not_checked: i64,
+    /// `遇到验证码 3 次`, most frequent first.
+    pub reasons: Vec<String>,
+    /// The newest failure's detail, shortened (platform text: escaped by the template).
+    pub detail: Option<String>,
+    /// The whole day in one Chinese sentence (tooltip and screen readers).
+    pub text: String,
+}
+
+/// The last [`STRIP_DAYS`] civil days (Asia/Shanghai) up to the day of `now_ms`.
+pub(crate) async fn check_days(state: &AppState, account_id: i64) -> WebResult<Vec<CheckDay>> {
+    let today = local_day(state.now_ms());
+    let first = today - chrono::Days::new(u64::from(STRIP_DAYS - 1));
+    Ok(state.store.account_check_days(account_id, first, STRIP_DAYS).await?)
+}
+
+pub(crate) fn strip_cell(d: &CheckDay) -> StripCell {
+    let not_checked = d.not_checked_total();
+    let class = match (d.checked, not_checked) {
+        (0, 0) => "none",
+        (_, 0) => "ok",
+        (0, _) => "failed",
+        _ => "partial",
+    };
+    let reasons: Vec<String> = d.not_checked.iter().map(|(o, n)| format!("{} {n} 次", outcome_zh(*o))).collect();
+    let detail = d.last_detail.as_deref().map(|s| {
+        let short: String = s.chars().take(120).collect();
+        if s.chars().count() > 120 { format!("{short}……") } else { short }
+    });
+    let day = d.day.format("%Y-%m-%d").to_string();
+    let mut text = if d.total() == 0 {
+        format!("{day}：没有检查")
+    } else {
+        format!("{day}：检查 {} 次，成功 {} 次，未能检查 {not_checked} 次", d.total(), d.checked)
+    };
+    if !reasons.is_empty() {
+        text.push_str(&format!("（{}）", reasons.join("、")));
+    }
+    if let Some(detail) = &detail {
+        text.push_str(&format!("；最近一次：{detail}"));
+    }
+    StripCell { day, class, total: d.total(), checked: d.checked, not_checked, reasons, detail, text }
+}
 
 #[derive(Serialize)]
 struct AccountRow {
@@ -121,6 +178,13 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
             context! { at_ms, field => change.label(), old => change.old, new => change.new, source }
         })
         .collect();
+    let strip: Vec<StripCell> = check_days(&state, id).await?.iter().map(strip_cell).collect();
+    let strip_summary = context! {
+        ok => strip.iter().filter(|c| c.class == "ok").count(),
+        partial => strip.iter().filter(|c| c.class == "partial").count(),
+        failed => strip.iter().filter(|c| c.class == "failed").count(),
+        none => strip.iter().filter(|c| c.class == "none").count(),
+    };
     let s = &account.spec;
     view::page(
         &user,
@@ -143,6 +207,9 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser, Path(id): Pa
                 contact_name => s.contact_name.clone(),
                 opened_on => s.opened_on.map(|d| d.to_string()),
             },
+            strip => Serde(strip),
+            strip_summary,
+            strip_days => STRIP_DAYS,
             profiles,
             posts,
             findings,

@@ -13,10 +13,12 @@ use super::error::WebError;
 use super::evidence::{cited, evidence_zip, raw_download, zip_download};
 use super::findings::{ActionError, apply_dismiss, apply_mark, apply_rectify, visible_finding};
 use super::forms::{DismissForm, MarkForm, RectifyForm};
+use super::login::{MAX_FAILURES, THROTTLE_WINDOW_MS};
 use super::password::token_digest;
 use super::reports::{list_files, reports_dir};
 use super::state::AppState;
 use crate::accounts::{Account, LifecycleStatus};
+use crate::rules::coverage::outcome_zh;
 use crate::rules::{FindingKind, RuleId};
 use crate::store::{AccountQuery, FindingQuery, FindingState, StoreError, StoredFinding};
 use axum::body::Bytes;
@@ -30,6 +32,9 @@ use xunjian_adapters::model::Platform;
 
 /// Every API path starts with this (the session layer leaves them alone).
 pub const PREFIX: &str = "/api/";
+/// The failed-login name wrong API tokens are counted under (user names
+/// are letters, digits and `._-`: no user has it).
+const TOKEN_FAILURE_NAME: &str = "api token";
 /// A list's default and largest page.
 const PER_PAGE: i64 = 50;
 const MAX_PER_PAGE: i64 = 200;
@@ -42,6 +47,8 @@ pub enum ApiError {
     Web(WebError),
     /// The action was refused for a reason the caller can act on (422).
     Refused(String),
+    /// Too many requests (429): try again in this many seconds.
+    TooMany { retry_after_s: u64, message: String },
 }
 
 impl From<WebError> for ApiError {
@@ -76,6 +83,11 @@ impl IntoResponse for ApiError {
                 "需要有效的 API 令牌（请求头 Authorization: Bearer 令牌）；令牌可能已撤销，或其用户已停用".to_string(),
             ),
             ApiError::Refused(m) => (StatusCode::UNPROCESSABLE_ENTITY, "refused", m),
+            ApiError::TooMany { retry_after_s, message } => {
+                let mut r = json_response(StatusCode::TOO_MANY_REQUESTS, &json!({ "error": "too_many_requests", "message": message, "retry_after_s": retry_after_s }));
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s));
+                return r;
+            }
             ApiError::Web(e) => match e {
                 WebError::NotFound => (StatusCode::NOT_FOUND, "not_found", "没有这条记录，或者您没有查看它的权限".to_string()),
                 WebError::Forbidden => (StatusCode::FORBIDDEN, "forbidden", "这个令牌的用户没有进行这项操作的权限".to_string()),
@@ -127,8 +139,31 @@ impl FromRequestParts<AppState> for ApiCaller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
-        let (token, user) = state.store.api_token_user(&token_digest(token), state.wall_ms()).await?.ok_or(ApiError::Unauthorized)?;
         let addr = parts.extensions.get::<ClientAddr>().cloned().unwrap_or_default().0;
+        let now = state.wall_ms();
+        // Wrong tokens are counted per address as failed logins are (in the
+        // store, so every daemon sees them), under a name no user can have.
+        let (failures, last) = state.store.count_login_failures(TOKEN_FAILURE_NAME, &addr, now - THROTTLE_WINDOW_MS).await?;
+        if failures >= MAX_FAILURES {
+            let wait_ms = (last.unwrap_or(now) + THROTTLE_WINDOW_MS - now).max(1000);
+            let retry_after_s = u64::try_from(wait_ms).unwrap_or(1000).div_ceil(1000);
+            let message = format!(
+                "从这个地址提交的无效 API 令牌过多，请 {} 分钟后再试；请检查令牌是否已撤销或抄写有误",
+                retry_after_s.div_ceil(60)
+            );
+            return Err(ApiError::TooMany { retry_after_s, message });
+        }
+        let Some((token, user)) = state.store.api_token_user(&token_digest(token), now).await? else {
+            // The old rows go here (a failure is rare; a check is every request).
+            state.store.login_failures_since(TOKEN_FAILURE_NAME, &addr, now - THROTTLE_WINDOW_MS).await?;
+            state.store.record_login_failure(TOKEN_FAILURE_NAME, &addr, now).await?;
+            return Err(ApiError::Unauthorized);
+        };
+        let per_minute = state.config.api_requests_per_minute;
+        if let Err(retry_after_s) = state.api_buckets.take(token.id, now, per_minute) {
+            let message = format!("这个令牌的请求过于频繁（每分钟最多 {per_minute} 次），请 {retry_after_s} 秒后再试");
+            return Err(ApiError::TooMany { retry_after_s, message });
+        }
         Ok(ApiCaller(CurrentUser { user, csrf: String::new(), session_digest: String::new(), addr, api_token: Some((token.id, token.name)) }))
     }
 }
@@ -193,12 +228,28 @@ pub async fn accounts(State(state): State<AppState>, ApiCaller(user): ApiCaller,
     ok(&Page { total, page, per_page, items })
 }
 
-/// `GET /api/v1/accounts/{id}`: the account and its findings still to be dealt with.
+/// `GET /api/v1/accounts/{id}`: the account and its checks day by day (`coverage`).
 pub async fn account(State(state): State<AppState>, ApiCaller(user): ApiCaller, Path(id): Path<i64>) -> ApiResult<Response> {
     user.check_account(&state, id).await?;
     let account: Account = state.store.get_account(id).await?.ok_or(WebError::NotFound)?;
     let retired = state.store.is_retired(id).await?;
-    ok(&json!({ "account": account, "retired": retired }))
+    // The account page's strip: the last 30 civil days (Asia/Shanghai),
+    // oldest first; "could not check" is never a violation.
+    let coverage: Vec<_> = super::accounts::check_days(&state, id)
+        .await?
+        .iter()
+        .map(|d| {
+            json!({
+                "day": d.day.to_string(),
+                "checks": d.total(),
+                "checked": d.checked,
+                "not_checked": d.not_checked_total(),
+                "reasons": d.not_checked.iter().map(|(o, n)| json!({ "outcome": o.code(), "label": outcome_zh(*o), "count": n })).collect::<Vec<_>>(),
+                "last_detail": d.last_detail,
+            })
+        })
+        .collect();
+    ok(&json!({ "account": account, "retired": retired, "coverage": coverage }))
 }
 
 /// A finding as the API shows it: the stored record, and what the pages

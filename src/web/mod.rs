@@ -33,6 +33,7 @@ mod reports;
 mod serve;
 mod state;
 mod system;
+mod throttle;
 mod tokens;
 mod view;
 

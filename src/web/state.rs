@@ -27,11 +27,21 @@ pub struct ConsoleConfig {
     /// The proxies' addresses (exact IPs) whose `sso_header` is believed;
     /// from any other address the header is ignored. Required with it.
     pub sso_proxies: Vec<String>,
+    /// `/api/v1` requests a token may make per minute (1–6000), refilled
+    /// evenly; over it the API answers 429 with `Retry-After`. Counted per
+    /// daemon process (see `web/throttle.rs`).
+    pub api_requests_per_minute: u32,
 }
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { secure_cookies: false, idle_timeout_minutes: 30, sso_header: String::new(), sso_proxies: Vec::new() }
+        ConsoleConfig {
+            secure_cookies: false,
+            idle_timeout_minutes: 30,
+            sso_header: String::new(),
+            sso_proxies: Vec::new(),
+            api_requests_per_minute: 60,
+        }
     }
 }
 
@@ -41,6 +51,12 @@ impl ConsoleConfig {
             return Err(format!(
                 "[daemon.console] idle_timeout_minutes = {} 超出范围，应为 5 到 1440 (must be 5..=1440)",
                 self.idle_timeout_minutes
+            ));
+        }
+        if !(1..=6000).contains(&self.api_requests_per_minute) {
+            return Err(format!(
+                "[daemon.console] api_requests_per_minute = {} 超出范围，应为 1 到 6000 (must be 1..=6000)",
+                self.api_requests_per_minute
             ));
         }
         let header = self.sso_header.trim();
@@ -129,11 +145,13 @@ pub struct AppState {
     pub loaded: Option<Arc<LoadedConfig>>,
     /// The report being produced in the background, or the last one.
     pub(crate) reports: super::reports::ReportJobs,
+    /// `/api/v1` request buckets per token (this process's).
+    pub(crate) api_buckets: Arc<super::throttle::TokenBuckets>,
 }
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, wall: Arc<dyn Clock>, config: ConsoleConfig, probe: Option<Probe>) -> Self {
-        AppState { store, clock, wall, config, probe, loaded: None, reports: Default::default() }
+        AppState { store, clock, wall, config, probe, loaded: None, reports: Default::default(), api_buckets: Default::default() }
     }
     /// The configuration the pages read (data directory, limits, notices).
     pub fn with_config(mut self, loaded: Arc<LoadedConfig>) -> Self {
@@ -160,5 +178,23 @@ impl AppState {
     }
     pub(crate) fn idle_ms(&self) -> i64 {
         i64::from(self.config.idle_timeout_minutes) * 60_000
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConsoleConfig;
+
+    #[test]
+    fn the_api_rate_is_range_checked_naming_section_and_key() {
+        assert!(ConsoleConfig::default().validate().is_ok());
+        for bad in [0, 6001] {
+            let c = ConsoleConfig { api_requests_per_minute: bad, ..Default::default() };
+            let e = c.validate().unwrap_err();
+            assert!(e.contains("[daemon.console] api_requests_per_minute") && e.contains("1 到 6000"), "{e}");
+        }
+        let c: ConsoleConfig = toml::from_str("api_requests_per_minute = 600").unwrap();
+        assert_eq!((c.api_requests_per_minute, c.idle_timeout_minutes), (600, 30), "the others keep their defaults");
+        assert!(c.validate().is_ok());
     }
 }

@@ -124,6 +124,7 @@ pub async fn show(State(state): State<AppState>, user: CurrentUser) -> WebResult
         finding_evidence_years => cfg.retention.finding_evidence_years,
         idle_minutes => state.config.idle_timeout_minutes,
         secure_cookies => state.config.secure_cookies,
+        api_per_minute => state.config.api_requests_per_minute,
         report_out_dir => crate::report::default_out_dir(loaded).display().to_string(),
     };
     view::page(

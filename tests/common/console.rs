@@ -177,3 +177,28 @@ pub fn state(s: &Store, f: &Fixture) -> AppState {
     AppState::new(s.clone(), Arc::new(f.clock.clone()), Arc::new(f.wall.clone()), ConsoleConfig::default(), None)
         .with_config(Arc::new(loaded(f)))
 }
+
+/// A check of `account`'s timeline at `at` that ended in `outcome` with
+/// `detail` and no data (a failure: "could not check", or a platform
+/// answer such as not found), as the poller records one.
+pub async fn check_outcome(s: &Store, account: i64, at: DateTime<Utc>, outcome: OutcomeClass, detail: Option<&str>) {
+    let obs = NewObservation {
+        account_id: Some(account),
+        platform: Platform::Weibo,
+        kind: ObservationKind::Timeline,
+        target: account.to_string(),
+        source: "m.weibo.cn getIndex timeline".into(),
+        observed_at: at,
+        duration_ms: 100,
+        outcome,
+        http_status: Some(if outcome == OutcomeClass::Throttled { 418 } else { 200 }),
+        detail: detail.map(str::to_string),
+        captures: &[],
+    };
+    s.record_observation(&obs, ObservedData::Nothing).await.unwrap();
+}
+
+/// A successful timeline check of `account` at `at` (no posts).
+pub async fn check_ok(s: &Store, account: i64, at: DateTime<Utc>) {
+    timeline(s, account, at, &[]).await;
+}

@@ -31,6 +31,15 @@ fn post(id: &str, at: DateTime<Utc>, text: &str) -> SimPost {
     }
 }
 
+/// An account whose one post is from the day before `start`.
+fn local_account(uid: &str, name: &str, post_id: &str, start: DateTime<Utc>) -> SimAccount {
+    SimAccount {
+        uid: uid.into(),
+        name: name.into(),
+        posts: vec![post(post_id, start - TimeDelta::hours(20), "本地信息")],
+    }
+}
+
 fn sqlite_url(dir: &Path) -> String {
     format!(
         "sqlite://{}?mode=rwc",
@@ -104,15 +113,7 @@ async fn a_key_item_first_read_after_its_deadline_gets_its_target_checks_at_once
             p_at,
         )),
     };
-    let t1 = SimAccount {
-        uid: "7100000002".into(),
-        name: "金安区人民政府发布".into(),
-        posts: vec![post(
-            "5100000000000100",
-            start - TimeDelta::hours(20),
-            "本地信息",
-        )],
-    };
+    let t1 = local_account("7100000002", "金安区人民政府发布", "5100000000000100", start);
     let t2 = SimAccount {
         uid: "7100000003".into(),
         name: "裕安区人民政府发布".into(),
@@ -220,24 +221,8 @@ async fn a_key_item_first_read_after_its_deadline_gets_its_target_checks_at_once
 async fn a_vanished_account_is_looked_at_again_within_the_hour() {
     let start = t("2026-11-03T08:00:00+08:00");
     let clock = SimClock::new(start, 3600.0, Duration::from_secs(2));
-    let a = SimAccount {
-        uid: "7200000001".into(),
-        name: "霍邱县人民政府发布".into(),
-        posts: vec![post(
-            "5200000000000100",
-            start - TimeDelta::hours(20),
-            "本地信息",
-        )],
-    };
-    let b = SimAccount {
-        uid: "7200000002".into(),
-        name: "舒城县人民政府发布".into(),
-        posts: vec![post(
-            "5200000000000200",
-            start - TimeDelta::hours(20),
-            "本地信息",
-        )],
-    };
+    let a = local_account("7200000001", "霍邱县人民政府发布", "5200000000000100", start);
+    let b = local_account("7200000002", "舒城县人民政府发布", "5200000000000200", start);
     let accounts = vec![a, b];
     let server = WeiboSim::start(clock, accounts.clone());
     server.delete_at("7200000002", start + TimeDelta::hours(1));

@@ -427,12 +427,8 @@ impl PoliteClient {
                 // aside like a blocked one, so checks stop failing on it; a
                 // platform down for every route is left to the retries.
                 if others_answer && (was_open || b.unreachable >= self.policy.breaker_threshold) {
-                    let cooldown = Duration::from_secs(self.policy.breaker_cooldown_secs);
-                    b.open_until = Some(Instant::now() + cooldown);
                     b.last_refusal = Some(format!("无法连接（代理或出口地址不可用）：{failure}"));
-                    if !was_open {
-                        b.opened_at = Some(Utc::now());
-                        b.times_opened += 1;
+                    if self.open_breaker(&mut b, was_open) {
                         tracing::warn!(
                             platform = %self.platform,
                             route = %route.name,
@@ -449,14 +445,7 @@ impl PoliteClient {
         }
         b.consecutive += 1;
         b.last_refusal = Some(failure.to_string());
-        let cooldown = Duration::from_secs(self.policy.breaker_cooldown_secs);
-        if was_open {
-            b.open_until = Some(Instant::now() + cooldown);
-            b.trial_in_flight = false;
-        } else if b.consecutive >= self.policy.breaker_threshold {
-            b.open_until = Some(Instant::now() + cooldown);
-            b.opened_at = Some(Utc::now());
-            b.times_opened += 1;
+        if (was_open || b.consecutive >= self.policy.breaker_threshold) && self.open_breaker(&mut b, was_open) {
             // Reported once per opening, not per refused request.
             tracing::warn!(
                 platform = %self.platform,
@@ -468,6 +457,18 @@ impl PoliteClient {
                 "circuit breaker open: the platform keeps refusing this route; pausing its requests (other routes go on)"
             );
         }
+    }
+
+    /// (Re)opens a route's breaker for the cooldown; a failed half-open
+    /// trial re-arms it. Whether this is a new opening (to be reported).
+    fn open_breaker(&self, b: &mut BreakerInner, was_open: bool) -> bool {
+        b.open_until = Some(Instant::now() + Duration::from_secs(self.policy.breaker_cooldown_secs));
+        b.trial_in_flight = false;
+        if !was_open {
+            b.opened_at = Some(Utc::now());
+            b.times_opened += 1;
+        }
+        !was_open
     }
 
     /// Whether a route other than `route` last got an answer from the

@@ -12,11 +12,16 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
+/// A request is `UNIT` units; a bucket of `per_minute` requests refills by
+/// exactly `per_minute` units a millisecond, so integer arithmetic loses
+/// nothing however often the bucket is read.
+const UNIT: i64 = 60_000;
+
 #[derive(Debug, Clone, Copy)]
 struct Bucket {
-    /// Requests still allowed, in thousandths (integer arithmetic).
-    milli: i64,
-    /// When `milli` was last refilled.
+    /// Requests still allowed, in units.
+    units: i64,
+    /// When `units` was last refilled.
     at_ms: i64,
 }
 
@@ -30,21 +35,20 @@ impl TokenBuckets {
     /// Takes one request from the token's bucket at `now_ms`, or says in
     /// how many whole seconds the next one is allowed.
     pub fn take(&self, token_id: i64, now_ms: i64, per_minute: u32) -> Result<(), u64> {
-        let cap = i64::from(per_minute.max(1)) * 1000;
-        // Thousandths of a request refilled per millisecond = per_minute / 60.
+        let rate = i64::from(per_minute.max(1));
+        let cap = rate * UNIT;
         let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let b = map.entry(token_id).or_insert(Bucket { milli: cap, at_ms: now_ms });
+        let b = map.entry(token_id).or_insert(Bucket { units: cap, at_ms: now_ms });
         let elapsed = (now_ms - b.at_ms).max(0);
-        b.milli = (b.milli + elapsed.saturating_mul(i64::from(per_minute.max(1))) / 60).min(cap);
+        b.units = b.units.saturating_add(elapsed.saturating_mul(rate)).min(cap);
         b.at_ms = b.at_ms.max(now_ms);
-        if b.milli >= 1000 {
-            b.milli -= 1000;
+        if b.units >= UNIT {
+            b.units -= UNIT;
             return Ok(());
         }
-        let missing = 1000 - b.milli;
-        // Milliseconds until `missing` thousandths have come back, in whole seconds, at least 1.
-        let rate = i64::from(per_minute.max(1));
-        let wait_ms = (missing * 60 + rate - 1) / rate;
+        // Milliseconds until the missing units have come back, in whole
+        // seconds, at least 1.
+        let wait_ms = (UNIT - b.units + rate - 1) / rate;
         Err(u64::try_from(wait_ms).unwrap_or(0).div_ceil(1000).max(1))
     }
 }
@@ -76,5 +80,12 @@ mod tests {
             assert_eq!(b.take(1, 10_000_000, 60), Ok(()));
         }
         assert!(b.take(1, 10_000_000, 60).is_err());
+        // Read every millisecond at a slow rate, the bucket still refills:
+        // 6 a minute is one request per 10 s, however often it is asked.
+        for _ in 0..6 {
+            assert_eq!(b.take(4, 0, 6), Ok(()));
+        }
+        let allowed = (1..=20_000).filter(|ms| b.take(4, *ms, 6).is_ok()).count();
+        assert_eq!(allowed, 2, "one request per 10 s over 20 s");
     }
 }

@@ -32,7 +32,7 @@ use xunjian::adapters::model::{
 use xunjian::calendar::HolidayCalendar;
 use xunjian::config::Config;
 use xunjian::report::{self, Format, NoProgress, Progress, QuarterRequest};
-use xunjian::rules::settings::{BAOJI_11, NATIONAL_INTERACTION, NATIONAL_NOT_UPDATED};
+use xunjian::rules::settings::{BAOJI_10, BAOJI_11, NATIONAL_INTERACTION, NATIONAL_NOT_UPDATED};
 use xunjian::rules::{Evidence, Finding, RuleId, Verdict};
 use xunjian::store::{
     FindingTransition, NewNotice, NewObservation, ObservedData, Store, StoreOptions,
@@ -307,6 +307,20 @@ async fn fill(s: &Store, a: &Args) -> anyhow::Result<()> {
             measured: Default::default(),
         };
         let t = |dn: u64| at(first + Days::new(dn.min(a.days - 1)), 23, 30).timestamp_millis();
+        // The day's check decided the veto items (every account answers on
+        // day 0): a veto item no check decided in the quarter keeps the
+        // account out of 合格 (覆盖不足), as the daemon's evaluations
+        // record. Before any violation, so no finding changes.
+        s.record_evaluation(
+            &[
+                mk(RuleId::Zombie, "account", Verdict::Pass, NATIONAL_NOT_UPDATED),
+                mk(RuleId::Vanished, "account", Verdict::Pass, BAOJI_10),
+                mk(RuleId::Interaction, "comments", Verdict::Pass, NATIONAL_INTERACTION),
+            ],
+            t(0),
+            &no_notices,
+        )
+        .await?;
         if !is_source && k % 20 == 3 {
             s.record_evaluation(
                 &[mk(

@@ -145,6 +145,16 @@ async fn sweep_cluster() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: run with --ignored --nocapture, preferably --release"]
 async fn memory_10000_accounts() {
+    // `XUNJIAN_BENCH_DAEMON_ENV="K=V K2=V2"` measures once with that
+    // environment instead (malloc tunables, a heap profiler's preload).
+    if let Ok(spec) = std::env::var("XUNJIAN_BENCH_DAEMON_ENV") {
+        let env: Vec<(String, String)> = spec
+            .split_whitespace()
+            .filter_map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect();
+        sweep_nodes(10_000, 4, None, 1, &env).await;
+        return;
+    }
     sweep_nodes(10_000, 4, None, 1, &[]).await;
     sweep_nodes(10_000, 4, None, 1, &[("MALLOC_ARENA_MAX".to_string(), "2".to_string())]).await;
 }

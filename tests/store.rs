@@ -219,6 +219,19 @@ async fn the_registry_cache_sees_every_write_from_any_handle() {
         let after = reader.registry().await.unwrap();
         assert!(after.version() > before.version(), "{}: a write bumps the version", db.label);
         assert_eq!(*after.derived(count), 2, "{}: derived again for the new version", db.label);
+
+        // Checks that find the cache stale at the same moment share one read
+        // (each reading its own copy was the daemon's peak memory).
+        writer.add_account(&spec(Platform::Douyin, "MS4x", "岚皋发布", "岚皋县"), 60, "cli").await.unwrap();
+        let (r1, r2, r3, r4) = tokio::join!(reader.registry(), reader.registry(), reader.registry(), reader.registry());
+        let (r1, r2, r3, r4) = (r1.unwrap(), r2.unwrap(), r3.unwrap(), r4.unwrap());
+        assert!(r1.version() > after.version(), "{}", db.label);
+        assert!(
+            std::sync::Arc::ptr_eq(&r1, &r2) && std::sync::Arc::ptr_eq(&r1, &r3) && std::sync::Arc::ptr_eq(&r1, &r4),
+            "{}: one read for concurrent callers",
+            db.label
+        );
+        assert_eq!(r1.everyone().len(), 4, "{}", db.label);
         writer.close().await;
         db.finish().await;
     }

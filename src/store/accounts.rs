@@ -362,14 +362,28 @@ impl Store {
             &sqlx::query("SELECT version FROM registry_version WHERE id = 1").fetch_one(self.pool()).await?,
             "version",
         )?;
-        if let Some(cached) = self.registry_cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref()
-            && cached.version == version
-        {
-            return Ok(cached.clone());
+        let cached = |store: &Store| {
+            store.registry_cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref().filter(|c| c.version >= version).cloned()
+        };
+        if let Some(c) = cached(self) {
+            return Ok(c);
         }
+        // One read at a time; whoever waited takes what the reader before
+        // it cached if that is at least as new as the version it read.
+        let _reading = self.registry_reload.lock().await;
+        if let Some(c) = cached(self) {
+            return Ok(c);
+        }
+        // Row by row: a driver row is several times the size of the account
+        // it holds, so collecting all of them first tripled the peak.
         let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(self.pool()).await?;
-        let rows = rows.iter().map(account_from_row).collect::<Result<Vec<_>>>()?;
+        let mut rows = Vec::new();
+        {
+            let mut stream = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(self.pool());
+            while let Some(row) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await {
+                rows.push(account_from_row(&row?)?);
+            }
+        }
         let registry = std::sync::Arc::new(Registry::new(version, rows));
         *self.registry_cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(registry.clone());
         Ok(registry)

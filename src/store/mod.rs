@@ -119,6 +119,11 @@ pub struct Store {
     /// The registry as last read (see `Store::registry`); shared by the
     /// clones of one handle.
     registry_cache: std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Registry>>>>,
+    /// Held while the registry is read from the database: checks that find
+    /// the cache stale at the same moment wait for one read instead of each
+    /// holding a copy of every account at once (four concurrent reads of
+    /// 10,000 accounts were the daemon's peak heap, which glibc then kept).
+    registry_reload: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A migration as recorded in the database.
@@ -172,7 +177,7 @@ impl Store {
             // daemon's writer. Set once per open.
             sqlx::query("PRAGMA journal_mode = WAL").fetch_all(&pool).await?;
         }
-        Ok(Store { pool, backend, registry_cache: Default::default() })
+        Ok(Store { pool, backend, registry_cache: Default::default(), registry_reload: Default::default() })
     }
 
     pub fn backend(&self) -> Backend {
